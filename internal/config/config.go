@@ -1,0 +1,271 @@
+// Package config loads usher's configuration: defaults, then an optional
+// YAML file, then environment overrides, then Validate. Secrets may be
+// given inline, by environment variable name or by file, and are redacted
+// whenever the configuration is printed.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/usher-hub/usher"
+)
+
+// DefaultMaxBodyBytes bounds a push body. An S-360 payload holds at most 50
+// documents; a large order with tickets is a few tens of kilobytes, so 4 MiB
+// leaves ample room while keeping one client from exhausting memory.
+const DefaultMaxBodyBytes = 4 << 20
+
+// Config is the whole configuration of one usher process.
+type Config struct {
+	// Listen is the HTTP listen address. Default 127.0.0.1:8080.
+	// Env USHER_LISTEN.
+	Listen string `yaml:"listen"`
+	// Database is "sqlite:PATH" or a postgres:// URL. Default
+	// sqlite:usher.db. Env USHER_DATABASE.
+	Database string `yaml:"database"`
+	// MaxBodyBytes bounds one push body. Default 4 MiB. Env USHER_MAX_BODY_BYTES.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// LogLevel is debug, info, warn or error. Default info. Env USHER_LOG_LEVEL.
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is text or json. Default text. Env USHER_LOG_FORMAT.
+	LogFormat string `yaml:"log_format"`
+	// SchemaDir, if set, holds schema files that override the built-in ones.
+	// Env USHER_SCHEMA_DIR.
+	SchemaDir string `yaml:"schema_dir"`
+	// Institutions lists the upstream instances usher accepts pushes from.
+	Institutions []Institution `yaml:"institutions"`
+}
+
+// Institution configures one upstream institution.
+type Institution struct {
+	// Code is the institution code as it appears in push URLs (myvenue).
+	Code string `yaml:"code"`
+	// Auth is how its pushes authenticate.
+	Auth Auth `yaml:"auth"`
+	// Policy is quarantine (default) or strict.
+	Policy string `yaml:"policy"`
+}
+
+// Auth configures push authentication. A secret is taken from Secret,
+// else from the environment variable SecretEnv, else from the file
+// SecretFile (trailing newline trimmed).
+type Auth struct {
+	Mode       string `yaml:"mode"`     // none, basic or apikey
+	Username   string `yaml:"username"` // basic only
+	Header     string `yaml:"header"`   // apikey only; default X-Api-Key
+	Secret     string `yaml:"secret"`   // password or API key
+	SecretEnv  string `yaml:"secret_env"`
+	SecretFile string `yaml:"secret_file"`
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Listen:       "127.0.0.1:8080",
+		Database:     "sqlite:usher.db",
+		MaxBodyBytes: DefaultMaxBodyBytes,
+		LogLevel:     "info",
+		LogFormat:    "text",
+	}
+}
+
+// Load builds the configuration: defaults, the YAML file at path (if path
+// is not empty), then environment overrides read through getenv.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
+			return cfg, fmt.Errorf("parse config %s: %w", path, err)
+		}
+	}
+	if err := cfg.applyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	setString := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	setString("USHER_LISTEN", &c.Listen)
+	setString("USHER_DATABASE", &c.Database)
+	setString("USHER_LOG_LEVEL", &c.LogLevel)
+	setString("USHER_LOG_FORMAT", &c.LogFormat)
+	setString("USHER_SCHEMA_DIR", &c.SchemaDir)
+	if v := getenv("USHER_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("USHER_MAX_BODY_BYTES: %q is not a whole number of bytes", v)
+		}
+		c.MaxBodyBytes = n
+	}
+	for i := range c.Institutions {
+		a := &c.Institutions[i].Auth
+		if a.Secret == "" && a.SecretEnv != "" {
+			a.Secret = getenv(a.SecretEnv)
+		}
+		if a.Secret == "" && a.SecretFile != "" {
+			data, err := os.ReadFile(a.SecretFile)
+			if err != nil {
+				return fmt.Errorf("institution %s: read secret_file: %w", c.Institutions[i].Code, err)
+			}
+			a.Secret = strings.TrimRight(string(data), "\r\n")
+		}
+	}
+	return nil
+}
+
+// Validate reports the first problem with the configuration, naming the
+// setting to fix.
+func (c Config) Validate() error {
+	if c.Listen == "" {
+		return fmt.Errorf("listen (USHER_LISTEN) must not be empty")
+	}
+	if !strings.HasPrefix(c.Database, "sqlite:") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return fmt.Errorf("database (USHER_DATABASE) must start with sqlite: or postgres://, got %q", redactDSN(c.Database))
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("max_body_bytes (USHER_MAX_BODY_BYTES) must be at least 1024, got %d", c.MaxBodyBytes)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level (USHER_LOG_LEVEL) must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log_format (USHER_LOG_FORMAT) must be text or json, got %q", c.LogFormat)
+	}
+	seen := map[string]bool{}
+	for i, inst := range c.Institutions {
+		if err := inst.validate(); err != nil {
+			return fmt.Errorf("institutions[%d]: %w", i, err)
+		}
+		if seen[inst.Code] {
+			return fmt.Errorf("institutions[%d]: code %q appears twice", i, inst.Code)
+		}
+		seen[inst.Code] = true
+	}
+	return nil
+}
+
+func (inst Institution) validate() error {
+	if !validCode(inst.Code) {
+		return fmt.Errorf("code %q must be 1-64 letters, digits, '-' or '_'", inst.Code)
+	}
+	switch inst.Policy {
+	case "", string(usher.PolicyQuarantine), string(usher.PolicyStrict):
+	default:
+		return fmt.Errorf("%s: policy must be quarantine or strict, got %q", inst.Code, inst.Policy)
+	}
+	a := inst.Auth
+	switch a.Mode {
+	case "", string(usher.AuthNone):
+	case string(usher.AuthBasic):
+		if a.Username == "" || a.Secret == "" {
+			return fmt.Errorf("%s: basic auth needs username and a secret (secret, secret_env or secret_file)", inst.Code)
+		}
+	case string(usher.AuthAPIKey):
+		if a.Secret == "" {
+			return fmt.Errorf("%s: apikey auth needs a secret (secret, secret_env or secret_file)", inst.Code)
+		}
+	default:
+		return fmt.Errorf("%s: auth mode must be none, basic or apikey, got %q", inst.Code, a.Mode)
+	}
+	return nil
+}
+
+func validCode(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// DomainInstitutions converts the configured institutions to domain values.
+func (c Config) DomainInstitutions() []usher.Institution {
+	out := make([]usher.Institution, 0, len(c.Institutions))
+	for _, inst := range c.Institutions {
+		mode := usher.AuthMode(inst.Auth.Mode)
+		if mode == "" {
+			mode = usher.AuthNone
+		}
+		header := inst.Auth.Header
+		if header == "" {
+			header = "X-Api-Key"
+		}
+		policy := usher.Policy(inst.Policy)
+		if policy == "" {
+			policy = usher.PolicyQuarantine
+		}
+		out = append(out, usher.Institution{
+			Code:   inst.Code,
+			Policy: policy,
+			Auth: usher.PushAuth{
+				Mode:     mode,
+				Username: inst.Auth.Username,
+				Secret:   inst.Auth.Secret,
+				Header:   header,
+			},
+		})
+	}
+	return out
+}
+
+// Redacted returns a copy safe to print: secrets and database passwords
+// are replaced.
+func (c Config) Redacted() Config {
+	out := c
+	out.Database = redactDSN(c.Database)
+	out.Institutions = append([]Institution(nil), c.Institutions...)
+	for i := range out.Institutions {
+		if out.Institutions[i].Auth.Secret != "" {
+			out.Institutions[i].Auth.Secret = "REDACTED"
+		}
+	}
+	return out
+}
+
+// YAML renders the configuration as YAML.
+func (c Config) YAML() string {
+	data, err := yaml.Marshal(c)
+	if err != nil {
+		return err.Error()
+	}
+	return string(data)
+}
+
+// redactDSN hides a password in a postgres URL.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if colon := strings.Index(userinfo, ":"); colon >= 0 {
+		return dsn[:scheme+3] + userinfo[:colon] + ":REDACTED" + dsn[at:]
+	}
+	return dsn
+}

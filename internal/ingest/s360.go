@@ -1,0 +1,219 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/usher-hub/usher"
+)
+
+// SplitPayload decodes an S-360 push body into its documents. S-360 posts a
+// JSON array of objects; its order webhook may post one bare object
+// ({"orderDetailsData": …}), which counts as a payload of one.
+func SplitPayload(body []byte) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, usher.Errorf(usher.EINVALID, "empty body: expected a JSON array of objects")
+	}
+	if !json.Valid(trimmed) {
+		return nil, usher.Errorf(usher.EINVALID, "body is not valid JSON: %s", syntaxError(trimmed))
+	}
+	switch trimmed[0] {
+	case '{':
+		return []json.RawMessage{json.RawMessage(trimmed)}, nil
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(trimmed, &items); err != nil {
+			return nil, usher.Errorf(usher.EINVALID, "body is not a JSON array: %v", err)
+		}
+		for i, item := range items {
+			if len(item) == 0 || item[0] != '{' {
+				return nil, usher.Errorf(usher.EINVALID, "item %d is %s, expected a JSON object", i, jsonKind(item))
+			}
+		}
+		return items, nil
+	default:
+		return nil, usher.Errorf(usher.EINVALID, "body is a JSON %s, expected an array of objects", jsonKind(trimmed))
+	}
+}
+
+func syntaxError(body []byte) string {
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	if e, ok := err.(*json.SyntaxError); ok {
+		se = e
+		return fmt.Sprintf("%v at byte %d", se, se.Offset)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return "invalid JSON"
+}
+
+func jsonKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// Describe builds the stored form of one S-360 document: its external id,
+// content hash, upstream change time and, for ticket checks, the extracted
+// columns. A document without an id cannot be deduplicated, so it is an
+// error here; the validation layer reports what else is wrong with it.
+func Describe(institution string, stream usher.Stream, raw json.RawMessage) (usher.Document, error) {
+	doc := usher.Document{Institution: institution, Stream: stream, Raw: raw}
+	fields, err := decodeObject(raw)
+	if err != nil {
+		return doc, err
+	}
+	if doc.Hash, err = usher.HashJSON(raw); err != nil {
+		return doc, usher.Errorf(usher.EINVALID, "%v", err)
+	}
+	switch stream {
+	case usher.StreamContacts:
+		doc.ExternalID = firstID(fields, "contactNumber", "contactId")
+		doc.UpstreamUpdatedAt = firstTime(fields, "lastUpdateDate", "lastModificationDate", "updateDate", "modificationDate", "creationDate")
+		if doc.ExternalID == "" {
+			return doc, usher.Errorf(usher.EINVALID, "contact has no contactNumber or contactId")
+		}
+	case usher.StreamOrders:
+		order := fields
+		if inner, ok := fields["orderDetailsData"]; ok {
+			if order, err = decodeObject(inner); err != nil {
+				return doc, usher.Errorf(usher.EINVALID, "orderDetailsData: %v", usher.ErrorMessage(err))
+			}
+		}
+		doc.ExternalID = firstID(order, "orderId")
+		doc.UpstreamUpdatedAt = firstTime(order, "lastUpdateDate", "closingDateTime", "creationDateTime")
+		if doc.ExternalID == "" {
+			return doc, usher.Errorf(usher.EINVALID, "order has no orderDetailsData.orderId")
+		}
+	case usher.StreamTicketChecks:
+		check, err := describeCheck(fields)
+		if err != nil {
+			return doc, err
+		}
+		doc.Check = check
+		doc.ExternalID = strconv.FormatInt(check.TicketCheckID, 10)
+		at := check.AccessTime
+		doc.UpstreamUpdatedAt = &at
+	default:
+		return doc, usher.Errorf(usher.ENOTFOUND, "unknown stream %q", stream)
+	}
+	return doc, nil
+}
+
+func describeCheck(f map[string]json.RawMessage) (*usher.TicketCheck, error) {
+	id := firstID(f, "ticket_check_id")
+	if id == "" {
+		return nil, usher.Errorf(usher.EINVALID, "ticket check has no ticket_check_id")
+	}
+	checkID, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return nil, usher.Errorf(usher.EINVALID, "ticket_check_id %q is not an integer", id)
+	}
+	c := &usher.TicketCheck{
+		TicketCheckID: checkID,
+		Barcode:       stringField(f, "barcode"),
+		CheckFlow:     stringField(f, "check_flow"),
+		Result:        stringField(f, "result"),
+		FailureReason: stringField(f, "failure_reason"),
+	}
+	c.MovementID, _ = strconv.ParseInt(firstID(f, "movement_id"), 10, 64)
+	c.TicketID, _ = strconv.ParseInt(firstID(f, "ticket_id"), 10, 64)
+	at := firstTime(f, "access_time")
+	if at == nil {
+		return nil, usher.Errorf(usher.EINVALID, "ticket check %d has no access_time in a known format", checkID)
+	}
+	c.AccessTime = *at
+	return c, nil
+}
+
+func decodeObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return nil, usher.Errorf(usher.EINVALID, "document is not a JSON object")
+	}
+	return fields, nil
+}
+
+// firstID returns the first of keys holding a string or an integer, as a
+// decimal string. Large S-360 ids are kept digit for digit.
+func firstID(f map[string]json.RawMessage, keys ...string) string {
+	for _, k := range keys {
+		raw, ok := f[k]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) != "" {
+			return strings.TrimSpace(s)
+		}
+		var n json.Number
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&n) == nil {
+			if _, err := strconv.ParseInt(n.String(), 10, 64); err == nil {
+				return n.String()
+			}
+		}
+	}
+	return ""
+}
+
+func stringField(f map[string]json.RawMessage, key string) string {
+	var s string
+	if raw, ok := f[key]; ok {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
+
+// timeLayouts are the forms S-360 sends: ISO-8601 with offset in webhook
+// payloads, and the data-export query's "2023-02-09 18:25:10" (local time,
+// no zone) with optional fractions.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+}
+
+// ParseTime parses a time in any of the forms S-360 sends. Times without a
+// zone are kept as wall-clock times in UTC.
+func ParseTime(s string) (time.Time, bool) {
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func firstTime(f map[string]json.RawMessage, keys ...string) *time.Time {
+	for _, k := range keys {
+		if t, ok := ParseTime(stringField(f, k)); ok {
+			return &t
+		}
+	}
+	return nil
+}

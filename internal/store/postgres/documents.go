@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/usher-hub/usher"
+)
+
+// saveVersionedSQL stores a new version unless the same content is already
+// stored, and moves the head forward in upstream time, in one statement so
+// a whole payload goes to the server in one round trip.
+const saveVersionedSQL = `
+WITH ins AS (
+	INSERT INTO documents (institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
+	SELECT $1, $2, $3,
+		coalesce((SELECT max(version) FROM documents WHERE institution = $1 AND stream = $2 AND external_id = $3), 0) + 1,
+		$4, $5::jsonb, $6::timestamptz, $7::timestamptz
+	WHERE NOT EXISTS (SELECT 1 FROM documents WHERE institution = $1 AND stream = $2 AND external_id = $3 AND content_hash = $4)
+	ON CONFLICT (institution, stream, external_id, content_hash) DO NOTHING
+	RETURNING id, version
+), head AS (
+	INSERT INTO document_heads (institution, stream, external_id, document_id, version, upstream_updated_at)
+	SELECT $1, $2, $3, id, version, $6::timestamptz FROM ins
+	ON CONFLICT (institution, stream, external_id) DO UPDATE SET
+		document_id = excluded.document_id,
+		version = excluded.version,
+		upstream_updated_at = excluded.upstream_updated_at
+	WHERE excluded.upstream_updated_at IS NULL
+		OR document_heads.upstream_updated_at IS NULL
+		OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
+)
+SELECT count(*) FROM ins`
+
+const saveCheckSQL = `
+INSERT INTO ticket_checks
+	(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (institution, ticket_check_id) DO NOTHING`
+
+// SaveDocuments stores docs in one transaction; see usher.DocumentStore.
+func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	received := s.now().UTC()
+	outcomes := make([]usher.Outcome, len(docs))
+	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		for _, d := range docs {
+			queueSave(batch, d, received)
+		}
+		results := tx.SendBatch(ctx, batch)
+		for i, d := range docs {
+			o, err := readOutcome(results, d)
+			if err != nil {
+				results.Close()
+				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
+			}
+			outcomes[i] = o
+		}
+		return results.Close()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return outcomes, nil
+}
+
+func queueSave(b *pgx.Batch, d usher.Document, received time.Time) {
+	if c := d.Check; d.Stream == usher.StreamTicketChecks && c != nil {
+		b.Queue(saveCheckSQL, d.Institution, c.TicketCheckID, c.MovementID, c.TicketID, c.Barcode,
+			c.AccessTime, c.CheckFlow, c.Result, c.FailureReason, d.Hash, string(d.Raw), received)
+		return
+	}
+	b.Queue(saveVersionedSQL, d.Institution, string(d.Stream), d.ExternalID, d.Hash, string(d.Raw), d.UpstreamUpdatedAt, received)
+}
+
+func readOutcome(results pgx.BatchResults, d usher.Document) (usher.Outcome, error) {
+	if d.Stream == usher.StreamTicketChecks {
+		if d.Check == nil {
+			return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
+		}
+		tag, err := results.Exec()
+		if err != nil {
+			return "", err
+		}
+		if tag.RowsAffected() == 0 {
+			return usher.OutcomeDuplicate, nil
+		}
+		return usher.OutcomeStored, nil
+	}
+	var inserted int
+	if err := results.QueryRow().Scan(&inserted); err != nil {
+		return "", err
+	}
+	if inserted == 0 {
+		return usher.OutcomeDuplicate, nil
+	}
+	return usher.OutcomeStored, nil
+}
+
+// FindDocuments lists documents; see usher.DocumentStore.
+func (s *Store) FindDocuments(ctx context.Context, f usher.DocumentFilter) ([]usher.Document, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var q string
+	args := []any{f.Institution}
+	if f.Stream == usher.StreamTicketChecks {
+		q = `SELECT ticket_check_id::text, 1, content_hash, body::text, access_time AT TIME ZONE 'UTC', received_at
+			FROM ticket_checks WHERE institution = $1`
+		if f.ExternalID != "" {
+			q += ` AND ticket_check_id::text = $2`
+			args = append(args, f.ExternalID)
+		}
+		q += fmt.Sprintf(` ORDER BY access_time DESC, ticket_check_id DESC LIMIT $%d`, len(args)+1)
+	} else {
+		from := `documents d JOIN document_heads h ON h.document_id = d.id`
+		if f.AllVersions {
+			from = `documents d`
+		}
+		q = `SELECT d.external_id, d.version, d.content_hash, d.body::text, d.upstream_updated_at, d.received_at
+			FROM ` + from + ` WHERE d.institution = $1 AND d.stream = $2`
+		args = append(args, string(f.Stream))
+		if f.ExternalID != "" {
+			q += ` AND d.external_id = $3`
+			args = append(args, f.ExternalID)
+		}
+		q += fmt.Sprintf(` ORDER BY d.id DESC LIMIT $%d`, len(args)+1)
+	}
+	args = append(args, limit)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, unavailable("find documents", err)
+	}
+	defer rows.Close()
+	var out []usher.Document
+	for rows.Next() {
+		d := usher.Document{Institution: f.Institution, Stream: f.Stream}
+		var body string
+		if err := rows.Scan(&d.ExternalID, &d.Version, &d.Hash, &body, &d.UpstreamUpdatedAt, &d.ReceivedAt); err != nil {
+			return nil, unavailable("find documents", err)
+		}
+		d.Raw = json.RawMessage(body)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("find documents", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+// Package postgres is usher's PostgreSQL storage engine: pgx/v5, JSONB
+// documents and embedded goose migrations, safe for several usher
+// replicas sharing one database.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/usher-hub/usher"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL implementation of usher's storage interfaces.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+var _ usher.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a postgres:// URL) and applies
+// pending migrations. now is the clock used for received times.
+func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	s := &Store{pool: pool, now: now}
+	if err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate applies every pending migration. A session advisory lock keeps
+// replicas that start together from migrating at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("postgres: migration lock: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Pool returns the connection pool for packages that keep their own tables
+// in this database (reports, outbox).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Ping reports whether the server answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction and commits it, retrying a few times when
+// two transactions raced for the same new version number: the retry then
+// sees the other's commit, so the outcome is the same as a serial run.
+func (s *Store) inTx(ctx context.Context, op string, fn func(pgx.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = pgx.BeginFunc(ctx, s.pool, fn)
+		if err == nil || !retryable(err) {
+			break
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if usher.ErrorCode(err) != usher.EINTERNAL {
+		return err
+	}
+	return unavailable(op, err)
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505", "40001", "40P01": // unique violation, serialization failure, deadlock
+			return true
+		}
+	}
+	return false
+}
+
+// unavailable wraps a database failure as EUNAVAILABLE: the caller answers
+// 503 and the upstream retries.
+func unavailable(op string, err error) error {
+	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("postgres: %s: %w", op, err)}
+}

@@ -1,0 +1,176 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/usher-hub/usher"
+)
+
+// SaveDocuments stores docs in one transaction; see usher.DocumentStore.
+func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	received := formatTime(s.now())
+	var outcomes []usher.Outcome
+	err := s.inWriteTx(ctx, "save documents", func(tx *sql.Tx) error {
+		outcomes = make([]usher.Outcome, len(docs))
+		for i, d := range docs {
+			var err error
+			if d.Stream == usher.StreamTicketChecks {
+				outcomes[i], err = saveCheck(ctx, tx, d, received)
+			} else {
+				outcomes[i], err = saveVersioned(ctx, tx, d, received)
+			}
+			if err != nil {
+				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
+			}
+		}
+		return nil
+	})
+	return outcomes, err
+}
+
+// inWriteTx runs fn in a write transaction and commits it. Any failure
+// rolls everything back and is reported as EUNAVAILABLE, since what can
+// fail here is the database itself (disk full, read-only file, lock).
+func (s *Store) inWriteTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		if usher.ErrorCode(err) != usher.EINTERNAL {
+			return err
+		}
+		return unavailable(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return unavailable(op+": commit", err)
+	}
+	return nil
+}
+
+func saveCheck(ctx context.Context, tx *sql.Tx, d usher.Document, received string) (usher.Outcome, error) {
+	c := d.Check
+	if c == nil {
+		return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO ticket_checks
+		(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (institution, ticket_check_id) DO NOTHING`,
+		d.Institution, c.TicketCheckID, c.MovementID, c.TicketID, c.Barcode, formatTime(c.AccessTime),
+		c.CheckFlow, c.Result, c.FailureReason, d.Hash, string(d.Raw), received)
+	if err != nil {
+		return "", err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return usher.OutcomeDuplicate, nil
+	}
+	return usher.OutcomeStored, nil
+}
+
+func saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document, received string) (usher.Outcome, error) {
+	var exists int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents
+		WHERE institution = ? AND stream = ? AND external_id = ? AND content_hash = ?`,
+		d.Institution, d.Stream, d.ExternalID, d.Hash).Scan(&exists)
+	if err == nil {
+		return usher.OutcomeDuplicate, nil
+	}
+	if err != sql.ErrNoRows {
+		return "", err
+	}
+	var id, version int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO documents
+		(institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
+		VALUES (?, ?, ?, (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE institution = ? AND stream = ? AND external_id = ?), ?, ?, ?, ?)
+		RETURNING id, version`,
+		d.Institution, d.Stream, d.ExternalID, d.Institution, d.Stream, d.ExternalID,
+		d.Hash, string(d.Raw), formatTimePtr(d.UpstreamUpdatedAt), received).Scan(&id, &version)
+	if err != nil {
+		return "", err
+	}
+	// The head moves only forward in upstream time, so a late retry of an
+	// old version is stored in history without becoming current.
+	_, err = tx.ExecContext(ctx, `INSERT INTO document_heads
+		(institution, stream, external_id, document_id, version, upstream_updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (institution, stream, external_id) DO UPDATE SET
+			document_id = excluded.document_id,
+			version = excluded.version,
+			upstream_updated_at = excluded.upstream_updated_at
+		WHERE excluded.upstream_updated_at IS NULL
+			OR document_heads.upstream_updated_at IS NULL
+			OR excluded.upstream_updated_at >= document_heads.upstream_updated_at`,
+		d.Institution, d.Stream, d.ExternalID, id, version, formatTimePtr(d.UpstreamUpdatedAt))
+	if err != nil {
+		return "", err
+	}
+	return usher.OutcomeStored, nil
+}
+
+// FindDocuments lists documents; see usher.DocumentStore.
+func (s *Store) FindDocuments(ctx context.Context, f usher.DocumentFilter) ([]usher.Document, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var q string
+	args := []any{f.Institution}
+	if f.Stream == usher.StreamTicketChecks {
+		q = `SELECT CAST(ticket_check_id AS TEXT), 1, content_hash, body, access_time, received_at
+			FROM ticket_checks WHERE institution = ?`
+		if f.ExternalID != "" {
+			q += ` AND ticket_check_id = ?`
+			args = append(args, f.ExternalID)
+		}
+		q += ` ORDER BY access_time DESC, ticket_check_id DESC LIMIT ?`
+	} else {
+		from := `documents d JOIN document_heads h ON h.document_id = d.id`
+		if f.AllVersions {
+			from = `documents d`
+		}
+		q = `SELECT d.external_id, d.version, d.content_hash, d.body, d.upstream_updated_at, d.received_at
+			FROM ` + from + ` WHERE d.institution = ? AND d.stream = ?`
+		args = append(args, f.Stream)
+		if f.ExternalID != "" {
+			q += ` AND d.external_id = ?`
+			args = append(args, f.ExternalID)
+		}
+		q += ` ORDER BY d.id DESC LIMIT ?`
+	}
+	args = append(args, limit)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, unavailable("find documents", err)
+	}
+	defer rows.Close()
+	var out []usher.Document
+	for rows.Next() {
+		d := usher.Document{Institution: f.Institution, Stream: f.Stream}
+		var body string
+		var upstream sql.NullString
+		var received string
+		if err := rows.Scan(&d.ExternalID, &d.Version, &d.Hash, &body, &upstream, &received); err != nil {
+			return nil, unavailable("find documents", err)
+		}
+		d.Raw = json.RawMessage(body)
+		if upstream.Valid && strings.TrimSpace(upstream.String) != "" {
+			t := parseTime(upstream.String)
+			d.UpstreamUpdatedAt = &t
+		}
+		d.ReceivedAt = parseTime(received)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("find documents", err)
+	}
+	return out, nil
+}

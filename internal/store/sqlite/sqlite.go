@@ -1,0 +1,139 @@
+// Package sqlite is usher's embedded storage engine: modernc.org/sqlite
+// (no cgo) in WAL mode, one writer connection and a pool of readers, with
+// embedded goose migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/usher-hub/usher"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// TimeFormat is how times are stored: fixed width, so text order is time order.
+const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// Store is the SQLite implementation of usher's storage interfaces.
+type Store struct {
+	// write has one connection: SQLite allows one writer at a time, and a
+	// single connection turns lock contention into an orderly queue
+	// instead of SQLITE_BUSY errors.
+	write *sql.DB
+	// read serves queries concurrently with the writer, which WAL allows.
+	read *sql.DB
+	now  func() time.Time
+}
+
+var _ usher.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path and applies
+// pending migrations. now is the clock used for received times.
+func Open(ctx context.Context, path string, now func() time.Time) (*Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: empty path")
+	}
+	write, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(4)
+	s := &Store{write: write, read: read, now: now}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn sets the pragmas on every connection the pool opens:
+//   - WAL lets readers proceed while the writer commits;
+//   - synchronous=FULL makes a commit survive power loss, not only a crash,
+//     because usher answers 200 only after a durable commit;
+//   - busy_timeout waits for the lock instead of failing at once;
+//   - foreign_keys is off by default in SQLite;
+//   - _txlock=immediate takes the write lock at BEGIN, so a transaction
+//     never fails half-way trying to upgrade a read lock.
+func dsn(path string, readOnly bool) string {
+	v := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		v.Add("_pragma", p)
+	}
+	if readOnly {
+		v.Add("_pragma", "query_only(1)")
+	} else {
+		v.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Migrate applies every pending migration.
+func (s *Store) Migrate(ctx context.Context) error {
+	fsys, err := subFS()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Ping reports whether the database file answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// DB returns the writer and reader pools for packages that keep their own
+// tables in this database (reports, outbox).
+func (s *Store) DB() (write, read *sql.DB) { return s.write, s.read }
+
+// unavailable wraps a database failure as an EUNAVAILABLE error: the
+// caller answers 503 and the upstream retries.
+func unavailable(op string, err error) error {
+	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("sqlite: %s: %w", op, err)}
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+func formatTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(TimeFormat, s)
+	return t
+}

@@ -1,0 +1,10 @@
+package usher
+
+// Store is everything a storage engine provides. Each engine (SQLite,
+// PostgreSQL) implements all of it and passes the shared conformance suite.
+// Features that add tables add their interface here.
+type Store interface {
+	DocumentStore
+	// Close releases the engine's connections.
+	Close() error
+}
