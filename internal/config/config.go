@@ -40,6 +40,20 @@ type Config struct {
 	SchemaDir string `yaml:"schema_dir"`
 	// Institutions lists the upstream instances usher accepts pushes from.
 	Institutions []Institution `yaml:"institutions"`
+	// APIKeys are the credentials of usher's own API (/api/v1) and
+	// dashboard, each scoped to some institutions.
+	APIKeys []APIKey `yaml:"api_keys"`
+}
+
+// APIKey configures one credential for usher's API. The secret is read
+// like a push secret: secret, else secret_env, else secret_file.
+type APIKey struct {
+	Name       string `yaml:"name"`
+	Secret     string `yaml:"secret"`
+	SecretEnv  string `yaml:"secret_env"`
+	SecretFile string `yaml:"secret_file"`
+	// Institutions the key may act on; ["*"] for all.
+	Institutions []string `yaml:"institutions"`
 }
 
 // Institution configures one upstream institution.
@@ -116,16 +130,34 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	for i := range c.Institutions {
 		a := &c.Institutions[i].Auth
-		if a.Secret == "" && a.SecretEnv != "" {
-			a.Secret = getenv(a.SecretEnv)
+		if err := resolveSecret(&a.Secret, a.SecretEnv, a.SecretFile, getenv); err != nil {
+			return fmt.Errorf("institution %s: %w", c.Institutions[i].Code, err)
 		}
-		if a.Secret == "" && a.SecretFile != "" {
-			data, err := os.ReadFile(a.SecretFile)
-			if err != nil {
-				return fmt.Errorf("institution %s: read secret_file: %w", c.Institutions[i].Code, err)
-			}
-			a.Secret = strings.TrimRight(string(data), "\r\n")
+	}
+	for i := range c.APIKeys {
+		k := &c.APIKeys[i]
+		if err := resolveSecret(&k.Secret, k.SecretEnv, k.SecretFile, getenv); err != nil {
+			return fmt.Errorf("api key %s: %w", k.Name, err)
 		}
+	}
+	if v := getenv("USHER_ADMIN_KEY"); v != "" {
+		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
+	}
+	return nil
+}
+
+// resolveSecret fills *secret from the environment variable env or the
+// file path when it is empty.
+func resolveSecret(secret *string, env, path string, getenv func(string) string) error {
+	if *secret == "" && env != "" {
+		*secret = getenv(env)
+	}
+	if *secret == "" && path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read secret_file: %w", err)
+		}
+		*secret = strings.TrimRight(string(data), "\r\n")
 	}
 	return nil
 }
@@ -161,6 +193,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("institutions[%d]: code %q appears twice", i, inst.Code)
 		}
 		seen[inst.Code] = true
+	}
+	for i, k := range c.APIKeys {
+		if k.Name == "" || k.Secret == "" {
+			return fmt.Errorf("api_keys[%d]: needs a name and a secret (secret, secret_env or secret_file)", i)
+		}
+		if len(k.Institutions) == 0 {
+			return fmt.Errorf("api_keys[%d] (%s): list the institutions it may act on, or [\"*\"]", i, k.Name)
+		}
 	}
 	return nil
 }
@@ -233,6 +273,15 @@ func (c Config) DomainInstitutions() []usher.Institution {
 	return out
 }
 
+// DomainAPIKeys converts the configured API keys to domain values.
+func (c Config) DomainAPIKeys() []usher.APIKey {
+	out := make([]usher.APIKey, 0, len(c.APIKeys))
+	for _, k := range c.APIKeys {
+		out = append(out, usher.APIKey{Name: k.Name, Secret: k.Secret, Institutions: k.Institutions})
+	}
+	return out
+}
+
 // Redacted returns a copy safe to print: secrets and database passwords
 // are replaced.
 func (c Config) Redacted() Config {
@@ -243,6 +292,10 @@ func (c Config) Redacted() Config {
 		if out.Institutions[i].Auth.Secret != "" {
 			out.Institutions[i].Auth.Secret = "REDACTED"
 		}
+	}
+	out.APIKeys = append([]APIKey(nil), c.APIKeys...)
+	for i := range out.APIKeys {
+		out.APIKeys[i].Secret = "REDACTED"
 	}
 	return out
 }

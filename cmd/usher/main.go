@@ -1,0 +1,84 @@
+// Command usher is the integration hub's one binary: the server, its
+// migrations, the simulators and the operator's command-line tools.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "usher:", err)
+		os.Exit(1)
+	}
+}
+
+// env is what every subcommand receives.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+// commands lists every subcommand; each lives in a file of its own.
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"start the server (ingest, API, dashboard)", runServe},
+		"migrate": {"apply database migrations and exit", runMigrate},
+		"config":  {"print the effective configuration, secrets redacted", runConfig},
+		"version": {"print the version", runVersion},
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
+	cmds := commands()
+	if len(args) < 2 || args[1] == "help" || args[1] == "-h" || args[1] == "--help" {
+		usage(stdout, cmds)
+		return nil
+	}
+	c, ok := cmds[args[1]]
+	if !ok {
+		usage(stderr, cmds)
+		return fmt.Errorf("unknown command %q", args[1])
+	}
+	return c.run(ctx, e, args[2:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for name := range cmds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: usher <command> [flags]")
+	fmt.Fprintln(w)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", name, cmds[name].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'usher <command> -h' for a command's flags. Configuration: docs/configuration.md.")
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func runVersion(_ context.Context, e env, _ []string) error {
+	fmt.Fprintln(e.stdout, "usher", version)
+	return nil
+}

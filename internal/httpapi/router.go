@@ -1,0 +1,56 @@
+// Package httpapi assembles usher's HTTP surface: every route is listed in
+// NewHandler, wrapped in one middleware chain. Faces (ingest, analytics,
+// crm, site) provide their handlers; this package only mounts them.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/usher-hub/usher/internal/httpx"
+)
+
+// Pinger reports whether a dependency answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the handlers and services the router mounts.
+type Deps struct {
+	Logger   *slog.Logger
+	Gatherer prometheus.Gatherer
+	// Ready is pinged by /readyz.
+	Ready Pinger
+	// Ingest serves POST /s360/{stream}/{institution}.
+	Ingest http.Handler
+	// Mount adds further routes (API faces) to the mux.
+	Mount []func(mux *http.ServeMux)
+}
+
+// NewHandler returns the complete HTTP handler of a usher server.
+func NewHandler(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /s360/{stream}/{institution}", d.Ingest)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Ready.Ping(ctx); err != nil {
+			httpx.Error(w, r, d.Logger, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
+	for _, mount := range d.Mount {
+		mount(mux)
+	}
+	return httpx.Chain(mux, httpx.Recover(d.Logger), httpx.AccessLog(d.Logger))
+}
