@@ -34,6 +34,15 @@ find_postgres() {
   if [ -n "${TEST_DATABASE_URL:-}" ]; then
     return 0
   fi
+  # USHER_TEST_PG=throwaway skips straight to a private cluster: it is how
+  # the fallback itself is tested on a machine that has a server running.
+  if [ "${USHER_TEST_PG:-}" != throwaway ]; then
+    find_running_postgres && return 0
+  fi
+  start_throwaway_cluster
+}
+
+find_running_postgres() {
   local local_url="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
   if try_url "$local_url"; then
     export TEST_DATABASE_URL=$local_url; return 0
@@ -51,22 +60,33 @@ find_postgres() {
       sleep 1
     done
   fi
+  return 1
+}
+
+stop_throwaway_cluster() {
+  "${RUN_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+
+start_throwaway_cluster() {
   local initdb pgctl
   initdb=$(pg_bin initdb || true)
   pgctl=$(pg_bin pg_ctl || true)
   if [ -n "$initdb" ] && [ -n "$pgctl" ]; then
-    local dir port run_as=()
+    local dir port
+    RUN_AS=()
     dir=$(mktemp -d /tmp/usher-pg.XXXXXX)
     port=$(( 20000 + RANDOM % 20000 ))
     if [ "$(id -u)" = 0 ]; then
       id postgres >/dev/null 2>&1 || useradd -r postgres
-      chown postgres "$dir"; run_as=(runuser -u postgres --)
+      chown postgres "$dir"; RUN_AS=(runuser -u postgres --)
     fi
     log "starting a throwaway cluster in $dir on port $port"
-    "${run_as[@]}" "$initdb" -D "$dir/data" -U postgres -A trust >/dev/null
-    "${run_as[@]}" "$pgctl" -D "$dir/data" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -l "$dir/log" -w start >/dev/null
-    trap '"${run_as[@]}" "$pgctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$dir"' EXIT
-    "${run_as[@]}" psql -h 127.0.0.1 -p "$port" -U postgres -c 'create database test' postgres >/dev/null
+    "${RUN_AS[@]}" "$initdb" -D "$dir/data" -U postgres -A trust >/dev/null
+    "${RUN_AS[@]}" "$pgctl" -D "$dir/data" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -l "$dir/log" -w start >/dev/null
+    PG_DIR=$dir PG_CTL=$pgctl
+    trap stop_throwaway_cluster EXIT
+    "${RUN_AS[@]}" psql -h 127.0.0.1 -p "$port" -U postgres -c 'create database test' postgres >/dev/null
     export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/test?sslmode=disable"
     return 0
   fi
