@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/usher-hub/usher"
+)
+
+// ForgetContact erases a contact's personal data; see usher.ErasureStore.
+func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher.RedactFunc) (usher.Erasure, error) {
+	e.ErasedAt = s.now().UTC()
+	err := s.inTx(ctx, "forget contact", func(tx pgx.Tx) error {
+		e.Rewritten = map[string]int{}
+		places := []struct {
+			name, query string
+			stream      usher.Stream
+		}{
+			{"contact_versions", `SELECT id, body::text FROM documents WHERE institution = $1 AND stream = 'contacts' AND external_id = $2 FOR UPDATE`, usher.StreamContacts},
+			{"order_versions", `SELECT id, body::text FROM documents WHERE institution = $1 AND stream = 'orders'
+				AND coalesce(body->'orderDetailsData'->>'contactNumber', body->>'contactNumber') = $2 FOR UPDATE`, usher.StreamOrders},
+		}
+		for _, p := range places {
+			n, err := rewrite(ctx, tx, p.query, p.stream, e, redact)
+			if err != nil {
+				return err
+			}
+			e.Rewritten[p.name] = n
+		}
+		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 {
+			return usher.Errorf(usher.ENOTFOUND, "no contact %s stored for %s", e.ContactNumber, e.Institution)
+		}
+		counts, _ := json.Marshal(e.Rewritten)
+		_, err := tx.Exec(ctx, `INSERT INTO erasures (institution, contact_number, actor, reason, erased_at, rewritten)
+			VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, e.Institution, e.ContactNumber, e.Actor, e.Reason, e.ErasedAt, string(counts))
+		return err
+	})
+	return e, err
+}
+
+func rewrite(ctx context.Context, tx pgx.Tx, query string, stream usher.Stream, e usher.Erasure, redact usher.RedactFunc) (int, error) {
+	rows, err := tx.Query(ctx, query, e.Institution, e.ContactNumber)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id   int64
+		body string
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.body)
+		return x, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range found {
+		out, changed, err := redact(stream, []byte(r.body))
+		if err != nil {
+			return 0, err
+		}
+		if !changed {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE documents SET body = $1::jsonb WHERE id = $2`, string(out), r.id); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Erasures lists the audit records of an institution, newest first.
+func (s *Store) Erasures(ctx context.Context, institution string) ([]usher.Erasure, error) {
+	rows, err := s.pool.Query(ctx, `SELECT institution, contact_number, actor, reason, erased_at, rewritten::text
+		FROM erasures WHERE institution = $1 ORDER BY id DESC`, institution)
+	if err != nil {
+		return nil, unavailable("erasures", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (usher.Erasure, error) {
+		var e usher.Erasure
+		var counts string
+		err := r.Scan(&e.Institution, &e.ContactNumber, &e.Actor, &e.Reason, &e.ErasedAt, &counts)
+		_ = json.Unmarshal([]byte(counts), &e.Rewritten)
+		return e, err
+	})
+	if err != nil {
+		return nil, unavailable("erasures", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,101 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/usher-hub/usher"
+)
+
+// ForgetContact erases a contact's personal data; see usher.ErasureStore.
+func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher.RedactFunc) (usher.Erasure, error) {
+	e.ErasedAt = s.now().UTC()
+	e.Rewritten = map[string]int{}
+	err := s.inWriteTx(ctx, "forget contact", func(tx *sql.Tx) error {
+		places := []struct {
+			name, query string
+			stream      usher.Stream
+		}{
+			{"contact_versions", `SELECT id, body FROM documents WHERE institution = ? AND stream = 'contacts' AND external_id = ?`, usher.StreamContacts},
+			{"order_versions", `SELECT id, body FROM documents WHERE institution = ? AND stream = 'orders'
+				AND coalesce(json_extract(body, '$.orderDetailsData.contactNumber'), json_extract(body, '$.contactNumber')) = ?`, usher.StreamOrders},
+		}
+		for _, p := range places {
+			n, err := rewrite(ctx, tx, p.query, p.stream, e, redact)
+			if err != nil {
+				return err
+			}
+			e.Rewritten[p.name] = n
+		}
+		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 {
+			return usher.Errorf(usher.ENOTFOUND, "no contact %s stored for %s", e.ContactNumber, e.Institution)
+		}
+		counts, _ := json.Marshal(e.Rewritten)
+		_, err := tx.ExecContext(ctx, `INSERT INTO erasures (institution, contact_number, actor, reason, erased_at, rewritten)
+			VALUES (?, ?, ?, ?, ?, ?)`, e.Institution, e.ContactNumber, e.Actor, e.Reason, formatTime(e.ErasedAt), string(counts))
+		return err
+	})
+	return e, err
+}
+
+func rewrite(ctx context.Context, tx *sql.Tx, query string, stream usher.Stream, e usher.Erasure, redact usher.RedactFunc) (int, error) {
+	rows, err := tx.QueryContext(ctx, query, e.Institution, e.ContactNumber)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id   int64
+		body string
+	}
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.body); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range found {
+		out, changed, err := redact(stream, []byte(r.body))
+		if err != nil {
+			return 0, err
+		}
+		if !changed {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE documents SET body = ? WHERE id = ?`, string(out), r.id); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Erasures lists the audit records of an institution, newest first.
+func (s *Store) Erasures(ctx context.Context, institution string) ([]usher.Erasure, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT institution, contact_number, actor, reason, erased_at, rewritten
+		FROM erasures WHERE institution = ? ORDER BY id DESC`, institution)
+	if err != nil {
+		return nil, unavailable("erasures", err)
+	}
+	defer rows.Close()
+	var out []usher.Erasure
+	for rows.Next() {
+		var e usher.Erasure
+		var at, counts string
+		if err := rows.Scan(&e.Institution, &e.ContactNumber, &e.Actor, &e.Reason, &at, &counts); err != nil {
+			return nil, unavailable("erasures", err)
+		}
+		e.ErasedAt = parseTime(at)
+		_ = json.Unmarshal([]byte(counts), &e.Rewritten)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

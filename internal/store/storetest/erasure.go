@@ -1,0 +1,71 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/privacy"
+)
+
+// RunErasure checks that forgetting a contact erases its personal data in
+// every version of it and of its orders, leaves an audit record, and
+// touches nothing else.
+func RunErasure(t *testing.T, open OpenFunc) {
+	ctx := context.Background()
+	s := open(t)
+	v1 := contact(t, "myvenue", "42", "Ada", "2023-01-01T00:00:00.000+00:00")
+	v2 := contact(t, "myvenue", "42", "Adaline", "2023-02-01T00:00:00.000+00:00")
+	other := contact(t, "myvenue", "43", "Grace", "2023-01-01T00:00:00.000+00:00")
+	elsewhere := contact(t, "venue-b", "42", "Ada", "2023-01-01T00:00:00.000+00:00")
+	hers := build(t, "myvenue", usher.StreamOrders, "900", map[string]any{"orderDetailsData": map[string]any{
+		"orderId": 900, "contactNumber": "42", "saleAmount": 40000, "buyerFirstName": "Ada"}}, nil)
+	theirs := build(t, "myvenue", usher.StreamOrders, "901", map[string]any{"orderDetailsData": map[string]any{
+		"orderId": 901, "contactNumber": "43", "saleAmount": 1000, "buyerFirstName": "Grace"}}, nil)
+	mustOutcomes(t, s, []usher.Document{v1, v2, other, elsewhere, hers, theirs},
+		usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored)
+
+	e, err := s.ForgetContact(ctx, usher.Erasure{Institution: "myvenue", ContactNumber: "42", Actor: "dpo", Reason: "request #7"}, privacy.Redact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Rewritten["contact_versions"] != 2 || e.Rewritten["order_versions"] != 1 {
+		t.Fatalf("rewritten = %v, want 2 contact versions and 1 order", e.Rewritten)
+	}
+	for _, d := range find(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true}) {
+		erased := strings.Contains(string(d.Raw), `"erased"`)
+		if d.ExternalID == "42" && (!erased || strings.Contains(string(d.Raw), "Ada")) {
+			t.Errorf("contact 42 version %d not erased: %s", d.Version, d.Raw)
+		}
+		if d.ExternalID == "43" && (erased || !strings.Contains(string(d.Raw), "Grace")) {
+			t.Errorf("contact 43 was touched: %s", d.Raw)
+		}
+	}
+	for _, d := range find(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamOrders}) {
+		var o struct {
+			Data map[string]any `json:"orderDetailsData"`
+		}
+		_ = json.Unmarshal(d.Raw, &o)
+		if d.ExternalID == "900" && (o.Data["buyerFirstName"] != nil || o.Data["saleAmount"] == nil) {
+			t.Errorf("order 900 not redacted as expected: %s", d.Raw)
+		}
+		if d.ExternalID == "901" && o.Data["buyerFirstName"] != "Grace" {
+			t.Errorf("order 901 was touched: %s", d.Raw)
+		}
+	}
+	if got := find(t, s, usher.DocumentFilter{Institution: "venue-b", Stream: usher.StreamContacts}); !strings.Contains(string(got[0].Raw), "Ada") {
+		t.Errorf("another institution's contact 42 was erased: %s", got[0].Raw)
+	}
+	// A resend of the erased content is recognised, not stored again.
+	mustOutcomes(t, s, []usher.Document{v2}, usher.OutcomeDuplicate)
+
+	audit, err := s.Erasures(ctx, "myvenue")
+	if err != nil || len(audit) != 1 || audit[0].Actor != "dpo" || audit[0].Rewritten["contact_versions"] != 2 {
+		t.Fatalf("audit = %+v, %v", audit, err)
+	}
+	if _, err := s.ForgetContact(ctx, usher.Erasure{Institution: "myvenue", ContactNumber: "nobody", Actor: "dpo"}, privacy.Redact); usher.ErrorCode(err) != usher.ENOTFOUND {
+		t.Fatalf("unknown contact: %v, want not found", err)
+	}
+}
