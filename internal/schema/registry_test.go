@@ -60,7 +60,7 @@ func TestReferencePayloadsValidate(t *testing.T) {
 	}
 }
 
-func readArray(t *testing.T, file string) []json.RawMessage {
+func readArray(t testing.TB, file string) []json.RawMessage {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {

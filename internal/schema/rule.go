@@ -77,7 +77,9 @@ func compileNode(n *yaml.Node, path string) (*rule, error) {
 		}
 		return r, nil
 	case yaml.AliasNode:
-		return compileNode(n.Alias, path)
+		// A schema reads top to bottom like the document; an alias would
+		// send the reader elsewhere (and may loop back on itself).
+		return nil, nodeErr(n, path, "YAML aliases (*name) are not allowed in schemas: write the fields out")
 	}
 	return nil, nodeErr(n, path, "expected a type, a mapping of fields or a one-item list")
 }
