@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,9 +58,15 @@ func runQuarantineList(ctx context.Context, e env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	f, err := quarantine.ParseFilter(map[string][]string{
-		"stream": nonEmpty(*stream), "status": {*status}, "limit": {fmt.Sprint(*limit)},
-		"after_id": {fmt.Sprint(*afterID)}, "institution": nonEmpty(*institution)})
+	// The flags are the API's query parameters: one parser checks both.
+	q := url.Values{"status": {*status}, "limit": {fmt.Sprint(*limit)}, "after_id": {fmt.Sprint(*afterID)}}
+	if *stream != "" {
+		q.Set("stream", *stream)
+	}
+	if *institution != "" {
+		q.Set("institution", *institution)
+	}
+	f, err := quarantine.ParseFilter(q)
 	if err != nil {
 		return errors.New(usher.ErrorMessage(err))
 	}
@@ -81,13 +88,6 @@ func runQuarantineList(ctx context.Context, e env, args []string) error {
 	}
 	printQuarantineTable(e.stdout, docs)
 	return nil
-}
-
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }
 
 func printQuarantineJSON(w io.Writer, docs []usher.QuarantinedDocument, limit int) error {
@@ -119,9 +119,7 @@ func printQuarantineTable(w io.Writer, docs []usher.QuarantinedDocument) {
 			d.ReceivedAt.UTC().Format(time.RFC3339), d.SeenCount, status, summarize(d.Violations))
 	}
 	tw.Flush()
-	if len(docs) > 0 {
-		fmt.Fprintf(w, "\nschema of the latest check: %s\n", docs[len(docs)-1].SchemaVersion)
-	}
+	fmt.Fprintln(w, "\nevery violation, the schema version and the document: usher quarantine list -json")
 }
 
 // summarize shows the first violation and how many others there are.
