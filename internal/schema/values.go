@@ -14,21 +14,18 @@ import (
 // S-360 webhooks "2020-10-13T10:09:27.503+00:00", its data-export queries
 // "2023-02-09 18:25:10" and "2023-01-28 17:00:00.0" (no zone), Centaman
 // "2026-04-02T18:24:05.8178053-05:00" and "2018-07-19T00:00:00".
-var timestampLayouts = []string{
-	"2006-01-02T15:04:05.999999999Z07:00",
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
+// They are grouped by the separator between date and time, so a value is
+// tried only against the layouts it can match.
+var timestampLayouts = map[byte][]string{
+	'T': {"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05.999999999Z0700"},
+	' ': {"2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"},
 }
 
 func isTimestamp(s string) bool {
-	// Every layout starts with a full date; a cheap length check skips
-	// time.Parse for values that cannot match.
 	if len(s) < len("2006-01-02 15:04:05") {
 		return false
 	}
-	for _, layout := range timestampLayouts {
+	for _, layout := range timestampLayouts[s[len("2006-01-02")]] {
 		if _, err := time.Parse(layout, s); err == nil {
 			return true
 		}
