@@ -6,6 +6,7 @@ package usher
 type Store interface {
 	DocumentStore
 	ErasureStore
+	QuarantineStore
 	// Close releases the engine's connections.
 	Close() error
 }

@@ -79,9 +79,15 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ingestMetrics := metrics.NewIngest(reg)
+	validator, err := newValidator(cfg, reg, logger)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	institutions := cfg.DomainInstitutions()
-	svc := ingest.NewService(st, ingestMetrics, logger)
+	svc := ingest.NewService(st, validator, ingestMetrics, logger)
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
+	wireQuarantine(a)
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,

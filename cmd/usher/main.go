@@ -38,11 +38,12 @@ type command struct {
 // commands lists every subcommand; each lives in a file of its own.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"start the server (ingest, API, dashboard)", runServe},
-		"migrate":  {"apply database migrations and exit", runMigrate},
-		"config":   {"print the effective configuration, secrets redacted", runConfig},
-		"version":  {"print the version", runVersion},
-		"contacts": {"erase a contact's personal data (GDPR) and list erasures", runContacts},
+		"serve":      {"start the server (ingest, API, dashboard)", runServe},
+		"migrate":    {"apply database migrations and exit", runMigrate},
+		"config":     {"print the effective configuration, secrets redacted", runConfig},
+		"version":    {"print the version", runVersion},
+		"contacts":   {"erase a contact's personal data (GDPR) and list erasures", runContacts},
+		"quarantine": {"list quarantined documents or replay them against the current schemas", runQuarantine},
 	}
 }
 

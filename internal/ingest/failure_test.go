@@ -53,7 +53,7 @@ func failOnExternalID(t *testing.T, engine, dsn string) {
 func TestFailedCommitIs503AndStoresNothing(t *testing.T) {
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
-			b := setup(t, engine, 1<<20)
+			b := setupPush(t, engine, 1<<20)
 			failOnExternalID(t, engine, b.dsn)
 			payload := []byte(`[
 				{"contactNumber":"1","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"},
@@ -85,7 +85,7 @@ func TestFailedCommitIs503AndStoresNothing(t *testing.T) {
 func TestDatabaseGoneIs503AndNotReady(t *testing.T) {
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
-			b := setup(t, engine, 1<<20)
+			b := setupPush(t, engine, 1<<20)
 			b.store.Close()
 			status, resp := b.post(t, "/s360/ticketchecks/myvenue", fixture(t, "ticketchecks.json"), basicAuth)
 			if status != http.StatusServiceUnavailable || !strings.Contains(resp, "database unavailable") {

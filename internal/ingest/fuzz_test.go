@@ -12,7 +12,7 @@ import (
 // FuzzIngest posts arbitrary bodies to each push endpoint. Whatever the
 // body, the answer is 200, 400 or 413 (never a 5xx), a 200 always says what
 // it stored, and sending the same body again stores nothing new.
-func FuzzIngest(f *testing.F) {
+func FuzzPushEndpoints(f *testing.F) {
 	for _, name := range []string{"contacts.json", "orders.json", "ticketchecks.json"} {
 		body := fixture(f, name)
 		f.Add(strings.TrimSuffix(name, ".json"), body)
@@ -32,7 +32,7 @@ func FuzzIngest(f *testing.F) {
 			f.Add(stream, []byte(s))
 		}
 	}
-	b := setup(f, "sqlite", 64<<10)
+	b := setupPush(f, "sqlite", 64<<10)
 	f.Fuzz(func(t *testing.T, stream string, body []byte) {
 		if _, err := usher.ParseStream(stream); err != nil {
 			stream = "contacts"

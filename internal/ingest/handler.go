@@ -33,6 +33,9 @@ func NewHandler(service *Service, institutions []usher.Institution, maxBody int6
 
 // ServeHTTP answers 200 with the outcome counts once the payload is
 // committed, and an error status (never 200) otherwise, so S-360 retries.
+// A payload with invalid documents is committed (200, the invalid ones
+// quarantined and reported) unless the institution's policy is strict,
+// which answers 422 with the report and stores nothing.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	streamName := r.PathValue("stream")
@@ -53,21 +56,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) serve(r *http.Request, streamName, code string) (usher.IngestResult, error) {
+func (h *Handler) serve(r *http.Request, streamName, code string) (Receipt, error) {
 	stream, err := usher.ParseStream(streamName)
 	if err != nil {
-		return usher.IngestResult{}, err
+		return Receipt{}, err
 	}
 	inst, ok := h.institutions[code]
 	if !ok {
-		return usher.IngestResult{}, usher.Errorf(usher.ENOTFOUND, "unknown institution %q", code)
+		return Receipt{}, usher.Errorf(usher.ENOTFOUND, "unknown institution %q", code)
 	}
 	if err := Authenticate(inst, r); err != nil {
-		return usher.IngestResult{}, err
+		return Receipt{}, err
 	}
 	body, err := h.readBody(r)
 	if err != nil {
-		return usher.IngestResult{}, err
+		return Receipt{}, err
 	}
 	return h.service.Ingest(r.Context(), inst, stream, body)
 }

@@ -2,47 +2,151 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/metrics"
 )
 
-// Service turns push payloads into stored documents.
+// Store is what ingest needs from storage.
+type Store interface {
+	SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error)
+	SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument) ([]usher.Outcome, error)
+}
+
+// Validator checks documents and names the schema it used.
+type Validator interface {
+	usher.Validator
+	SchemaVersion(institution, docType string) string
+}
+
+// Service turns push payloads into stored documents. Every document is
+// validated first; what happens to a payload with invalid documents is
+// the institution's policy.
 type Service struct {
-	store   usher.DocumentStore
-	metrics *metrics.Ingest
-	logger  *slog.Logger
+	store     Store
+	validator Validator
+	metrics   *metrics.Ingest
+	logger    *slog.Logger
 }
 
-// NewService returns a Service storing into store.
-func NewService(store usher.DocumentStore, m *metrics.Ingest, logger *slog.Logger) *Service {
-	return &Service{store: store, metrics: m, logger: logger}
+// NewService returns a Service validating with validator and storing into
+// store.
+func NewService(store Store, validator Validator, m *metrics.Ingest, logger *slog.Logger) *Service {
+	return &Service{store: store, validator: validator, metrics: m, logger: logger}
 }
 
-// Ingest stores one payload for inst and stream. It returns only after the
-// whole payload is committed; on any error nothing of it is stored.
-func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream usher.Stream, body []byte) (usher.IngestResult, error) {
-	var result usher.IngestResult
+// Receipt is what a committed payload did: the outcome counts and the
+// report of each quarantined document.
+type Receipt struct {
+	usher.IngestResult
+	Invalid []usher.DocumentReport `json:"invalid,omitempty"`
+}
+
+// Rejection is the detail of a payload a strict policy refused.
+type Rejection struct {
+	Policy  usher.Policy           `json:"policy"`
+	Invalid []usher.DocumentReport `json:"invalid"`
+}
+
+// Ingest validates and stores one payload for inst and stream, and
+// returns only after it is committed; on any error nothing of it is
+// stored. Under the quarantine policy valid documents are stored and
+// invalid ones quarantined in the same transaction; under strict, one
+// invalid document rejects the whole payload with EUNPROCESSABLE and the
+// report as detail.
+func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream usher.Stream, body []byte) (Receipt, error) {
+	var receipt Receipt
 	items, err := SplitPayload(body)
 	if err != nil {
-		return result, err
+		return receipt, err
 	}
-	docs := make([]usher.Document, 0, len(items))
-	for i, raw := range items {
-		doc, err := Describe(inst.Code, stream, raw)
-		if err != nil {
-			return result, usher.Errorf(usher.ErrorCode(err), "item %d: %s", i, usher.ErrorMessage(err))
+	docs, bad, reports := s.sort(inst.Code, stream, items)
+	if len(bad) > 0 && inst.Policy == usher.PolicyStrict {
+		s.count(stream, inst.Code, "rejected", len(bad))
+		return receipt, &usher.Error{
+			Code:    usher.EUNPROCESSABLE,
+			Message: fmt.Sprintf("%d of %d documents are invalid; policy strict rejects the whole payload and stored nothing", len(bad), len(items)),
+			Detail:  Rejection{Policy: usher.PolicyStrict, Invalid: reports},
 		}
-		docs = append(docs, doc)
 	}
-	outcomes, err := s.store.SaveDocuments(ctx, docs)
+	var outcomes []usher.Outcome
+	if len(bad) == 0 {
+		outcomes, err = s.store.SaveDocuments(ctx, docs)
+	} else {
+		outcomes, err = s.store.SaveDocumentsAndQuarantine(ctx, docs, bad)
+	}
 	if err != nil {
-		return result, err
+		return receipt, err
 	}
 	for _, o := range outcomes {
-		result.Add(o)
-		s.metrics.Documents.WithLabelValues(string(stream), inst.Code, string(o)).Inc()
+		receipt.Add(o)
+		s.count(stream, inst.Code, string(o), 1)
 	}
-	return result, nil
+	receipt.Quarantined = len(bad)
+	receipt.Invalid = reports
+	s.count(stream, inst.Code, string(usher.OutcomeQuarantined), len(bad))
+	return receipt, nil
+}
+
+// sort validates each item and splits them into documents to store and
+// documents to quarantine, with a report for each of the latter.
+func (s *Service) sort(institution string, stream usher.Stream, items []json.RawMessage) ([]usher.Document, []usher.QuarantinedDocument, []usher.DocumentReport) {
+	docType := usher.DocTypeOf(stream)
+	docs := make([]usher.Document, 0, len(items))
+	var bad []usher.QuarantinedDocument
+	var reports []usher.DocumentReport
+	for i, raw := range items {
+		violations := s.validator.Validate(institution, docType, raw)
+		doc, err := Describe(institution, stream, raw)
+		if err != nil && len(violations) == 0 {
+			// The schema in force let through a document usher cannot key
+			// (an override that made the id optional): keep it aside too.
+			violations = []usher.Violation{{Path: "$", Message: "cannot be stored: " + usher.ErrorMessage(err)}}
+		}
+		if len(violations) == 0 {
+			docs = append(docs, doc)
+			continue
+		}
+		q := quarantined(institution, stream, docType, raw, doc, violations, s.validator.SchemaVersion(institution, docType))
+		bad = append(bad, q)
+		reports = append(reports, usher.DocumentReport{Index: i, ExternalID: q.ExternalID, DocType: docType,
+			SchemaVersion: q.SchemaVersion, Violations: violations})
+	}
+	return docs, bad, reports
+}
+
+func quarantined(institution string, stream usher.Stream, docType string, raw json.RawMessage, doc usher.Document, vs []usher.Violation, version string) usher.QuarantinedDocument {
+	hash := doc.Hash
+	if hash == "" {
+		hash, _ = usher.HashJSON(raw) // every item is valid JSON: SplitPayload checked the body
+	}
+	return usher.QuarantinedDocument{
+		Institution: institution, Stream: stream, DocType: docType, ExternalID: printableID(doc.ExternalID),
+		Hash: hash, Raw: raw, SchemaVersion: version, Violations: vs,
+	}
+}
+
+// printableID makes an id read from an invalid document safe for a text
+// column: valid UTF-8, no NUL, bounded length.
+func printableID(id string) string {
+	id = strings.ToValidUTF8(strings.ReplaceAll(id, "\x00", ""), "\uFFFD")
+	if len(id) > 200 {
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(id[cut]) {
+			cut--
+		}
+		id = id[:cut]
+	}
+	return id
+}
+
+func (s *Service) count(stream usher.Stream, institution, outcome string, n int) {
+	if n > 0 {
+		s.metrics.Documents.WithLabelValues(string(stream), institution, outcome).Add(float64(n))
+	}
 }

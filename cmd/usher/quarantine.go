@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/ingest"
+	"github.com/usher-hub/usher/internal/quarantine"
+	"github.com/usher-hub/usher/internal/store"
+)
+
+const quarantineUsage = `usage: usher quarantine list   [-institution X] [-stream Y] [-status pending|released|all] [-limit N] [-after-id ID] [-json]
+       usher quarantine replay [-institution X] [-stream Y] [-dry-run]
+
+list shows documents that failed validation, oldest first, with their violations.
+replay re-validates pending ones against the schemas in force now (built-in and
+schema_dir) and moves those that pass into the store; running it again is safe.`
+
+// runQuarantine dispatches usher quarantine list|replay.
+func runQuarantine(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, quarantineUsage)
+		return errors.New("quarantine: name a subcommand, list or replay")
+	}
+	switch args[0] {
+	case "list":
+		return runQuarantineList(ctx, e, args[1:])
+	case "replay":
+		return runQuarantineReplay(ctx, e, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprintln(e.stdout, quarantineUsage)
+		return nil
+	}
+	fmt.Fprintln(e.stderr, quarantineUsage)
+	return fmt.Errorf("quarantine: unknown subcommand %q", args[0])
+}
+
+func runQuarantineList(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("quarantine list", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var cf configFlags
+	cf.register(fs, e)
+	institution := fs.String("institution", "", "only this institution")
+	stream := fs.String("stream", "", "only this stream: contacts, orders or ticketchecks")
+	status := fs.String("status", "pending", "pending, released or all")
+	limit := fs.Int("limit", 50, fmt.Sprintf("at most this many (1-%d)", quarantine.MaxLimit))
+	afterID := fs.Int64("after-id", 0, "only ids above this one (the next page)")
+	asJSON := fs.Bool("json", false, "print JSON, as GET /api/v1/quarantine does")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// The flags are the API's query parameters: one parser checks both.
+	q := url.Values{"status": {*status}, "limit": {fmt.Sprint(*limit)}, "after_id": {fmt.Sprint(*afterID)}}
+	if *stream != "" {
+		q.Set("stream", *stream)
+	}
+	if *institution != "" {
+		q.Set("institution", *institution)
+	}
+	f, err := quarantine.ParseFilter(q)
+	if err != nil {
+		return errors.New(usher.ErrorMessage(err))
+	}
+	cfg, err := cf.load(e)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database, time.Now)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	docs, err := st.FindQuarantined(ctx, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printQuarantineJSON(e.stdout, docs, f.Limit)
+	}
+	printQuarantineTable(e.stdout, docs)
+	return nil
+}
+
+func printQuarantineJSON(w io.Writer, docs []usher.QuarantinedDocument, limit int) error {
+	page := quarantine.Page{Items: make([]quarantine.Item, 0, len(docs))}
+	for _, d := range docs {
+		page.Items = append(page.Items, quarantine.NewItem(d))
+	}
+	if len(docs) == limit {
+		page.NextAfterID = docs[len(docs)-1].ID
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(page)
+}
+
+func printQuarantineTable(w io.Writer, docs []usher.QuarantinedDocument) {
+	if len(docs) == 0 {
+		fmt.Fprintln(w, "no quarantined documents match")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tINSTITUTION\tSTREAM\tEXTERNAL ID\tRECEIVED\tSEEN\tSTATUS\tVIOLATIONS")
+	for _, d := range docs {
+		status := "pending"
+		if d.ReleasedAt != nil {
+			status = "released (" + string(d.ReleaseOutcome) + ")"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Institution, d.Stream, orDash(d.ExternalID),
+			d.ReceivedAt.UTC().Format(time.RFC3339), d.SeenCount, status, summarize(d.Violations))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nevery violation, the schema version and the document: usher quarantine list -json")
+}
+
+// summarize shows the first violation and how many others there are.
+func summarize(vs []usher.Violation) string {
+	if len(vs) == 0 {
+		return "-"
+	}
+	s := vs[0].Path + ": " + strings.ReplaceAll(vs[0].Message, "\n", " ")
+	if len(vs) > 1 {
+		s += fmt.Sprintf(" (+%d more)", len(vs)-1)
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runQuarantineReplay(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("quarantine replay", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var cf configFlags
+	cf.register(fs, e)
+	institution := fs.String("institution", "", "only this institution")
+	streamName := fs.String("stream", "", "only this stream: contacts, orders or ticketchecks")
+	dryRun := fs.Bool("dry-run", false, "count what would pass without storing anything")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts := quarantine.ReplayOptions{Institution: *institution, DryRun: *dryRun}
+	if *streamName != "" {
+		s, err := usher.ParseStream(*streamName)
+		if err != nil {
+			return errors.New(usher.ErrorMessage(err))
+		}
+		opts.Stream = s
+	}
+	cfg, err := cf.load(e)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(e.stderr, cfg)
+	validator, err := newValidator(cfg, nil, logger)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.Database, time.Now)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := quarantine.NewReplayer(st, validator, ingest.Describe, logger).Replay(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("replay stopped after %d documents: %w", sum.Checked, err)
+	}
+	if opts.DryRun {
+		fmt.Fprintf(e.stdout, "dry run: checked %d quarantined documents: %d would be released, %d still invalid\n",
+			sum.Checked, sum.WouldRelease, sum.StillInvalid)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "checked %d quarantined documents: %d released (%d stored, %d already stored), %d still invalid\n",
+		sum.Checked, sum.Stored+sum.Duplicate, sum.Stored, sum.Duplicate, sum.StillInvalid)
+	return nil
+}

@@ -1,0 +1,120 @@
+package quarantine
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/usher-hub/usher"
+)
+
+// replayPage is how many quarantined documents a replay reads at a time.
+const replayPage = 100
+
+// Validator checks documents and names the schema it used.
+type Validator interface {
+	usher.Validator
+	SchemaVersion(institution, docType string) string
+}
+
+// DescribeFunc turns a valid raw document into its stored form (external
+// id, hash, derived columns); ingest.Describe is the one in use.
+type DescribeFunc func(institution string, stream usher.Stream, raw json.RawMessage) (usher.Document, error)
+
+// Replayer re-validates quarantined documents against the schemas in
+// force and moves those that pass into the store.
+type Replayer struct {
+	store     usher.QuarantineStore
+	validator Validator
+	describe  DescribeFunc
+	logger    *slog.Logger
+}
+
+// NewReplayer returns a Replayer over store.
+func NewReplayer(store usher.QuarantineStore, validator Validator, describe DescribeFunc, logger *slog.Logger) *Replayer {
+	return &Replayer{store: store, validator: validator, describe: describe, logger: logger}
+}
+
+// ReplayOptions selects what a replay looks at.
+type ReplayOptions struct {
+	Institution string       // "" for every institution
+	Stream      usher.Stream // "" for every stream
+	// DryRun checks and counts without storing or recording anything.
+	DryRun bool
+}
+
+// ReplaySummary counts what a replay did.
+type ReplaySummary struct {
+	Checked int `json:"checked"`
+	// Stored and Duplicate count released documents by what storing them
+	// did: a duplicate was already in the store (pushed again since).
+	Stored       int `json:"stored"`
+	Duplicate    int `json:"duplicate"`
+	StillInvalid int `json:"still_invalid"`
+	// WouldRelease counts, in a dry run, the documents that now pass.
+	WouldRelease int `json:"would_release,omitempty"`
+}
+
+// Replay re-validates every pending quarantined document selected by
+// opts. A document that passes is stored and marked released in one
+// transaction; one that still fails gets its report updated to the
+// current schema. Running it again does nothing new: released documents
+// are no longer pending, and the store releases each document once.
+func (r *Replayer) Replay(ctx context.Context, opts ReplayOptions) (ReplaySummary, error) {
+	var sum ReplaySummary
+	f := usher.QuarantineFilter{Stream: opts.Stream, Status: usher.QuarantinePending, Limit: replayPage}
+	if opts.Institution != "" {
+		f.Institutions = []string{opts.Institution}
+	}
+	for {
+		page, err := r.store.FindQuarantined(ctx, f)
+		if err != nil {
+			return sum, err
+		}
+		for _, d := range page {
+			if err := r.replayOne(ctx, d, opts.DryRun, &sum); err != nil {
+				return sum, err
+			}
+		}
+		if len(page) < f.Limit {
+			return sum, nil
+		}
+		f.AfterID = page[len(page)-1].ID
+	}
+}
+
+func (r *Replayer) replayOne(ctx context.Context, d usher.QuarantinedDocument, dryRun bool, sum *ReplaySummary) error {
+	sum.Checked++
+	version := r.validator.SchemaVersion(d.Institution, d.DocType)
+	violations := r.validator.Validate(d.Institution, d.DocType, d.Raw)
+	var doc usher.Document
+	if len(violations) == 0 {
+		var err error
+		if doc, err = r.describe(d.Institution, d.Stream, d.Raw); err != nil {
+			violations = []usher.Violation{{Path: "$", Message: "cannot be stored: " + usher.ErrorMessage(err)}}
+		}
+	}
+	switch {
+	case len(violations) > 0:
+		sum.StillInvalid++
+		if dryRun {
+			return nil
+		}
+		return r.store.RecheckQuarantined(ctx, d.ID, version, violations)
+	case dryRun:
+		sum.WouldRelease++
+		return nil
+	}
+	outcome, released, err := r.store.ReleaseQuarantined(ctx, d.ID, doc)
+	if err != nil || !released {
+		return err // not released: another replay got there first
+	}
+	r.logger.Info("quarantine: released", "id", d.ID, "institution", d.Institution, "doc_type", d.DocType,
+		"external_id", doc.ExternalID, "outcome", outcome, "schema_version", version)
+	if outcome == usher.OutcomeDuplicate {
+		sum.Duplicate++
+	} else {
+		sum.Stored++
+	}
+	return nil
+}
