@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/privacy"
 )
 
 // ForgetContact erases a contact's personal data; see usher.ErasureStore.
@@ -29,11 +30,16 @@ func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher
 			}
 			e.Rewritten[p.name] = n
 		}
-		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 {
+		n, err := rewriteQuarantine(ctx, tx, e, redact)
+		if err != nil {
+			return err
+		}
+		e.Rewritten["quarantined"] = n
+		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 && n == 0 {
 			return usher.Errorf(usher.ENOTFOUND, "no contact %s stored for %s", e.ContactNumber, e.Institution)
 		}
 		counts, _ := json.Marshal(e.Rewritten)
-		_, err := tx.Exec(ctx, `INSERT INTO erasures (institution, contact_number, actor, reason, erased_at, rewritten)
+		_, err = tx.Exec(ctx, `INSERT INTO erasures (institution, contact_number, actor, reason, erased_at, rewritten)
 			VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, e.Institution, e.ContactNumber, e.Actor, e.Reason, e.ErasedAt, string(counts))
 		return err
 	})
@@ -92,4 +98,42 @@ func (s *Store) Erasures(ctx context.Context, institution string) ([]usher.Erasu
 		return nil, unavailable("erasures", err)
 	}
 	return out, nil
+}
+
+// rewriteQuarantine erases the contact from quarantined contacts and
+// orders. A quarantined body may not be JSON, so candidates are found by
+// the contact number's bytes and confirmed in Go.
+func rewriteQuarantine(ctx context.Context, tx pgx.Tx, e usher.Erasure, redact usher.RedactFunc) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT id, stream, body FROM quarantine
+		WHERE institution = $1 AND stream IN ('contacts', 'orders')
+		AND (external_id = $2 OR position(convert_to($2, 'UTF8') IN body) > 0) FOR UPDATE`,
+		e.Institution, e.ContactNumber)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id     int64
+		stream string
+		body   []byte
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.stream, &x.body)
+		return x, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range found {
+		out, ok := privacy.RedactQuarantined(usher.Stream(r.stream), r.body, e.ContactNumber, redact)
+		if !ok {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE quarantine SET body = $1 WHERE id = $2`, out, r.id); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
 }

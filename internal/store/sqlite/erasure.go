@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/privacy"
 )
 
 // ForgetContact erases a contact's personal data; see usher.ErasureStore.
@@ -28,11 +29,16 @@ func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher
 			}
 			e.Rewritten[p.name] = n
 		}
-		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 {
+		n, err := rewriteQuarantine(ctx, tx, e, redact)
+		if err != nil {
+			return err
+		}
+		e.Rewritten["quarantined"] = n
+		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 && n == 0 {
 			return usher.Errorf(usher.ENOTFOUND, "no contact %s stored for %s", e.ContactNumber, e.Institution)
 		}
 		counts, _ := json.Marshal(e.Rewritten)
-		_, err := tx.ExecContext(ctx, `INSERT INTO erasures (institution, contact_number, actor, reason, erased_at, rewritten)
+		_, err = tx.ExecContext(ctx, `INSERT INTO erasures (institution, contact_number, actor, reason, erased_at, rewritten)
 			VALUES (?, ?, ?, ?, ?, ?)`, e.Institution, e.ContactNumber, e.Actor, e.Reason, formatTime(e.ErasedAt), string(counts))
 		return err
 	})
@@ -98,4 +104,46 @@ func (s *Store) Erasures(ctx context.Context, institution string) ([]usher.Erasu
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// rewriteQuarantine erases the contact from quarantined contacts and
+// orders. A quarantined body may not be JSON, so candidates are found by
+// the contact number's bytes and confirmed in Go.
+func rewriteQuarantine(ctx context.Context, tx *sql.Tx, e usher.Erasure, redact usher.RedactFunc) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, stream, body FROM quarantine
+		WHERE institution = ? AND stream IN ('contacts', 'orders') AND (external_id = ? OR instr(body, ?) > 0)`,
+		e.Institution, e.ContactNumber, e.ContactNumber)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id     int64
+		stream usher.Stream
+		body   []byte
+	}
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.stream, &r.body); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range found {
+		out, ok := privacy.RedactQuarantined(r.stream, r.body, e.ContactNumber, redact)
+		if !ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE quarantine SET body = ? WHERE id = ?`, out, r.id); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -27,12 +27,35 @@ func RunErasure(t *testing.T, open OpenFunc) {
 	mustOutcomes(t, s, []usher.Document{v1, v2, other, elsewhere, hers, theirs},
 		usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored)
 
+	// A quarantined version of the contact (an invalid e-mail, say) and a
+	// quarantined order naming it hold personal data too.
+	badContact := []byte(`{"contactNumber":"42","email":"ada@","individualFirstname":"Ada"}`)
+	badOrder := []byte(`{"orderDetailsData":{"orderId":"x","contactNumber":"42","buyerFirstName":"Ada"}}`)
+	unrelated := []byte(`{"contactNumber":"420","individualFirstname":"Ada"}`)
+	if _, err := s.SaveDocumentsAndQuarantine(ctx, nil, []usher.QuarantinedDocument{
+		quarantined(t, usher.StreamContacts, "42", badContact),
+		quarantined(t, usher.StreamOrders, "", badOrder),
+		quarantined(t, usher.StreamContacts, "420", unrelated),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
 	e, err := s.ForgetContact(ctx, usher.Erasure{Institution: "myvenue", ContactNumber: "42", Actor: "dpo", Reason: "request #7"}, privacy.Redact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Rewritten["contact_versions"] != 2 || e.Rewritten["order_versions"] != 1 {
-		t.Fatalf("rewritten = %v, want 2 contact versions and 1 order", e.Rewritten)
+	if e.Rewritten["contact_versions"] != 2 || e.Rewritten["order_versions"] != 1 || e.Rewritten["quarantined"] != 2 {
+		t.Fatalf("rewritten = %v, want 2 contact versions, 1 order and 2 quarantined", e.Rewritten)
+	}
+	q, err := s.FindQuarantined(ctx, usher.QuarantineFilter{Institutions: []string{"myvenue"}, Limit: 10})
+	if err != nil || len(q) != 3 {
+		t.Fatalf("quarantine: %d rows, %v", len(q), err)
+	}
+	for _, d := range q {
+		holdsAda := strings.Contains(string(d.Raw), "Ada")
+		if d.ExternalID == "420" != holdsAda {
+			t.Errorf("quarantined %s %q after erasure: %s", d.Stream, d.ExternalID, d.Raw)
+		}
 	}
 	for _, d := range find(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true}) {
 		erased := strings.Contains(string(d.Raw), `"erased"`)
@@ -68,4 +91,14 @@ func RunErasure(t *testing.T, open OpenFunc) {
 	if _, err := s.ForgetContact(ctx, usher.Erasure{Institution: "myvenue", ContactNumber: "nobody", Actor: "dpo"}, privacy.Redact); usher.ErrorCode(err) != usher.ENOTFOUND {
 		t.Fatalf("unknown contact: %v, want not found", err)
 	}
+}
+
+func quarantined(t *testing.T, stream usher.Stream, id string, raw []byte) usher.QuarantinedDocument {
+	t.Helper()
+	h, err := usher.HashJSON(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return usher.QuarantinedDocument{Institution: "myvenue", Stream: stream, DocType: usher.DocTypeOf(stream), ExternalID: id,
+		Hash: h, Raw: raw, SchemaVersion: "test", Violations: []usher.Violation{{Path: "$", Message: "test"}}}
 }
