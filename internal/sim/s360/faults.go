@@ -63,7 +63,7 @@ func ParseFaults(spec string) (Faults, error) {
 			return f, fmt.Errorf("unknown fault %q: use 5xx, drop, slow, slowdelay, dup or reorder", name)
 		}
 		p, err := strconv.ParseFloat(value, 64)
-		if err != nil || p < 0 || p > 1 {
+		if err != nil || !(p >= 0 && p <= 1) { // NaN fails both
 			return f, fmt.Errorf("fault %s=%q: want a probability between 0 and 1", name, value)
 		}
 		*dst = p
@@ -98,7 +98,7 @@ func (f Faults) String() string {
 	add("5xx", f.ServerError)
 	add("drop", f.Drop)
 	add("slow", f.Slow)
-	if f.Slow > 0 {
+	if f.Slow > 0 || f.SlowDelay != DefaultSlowDelay {
 		parts = append(parts, "slowdelay="+f.SlowDelay.String())
 	}
 	add("dup", f.Duplicate)
