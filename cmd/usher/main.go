@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations and exit", runMigrate},
 		"config":  {"print the effective configuration, secrets redacted", runConfig},
 		"version": {"print the version", runVersion},
+		"demo":    {"start usher on SQLite with a simulated S-360 venue pushing to it", runDemo},
 		"sim":     {"run a stand-in upstream: sim s360 pushes a simulated venue", runSim},
 	}
 }
