@@ -65,14 +65,18 @@ type idCounters struct {
 	contact, order, operation, movement, ticket, check int64
 }
 
-func newIDCounters() idCounters {
+// newIDCounters starts each range at an offset given by the venue's first
+// day, so venues started on different days (a demo run again the next
+// day on the same database) never reuse each other's ids.
+func newIDCounters(start time.Time) idCounters {
+	day := int64(start.Sub(epoch2000).Hours() / 24)
 	return idCounters{
-		contact:   3346000,
-		order:     10000700000,
-		operation: 10228700000000,
-		movement:  10228800000000,
-		ticket:    10228900000000,
-		check:     10229000000000,
+		contact:   3346000 + day*10000,
+		order:     10000700000 + day*100000,
+		operation: 10228700000000 + day*1000000,
+		movement:  10228800000000 + day*1000000,
+		ticket:    10228900000000 + day*1000000,
+		check:     10229000000000 + day*1000000,
 	}
 }
 
@@ -88,11 +92,12 @@ func NewVenue(cfg VenueConfig) *Venue {
 		cfg.Currency = "CHF"
 	}
 	start := cfg.Start.In(cfg.Location)
+	first := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, cfg.Location)
 	return &Venue{
 		cfg:     cfg,
 		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed5360)),
-		next:    time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, cfg.Location),
-		ids:     newIDCounters(),
+		next:    first,
+		ids:     newIDCounters(first),
 		tickets: map[string][]*ticket{},
 	}
 }
