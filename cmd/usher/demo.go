@@ -52,10 +52,15 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo: listen on %s: %w (choose another address with --listen)", cfg.Listen, err)
 	}
-	serveCtx, stopServer := context.WithCancel(ctx)
-	defer stopServer()
+	// One context for both: Ctrl-C stops them, and so does a server that
+	// fails, so the simulator never pushes into nothing.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serveUntilDone(serveCtx, ln, a.handler) }()
+	go func() {
+		served <- serveUntilDone(runCtx, ln, a.handler)
+		stop()
+	}()
 
 	base := "http://" + ln.Addr().String()
 	o.target = base
@@ -65,16 +70,16 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		}
 		return e.getenv(k)
 	}
-	sim, stopSim, err := o.start(ctx, getenv, logger)
+	sim, stopSim, err := o.start(runCtx, getenv, logger)
 	if err != nil {
 		return err
 	}
 	defer stopSim()
 	printDemoBanner(e.stdout, base, cfg.Database, apiKey, sim, *days)
-	if err := sim.Run(ctx, false, func(r s360.RunReport) { fmt.Fprintln(e.stdout, r) }); err != nil {
+	if err := sim.Run(runCtx, false, func(r s360.RunReport) { fmt.Fprintln(e.stdout, r) }); err != nil {
 		return err
 	}
-	stopServer()
+	stop()
 	return <-served
 }
 

@@ -257,6 +257,10 @@ func (s *Simulator) process(ctx context.Context, q *queue) {
 			continue
 		}
 		err := s.post(ctx, q.url, p.body)
+		if err != nil && ctx.Err() != nil {
+			q.requeue(p) // stopped, not refused: this try does not count
+			continue
+		}
 		if err != nil {
 			s.logger.Warn("payload not accepted; it goes again at the next run",
 				"stream", q.stream, "documents", len(p.items), "try", p.tries+1, "err", err)

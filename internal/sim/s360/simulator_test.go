@@ -341,3 +341,25 @@ func TestRunStopsWhenDrained(t *testing.T) {
 		t.Fatalf("accepted %d of %d documents in %d runs", total, len(want), runs)
 	}
 }
+
+// TestStoppingMidPostDoesNotCostATry: a payload cut short because the
+// simulator stops is sent again later without counting a failure.
+func TestStoppingMidPostDoesNotCostATry(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	rc := newReceiver(t, usher.Institution{Code: "v"}, func(_ usher.Stream, n int, r *http.Request) int {
+		if n == 1 {
+			cancel()
+			<-r.Context().Done()
+		}
+		return http.StatusOK
+	})
+	sim := newTestSim(t, PushConfig{Institution: "v", Target: rc.srv.URL, BucketSize: 1}, &sliceFeed{events: contactEvents(3, testStart)}, nil)
+	sim.RunOnce(ctx)
+	if st := sim.Stats()[usher.StreamContacts]; st.FailedPosts != 0 || st.Posts != 0 || st.Pending != 3 {
+		t.Fatalf("after stopping: %+v, want nothing counted and 3 pending", st)
+	}
+	sim.RunOnce(context.Background())
+	if st := sim.Stats()[usher.StreamContacts]; st.Accepted != 3 || st.FailedPosts != 0 || !sim.Drained() {
+		t.Fatalf("after the next run: %+v", st)
+	}
+}
