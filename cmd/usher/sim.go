@@ -92,7 +92,7 @@ func (o *simOptions) register(fs *flag.FlagSet, d simOptions) {
 	fs.StringVar(&o.secretEnv, "secret-env", d.secretEnv, "environment variable holding the basic-auth password or the API key (never a flag: flags show in process lists)")
 	fs.StringVar(&o.header, "header", d.header, "API-key header name")
 	fs.Uint64Var(&o.seed, "seed", d.seed, "seed: the same seed and dates generate the same documents")
-	fs.Float64Var(&o.scale, "scale", d.scale, "venue size; 1 is about 60 new contacts, 110 orders and 250 visitors a day")
+	fs.Float64Var(&o.scale, "scale", d.scale, "venue size; 1 is about 70 new contacts, 115 orders and 250 visitors an open day")
 	fs.StringVar(&o.from, "from", d.from, "first day of the venue's history, YYYY-MM-DD (default: 7 days ago)")
 	fs.StringVar(&o.until, "until", d.until, "stop generating at this date or RFC 3339 time (default: never; the venue lives on)")
 	fs.StringVar(&o.cutoff, "cutoff", d.cutoff, "first-time synchronisation date: nothing older is pushed (default: --from)")

@@ -19,7 +19,7 @@ type VenueConfig struct {
 	// Start is the first day of activity (its date in Location).
 	Start time.Time
 	// Scale multiplies the daily volumes; 1 (the default) is a mid-size
-	// museum: about 60 new contacts, 110 orders and 250 visitors a day.
+	// museum: about 70 new contacts, 115 orders and 250 visitors an open day.
 	Scale float64
 	// Location is the venue's time zone: access times are its wall clock.
 	// Default: UTC+1 (a central-European venue in winter), fixed so that a
