@@ -30,7 +30,7 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	o.institution, o.auth, o.interval = demoInstitution, "apikey", 10*time.Second
 	days := fs.Int("days", 7, "days of history pushed at the start")
 	fs.Uint64Var(&o.seed, "seed", o.seed, "venue seed")
-	fs.Float64Var(&o.scale, "scale", o.scale, "venue size (1: about 110 orders a day)")
+	fs.Float64Var(&o.scale, "scale", o.scale, "venue size (1: about 115 orders a day)")
 	fs.Float64Var(&o.speed, "speed", o.speed, "venue clock speed after the history (60: an hour a minute)")
 	fs.DurationVar(&o.interval, "interval", o.interval, "time between two pushes (S-360 uses 15m)")
 	fs.StringVar(&o.faults, "faults", "", "faults to inject, such as 5xx=0.1,dup=0.1 (see usher sim s360 -h)")
