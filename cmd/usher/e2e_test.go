@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,31 +19,13 @@ import (
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
-var (
-	e2eBinaryOnce sync.Once
-	e2eBinaryPath string
-	e2eBinaryErr  error
-)
-
-// e2eBinary builds the real usher binary once per test run.
+// e2eBinary returns the real usher binary TestMain built for this run.
 func e2eBinary(t *testing.T) string {
 	t.Helper()
-	e2eBinaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "usher-e2e-")
-		if err != nil {
-			e2eBinaryErr = err
-			return
-		}
-		e2eBinaryPath = filepath.Join(dir, "usher")
-		out, err := exec.Command("go", "build", "-o", e2eBinaryPath, ".").CombinedOutput()
-		if err != nil {
-			e2eBinaryErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if e2eBinaryErr != nil {
-		t.Fatal(e2eBinaryErr)
+	if usherBin == "" {
+		t.Fatal("the usher binary was not built (TestMain)")
 	}
-	return e2eBinaryPath
+	return usherBin
 }
 
 // e2eServer is a running usher process.
@@ -127,7 +107,7 @@ func (s *e2eServer) post(t *testing.T, path string, body []byte, user, pass stri
 	return resp.StatusCode, string(out)
 }
 
-func writeConfig(t *testing.T, yaml string) string {
+func writeConfigYAML(t *testing.T, yaml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "usher.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
@@ -143,7 +123,7 @@ func TestServeStoresEachPushOnce(t *testing.T) {
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
 			dsn := testdb.DSN(t, engine)
-			cfg := writeConfig(t, `
+			cfg := writeConfigYAML(t, `
 institutions:
   - code: myvenue
     auth: {mode: basic, username: s360, secret_env: E2E_PUSH_SECRET}

@@ -44,6 +44,8 @@ func commands() map[string]command {
 		"version":    {"print the version", runVersion},
 		"contacts":   {"erase a contact's personal data (GDPR) and list erasures", runContacts},
 		"quarantine": {"list quarantined documents or replay them against the current schemas", runQuarantine},
+		"demo":       {"start usher on SQLite with a simulated S-360 venue pushing to it", runDemo},
+		"sim":        {"run a stand-in upstream: sim s360 pushes a simulated venue", runSim},
 	}
 }
 
