@@ -28,6 +28,16 @@ type configFlags struct {
 	database string
 }
 
+// commandFlags returns a command's flag set with the configuration flags
+// registered, printing its errors and usage to stderr.
+func commandFlags(name string, e env) (*flag.FlagSet, *configFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cf := &configFlags{}
+	cf.register(fs, e)
+	return fs, cf
+}
+
 func (c *configFlags) register(fs *flag.FlagSet, e env) {
 	fs.StringVar(&c.path, "config", e.getenv("USHER_CONFIG"), "configuration file (YAML); env USHER_CONFIG")
 	fs.StringVar(&c.listen, "listen", "", "listen address, overriding the configuration")
@@ -46,6 +56,17 @@ func (c *configFlags) load(e env) (config.Config, error) {
 		cfg.Database = c.database
 	}
 	return cfg, cfg.Validate()
+}
+
+// openStore loads the configuration and opens the store it names: what
+// every offline command (migrate, quarantine, contacts, report) needs.
+func (c *configFlags) openStore(ctx context.Context, e env) (config.Config, usher.Store, error) {
+	cfg, err := c.load(e)
+	if err != nil {
+		return cfg, nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database, time.Now)
+	return cfg, st, err
 }
 
 func newLogger(w io.Writer, cfg config.Config) *slog.Logger {

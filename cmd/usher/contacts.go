@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"time"
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/privacy"
-	"github.com/usher-hub/usher/internal/store"
 )
 
 // runContacts serves `usher contacts forget|erasures`.
@@ -18,10 +16,7 @@ func runContacts(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("usage: usher contacts forget --institution CODE --actor NAME [--reason TEXT] CONTACT_NUMBER | usher contacts erasures --institution CODE")
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("contacts "+sub, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
+	fs, cf := commandFlags("contacts "+sub, e)
 	institution := fs.String("institution", "", "institution code (required)")
 	actor := fs.String("actor", e.getenv("USER"), "who asks for the erasure, kept in the audit record")
 	reason := fs.String("reason", "", "why (a request reference), kept in the audit record")
@@ -31,11 +26,7 @@ func runContacts(ctx context.Context, e env, args []string) error {
 	if *institution == "" {
 		return fmt.Errorf("contacts %s: --institution is required", sub)
 	}
-	cfg, err := cf.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	_, st, err := cf.openStore(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -2,27 +2,16 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"time"
-
-	"github.com/usher-hub/usher/internal/store"
 )
 
 // runMigrate applies migrations; opening a store migrates it.
 func runMigrate(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
+	fs, cf := commandFlags("migrate", e)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := cf.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	cfg, st, err := cf.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -32,10 +21,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 }
 
 func runConfig(_ context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("config", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
+	fs, cf := commandFlags("config", e)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

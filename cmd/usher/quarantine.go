@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -45,10 +44,7 @@ func runQuarantine(ctx context.Context, e env, args []string) error {
 }
 
 func runQuarantineList(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("quarantine list", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
+	fs, cf := commandFlags("quarantine list", e)
 	institution := fs.String("institution", "", "only this institution")
 	stream := fs.String("stream", "", "only this stream: contacts, orders or ticketchecks")
 	status := fs.String("status", "pending", "pending, released or all")
@@ -70,11 +66,7 @@ func runQuarantineList(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return errors.New(usher.ErrorMessage(err))
 	}
-	cfg, err := cf.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	_, st, err := cf.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -142,10 +134,7 @@ func orDash(s string) string {
 }
 
 func runQuarantineReplay(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("quarantine replay", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
+	fs, cf := commandFlags("quarantine replay", e)
 	institution := fs.String("institution", "", "only this institution")
 	streamName := fs.String("stream", "", "only this stream: contacts, orders or ticketchecks")
 	dryRun := fs.Bool("dry-run", false, "count what would pass without storing anything")

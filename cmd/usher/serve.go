@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,10 +10,7 @@ import (
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
+	fs, cf := commandFlags("serve", e)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
