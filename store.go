@@ -5,6 +5,7 @@ package usher
 // Features that add tables add their interface here.
 type Store interface {
 	DocumentStore
+	SiteStore
 	// Close releases the engine's connections.
 	Close() error
 }
