@@ -62,7 +62,9 @@ func siteEvents(t *testing.T, s usher.Store) {
 	if len(got) != 2 || got[0].Session.ExternalID != "11" || got[1].Session.ExternalID != "12" {
 		t.Fatalf("events = %v, want sessions 11 then 12 (by start time)", eventIDs(got))
 	}
-	var first struct{ Vacancy int `json:"vacancy"` }
+	var first struct {
+		Vacancy int `json:"vacancy"`
+	}
 	if err := json.Unmarshal(got[0].Session.Raw, &first); err != nil || first.Vacancy != 3 {
 		t.Fatalf("session 11 vacancy = %d (%v), want the current version's 3", first.Vacancy, err)
 	}
