@@ -142,6 +142,11 @@ type SiteStore interface {
 	// SiteEvents returns the current sessions whose StartDate is day
 	// (YYYY-MM-DD), ordered by StartTime, with their price lists.
 	SiteEvents(ctx context.Context, institution, day string) ([]EventDocuments, error)
+	// PointHeads makes the stored version holding each document's content
+	// the current one. SaveDocuments leaves the head alone when a content
+	// was seen before; a copy must follow its upstream even when a value
+	// returns to an earlier one (vacancy 5, then 3, then 5 again).
+	PointHeads(ctx context.Context, docs []Document) error
 
 	// RecordSync stores the state of one stream's copy.
 	RecordSync(ctx context.Context, r SyncRecord) error

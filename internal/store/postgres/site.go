@@ -55,6 +55,23 @@ func (s *Store) SiteEvents(ctx context.Context, institution, day string) ([]ushe
 	return out, nil
 }
 
+// PointHeads makes each document's stored version current; see usher.SiteStore.
+func (s *Store) PointHeads(ctx context.Context, docs []usher.Document) error {
+	batch := &pgx.Batch{}
+	for _, d := range docs {
+		batch.Queue(`UPDATE document_heads h SET document_id = d.id, version = d.version
+			FROM documents d
+			WHERE h.institution = $1 AND h.stream = $2 AND h.external_id = $3
+				AND d.institution = h.institution AND d.stream = h.stream AND d.external_id = h.external_id
+				AND d.content_hash = $4 AND h.document_id <> d.id`,
+			d.Institution, string(d.Stream), d.ExternalID, d.Hash)
+	}
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, batch).Close() }); err != nil {
+		return unavailable("point heads", err)
+	}
+	return nil
+}
+
 // RecordSync stores the state of one stream's copy; see usher.SiteStore.
 func (s *Store) RecordSync(ctx context.Context, r usher.SyncRecord) error {
 	var success *time.Time

@@ -55,6 +55,25 @@ func (s *Store) SiteEvents(ctx context.Context, institution, day string) ([]ushe
 	return out, nil
 }
 
+// PointHeads makes each document's stored version current; see usher.SiteStore.
+func (s *Store) PointHeads(ctx context.Context, docs []usher.Document) error {
+	return s.inWriteTx(ctx, "point heads", func(tx *sql.Tx) error {
+		for _, d := range docs {
+			_, err := tx.ExecContext(ctx, `UPDATE document_heads SET document_id = d.id, version = d.version
+				FROM documents d
+				WHERE document_heads.institution = ? AND document_heads.stream = ? AND document_heads.external_id = ?
+					AND d.institution = document_heads.institution AND d.stream = document_heads.stream
+					AND d.external_id = document_heads.external_id AND d.content_hash = ?
+					AND document_heads.document_id <> d.id`,
+				d.Institution, string(d.Stream), d.ExternalID, d.Hash)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // RecordSync stores the state of one stream's copy; see usher.SiteStore.
 func (s *Store) RecordSync(ctx context.Context, r usher.SyncRecord) error {
 	var success any

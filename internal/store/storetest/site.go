@@ -18,6 +18,7 @@ var siteBase = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 // sync state, holds, idempotent checkouts, member links and sessions.
 func RunSite(t *testing.T, open OpenFunc) {
 	t.Run("EventsByDayFromLocalCopy", func(t *testing.T) { siteEvents(t, open(t)) })
+	t.Run("HeadsFollowAReturningValue", func(t *testing.T) { siteHeads(t, open(t)) })
 	t.Run("SyncStateKeepsLastSuccess", func(t *testing.T) { siteSyncState(t, open(t)) })
 	t.Run("OneActiveHoldPerVisitorAndSession", func(t *testing.T) { siteHolds(t, open(t)) })
 	t.Run("ExpiredHoldsAreListed", func(t *testing.T) { siteExpiredHolds(t, open(t)) })
@@ -80,6 +81,28 @@ func siteEvents(t *testing.T, s usher.Store) {
 	}
 	if none, err := s.SiteEvents(ctx, "museum", "2026-05-03"); err != nil || len(none) != 0 {
 		t.Fatalf("empty day = %v, %v; want nothing", eventIDs(none), err)
+	}
+}
+
+func siteHeads(t *testing.T, s usher.Store) {
+	ctx := context.Background()
+	five, three := session(t, "museum", 11, "2026-05-01", "10:00", 5), session(t, "museum", 11, "2026-05-01", "10:00", 3)
+	mustOutcomes(t, s, []usher.Document{five}, usher.OutcomeStored)
+	mustOutcomes(t, s, []usher.Document{three}, usher.OutcomeStored)
+	mustOutcomes(t, s, []usher.Document{five}, usher.OutcomeDuplicate)
+	if err := s.PointHeads(ctx, []usher.Document{five}); err != nil {
+		t.Fatal(err)
+	}
+	cur := find(t, s, usher.DocumentFilter{Institution: "museum", Stream: usher.StreamCentamanTimedTicketType, ExternalID: "11"})
+	if len(cur) != 1 || cur[0].Hash != five.Hash || cur[0].Version != 1 {
+		t.Fatalf("current = %+v, want version 1 (vacancy 5) again", cur)
+	}
+	all := find(t, s, usher.DocumentFilter{Institution: "museum", Stream: usher.StreamCentamanTimedTicketType, AllVersions: true})
+	if len(all) != 2 {
+		t.Fatalf("versions = %d, want 2: pointing the head stores nothing", len(all))
+	}
+	if err := s.PointHeads(ctx, []usher.Document{five, session(t, "museum", 99, "2026-05-01", "10:00", 1)}); err != nil {
+		t.Fatalf("pointing at the current head or an unknown document must be a no-op: %v", err)
 	}
 }
 
