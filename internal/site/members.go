@@ -17,11 +17,11 @@ import (
 
 // MemberView is a member as the website shows it, read fresh from Centaman.
 type MemberView struct {
-	MemberCode   int64            `json:"member_code"`
-	MemberNumber int64            `json:"member_number"`
-	FirstName    string           `json:"first_name"`
-	LastName     string           `json:"last_name"`
-	Email        string           `json:"email"`
+	MemberCode   int64  `json:"member_code"`
+	MemberNumber int64  `json:"member_number"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Email        string `json:"email"`
 	// Status is current (a membership gives member rights today), lapsed
 	// (memberships, none current) or none.
 	Status      string           `json:"status"`
