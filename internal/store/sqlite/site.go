@@ -11,21 +11,29 @@ import (
 	"github.com/usher-hub/usher"
 )
 
+// siteEventsSQL finds a day's sessions through the expression index of
+// migration 005 (the day inside each stored session), so no stored JSON
+// is parsed to filter, and keeps current versions only. The stream names
+// are literals so that SQLite can prove the partial index applies;
+// INDEXED BY makes it use it before ANALYZE has run.
+const siteEventsSQL = `
+	SELECT d.external_id, d.version, d.content_hash, d.body, d.received_at,
+		p.version, p.content_hash, p.body, p.received_at
+	FROM documents d INDEXED BY documents_centaman_session_day
+	JOIN document_heads h ON h.institution = d.institution AND h.stream = d.stream
+		AND h.external_id = d.external_id AND h.document_id = d.id
+	LEFT JOIN document_heads ph ON ph.institution = d.institution AND ph.stream = 'centaman.timed_ticket'
+		AND ph.external_id = d.external_id
+	LEFT JOIN documents p ON p.id = ph.document_id
+	WHERE d.institution = ? AND d.stream = 'centaman.timed_ticket_type'
+		AND substr(json_extract(d.body, '$.StartDate'), 1, 10) = ?
+	ORDER BY json_extract(d.body, '$.StartTime'), CAST(d.external_id AS INTEGER)`
+
 // SiteEvents reads one day's sessions from the local copy; see usher.SiteStore.
 // The date and time are read inside the stored JSON, as the Centaman seed
 // does with a cast of a JSON field, so the copy needs no extra columns.
 func (s *Store) SiteEvents(ctx context.Context, institution, day string) ([]usher.EventDocuments, error) {
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT d.external_id, d.version, d.content_hash, d.body, d.received_at,
-			p.version, p.content_hash, p.body, p.received_at
-		FROM document_heads h
-		JOIN documents d ON d.id = h.document_id
-		LEFT JOIN document_heads ph ON ph.institution = h.institution AND ph.stream = ? AND ph.external_id = h.external_id
-		LEFT JOIN documents p ON p.id = ph.document_id
-		WHERE h.institution = ? AND h.stream = ?
-			AND substr(json_extract(d.body, '$.StartDate'), 1, 10) = ?
-		ORDER BY json_extract(d.body, '$.StartTime'), CAST(d.external_id AS INTEGER)`,
-		usher.StreamCentamanTimedTickets, institution, usher.StreamCentamanTimedTicketType, day)
+	rows, err := s.read.QueryContext(ctx, siteEventsSQL, institution, day)
 	if err != nil {
 		return nil, unavailable("site events", err)
 	}

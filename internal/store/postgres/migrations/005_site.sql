@@ -4,6 +4,13 @@
 -- what usher decides: holds, checkouts, member links and sessions, and how
 -- fresh the copy is.
 
+-- The local copy is read by day: an expression index on the day inside
+-- each stored Centaman session (its StartDate), for that stream only, so
+-- the copy stays exactly as received and other streams pay nothing.
+CREATE INDEX documents_centaman_session_day ON documents
+    (institution, left(body->>'StartDate', 10))
+    WHERE stream = 'centaman.timed_ticket_type';
+
 -- How fresh each stream of the local copy is, per institution.
 CREATE TABLE site_sync_state (
     institution     text        NOT NULL,
@@ -79,6 +86,7 @@ CREATE TABLE site_member_sessions (
 CREATE INDEX site_member_sessions_institution ON site_member_sessions (institution);
 
 -- +goose Down
+DROP INDEX documents_centaman_session_day;
 DROP TABLE site_member_sessions;
 DROP TABLE site_member_links;
 DROP TABLE site_checkouts;
