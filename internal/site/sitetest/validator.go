@@ -46,7 +46,9 @@ func (v Validator) Validate(_, docType string, raw []byte) []usher.Violation {
 	}
 	out := check("$", raw, fields)
 	if docType == usher.DocCentamanTimedTicketType && len(out) == 0 {
-		var s struct{ TimedTicketTypeID int64 `json:"TimedTicketTypeId"` }
+		var s struct {
+			TimedTicketTypeID int64 `json:"TimedTicketTypeId"`
+		}
 		if json.Unmarshal(raw, &s) == nil && v.Reject[s.TimedTicketTypeID] {
 			out = append(out, usher.Violation{Path: "$.TimedTicketTypeId", Message: fmt.Sprintf("session %d refused by the test", s.TimedTicketTypeID)})
 		}
