@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations and exit", runMigrate},
 		"config":  {"print the effective configuration, secrets redacted", runConfig},
 		"version": {"print the version", runVersion},
+		"sim":     {"run an upstream simulator: sim centaman", runSimDispatch},
 	}
 }
 

@@ -5,91 +5,26 @@ import (
 	"fmt"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/site"
 )
 
-// Validator is a small real validator of the Centaman documents the
-// website layer uses: the fields it relies on must be there with the
-// right JSON type. The real schemas live in internal/schema; this one lets
-// the site tests run without it. Reject names session ids to refuse, to
-// test that a refused document is kept out of the copy.
+// Validator is site.RequiredFields that also refuses the sessions named
+// in Reject, to test that a refused document is kept out of the copy.
 type Validator struct {
 	Reject map[int64]bool
 }
 
-// required lists, per document type, the fields the site reads and the
-// JSON kind each must have.
-var required = map[string]map[string]string{
-	usher.DocCentamanTimedTicketType: {"TimedTicketTypeId": "number", "BookingTypeId": "number", "StartDate": "string",
-		"StartTime": "string", "EndTime": "string", "Capacity": "number", "vacancy": "number"},
-	usher.DocCentamanTimedTicket:    {"TicketId": "number", "TicketDescription": "string", "TicketPrice": "number"},
-	usher.DocCentamanMember:         {"MemberCode": "number", "MemberNumber": "number", "Email": "string"},
-	usher.DocCentamanMembershipType: {"MembershipCode": "number", "MembershipDescription": "string", "Cost": "number"},
-	usher.DocCentamanBooking:        {"BookingId": "number", "Item": "array", "PaymentReference": "string"},
-}
-
 // Validate implements usher.Validator.
-func (v Validator) Validate(_, docType string, raw []byte) []usher.Violation {
-	fields, ok := required[docType]
-	if !ok {
-		return []usher.Violation{{Path: "$", Message: "no schema for " + docType}}
-	}
-	if docType == usher.DocCentamanTimedTicket {
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return []usher.Violation{{Path: "$", Message: "expected an array of price lines"}}
-		}
-		var out []usher.Violation
-		for i, item := range items {
-			out = append(out, check(fmt.Sprintf("$[%d]", i), item, fields)...)
-		}
+func (v Validator) Validate(institution, docType string, raw []byte) []usher.Violation {
+	out := site.RequiredFields{}.Validate(institution, docType, raw)
+	if docType != usher.DocCentamanTimedTicketType || len(out) > 0 {
 		return out
 	}
-	out := check("$", raw, fields)
-	if docType == usher.DocCentamanTimedTicketType && len(out) == 0 {
-		var s struct {
-			TimedTicketTypeID int64 `json:"TimedTicketTypeId"`
-		}
-		if json.Unmarshal(raw, &s) == nil && v.Reject[s.TimedTicketTypeID] {
-			out = append(out, usher.Violation{Path: "$.TimedTicketTypeId", Message: fmt.Sprintf("session %d refused by the test", s.TimedTicketTypeID)})
-		}
+	var s struct {
+		TimedTicketTypeID int64 `json:"TimedTicketTypeId"`
+	}
+	if json.Unmarshal(raw, &s) == nil && v.Reject[s.TimedTicketTypeID] {
+		out = append(out, usher.Violation{Path: "$.TimedTicketTypeId", Message: fmt.Sprintf("session %d refused by the test", s.TimedTicketTypeID)})
 	}
 	return out
-}
-
-func check(path string, raw []byte, fields map[string]string) []usher.Violation {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return []usher.Violation{{Path: path, Message: "expected an object"}}
-	}
-	var out []usher.Violation
-	for name, kind := range fields {
-		got, ok := obj[name]
-		if !ok {
-			out = append(out, usher.Violation{Path: path + "." + name, Message: "required field is missing"})
-			continue
-		}
-		if k := kindOf(got); k != kind {
-			out = append(out, usher.Violation{Path: path + "." + name, Message: fmt.Sprintf("expected %s, got %s", kind, k)})
-		}
-	}
-	return out
-}
-
-func kindOf(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }
