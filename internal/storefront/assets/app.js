@@ -98,6 +98,8 @@ async function placeHold(ev, li) {
     pendingCheckout = null;
     $("hold-summary").textContent = currentHold.quantity + " ticket(s) for " + ev.name + " on " + ev.date + " at " + ev.start + ".";
     $("hold").hidden = false;
+    $("confirmation").hidden = true;
+    $("hold").scrollIntoView();
     startCountdown(currentHold.expires_in_seconds);
   } catch (err) {
     showError(err);
@@ -157,6 +159,7 @@ function showConfirmation(res) {
     list.appendChild(li);
   }
   $("confirmation").hidden = false;
+  $("confirmation").scrollIntoView();
   currentHold = null;
   pendingCheckout = null;
   loadSlots();
