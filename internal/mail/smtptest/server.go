@@ -125,7 +125,7 @@ func (s *Server) session(c *textproto.Conn) error {
 		case "MAIL":
 			if !authed {
 				err = c.PrintfLine("530 5.7.0 authentication required")
-				continue
+				break
 			}
 			msg = Message{From: address(arg)}
 			err = c.PrintfLine("250 2.1.0 ok")

@@ -81,3 +81,27 @@ func TestWireErrorsUseMessage(t *testing.T) {
 		t.Fatalf("unknown route: %d %s", status, body)
 	}
 }
+
+func TestControlSwitchesOutagesAndStaysUp(t *testing.T) {
+	sim, _ := newSim(t)
+	srv := httptest.NewServer(sim.Server())
+	t.Cleanup(srv.Close)
+	status, body := post(t, srv.URL+simcentaman.ControlPath+"outage?mode=drop", "", "", "")
+	if status != http.StatusOK || !strings.Contains(body, "drop") {
+		t.Fatalf("outage on: %d %s", status, body)
+	}
+	if _, err := http.Get(srv.URL + simcentaman.BasePath + "/member_services/Diagnostics"); err == nil {
+		t.Fatal("the API answered during a dropping outage")
+	}
+	if status, _ := post(t, srv.URL+simcentaman.ControlPath+"outage?mode=sideways", "", "", ""); status != http.StatusBadRequest {
+		t.Fatalf("unknown mode: %d", status)
+	}
+	if status, _ := post(t, srv.URL+simcentaman.ControlPath+"outage?mode=none", "", "", ""); status != http.StatusOK {
+		t.Fatalf("outage off: %d", status)
+	}
+	resp, err := http.Get(srv.URL + simcentaman.BasePath + "/member_services/Diagnostics")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the outage: %v", err)
+	}
+	resp.Body.Close()
+}
