@@ -163,9 +163,17 @@ func (s *Service) emailStatus(c usher.Checkout) EmailStatus {
 // sell does the work of a claimed checkout. A retry (Attempts > 1) first
 // asks Centaman whether an earlier attempt's sale was recorded.
 func (s *Service) sell(ctx context.Context, v *venue, c usher.Checkout, req CheckoutRequest) (CheckoutResult, error) {
-	hold, err := s.store.FindHold(ctx, v.Code, req.HoldID)
-	if err != nil || hold.Visitor != req.Visitor {
-		return CheckoutResult{}, usher.Errorf(usher.ENOTFOUND, "no hold %q for this visitor", req.HoldID)
+	hold, err := s.visitorHold(ctx, v.Code, req.HoldID, req.Visitor)
+	if err != nil {
+		return CheckoutResult{}, err
+	}
+	// One sale at a time per visitor and session (two checkout ids for one
+	// hold must not both sell), and no hold change during it; the hold is
+	// read again under the lock.
+	unlock := v.holdLocks.lock(fmt.Sprintf("%s/%d", hold.Visitor, hold.EventID))
+	defer unlock()
+	if hold, err = s.visitorHold(ctx, v.Code, req.HoldID, req.Visitor); err != nil {
+		return CheckoutResult{}, err
 	}
 	session, prices, err := s.sessionFromCopy(ctx, v.Code, hold.EventID)
 	if err != nil {

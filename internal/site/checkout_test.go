@@ -122,3 +122,26 @@ func TestETicketRetriedWhenTheRelayFails(t *testing.T) {
 		t.Fatalf("a second retry sent %d more", sent)
 	}
 }
+
+// Two checkouts (different ids) of one hold at once: one sale, the other
+// is told the hold was sold.
+func TestTwoCheckoutsOfOneHoldSellOnce(t *testing.T) {
+	e := sitetest.New(t, sitetest.Options{Engine: "sqlite"})
+	e.Sync()
+	id, adult, _ := e.SmallSession()
+	_, h, _ := hold(t, e, "v1", id, usher.HoldLine{TicketID: adult, Quantity: 2})
+	statuses := make(chan int, 2)
+	for _, co := range []string{"co-a", "co-b"} {
+		go func() {
+			status, _ := e.Do("POST", sitetest.Path("checkouts"), checkoutReq(co, h.ID, "v1"))
+			statuses <- status
+		}()
+	}
+	a, b := <-statuses, <-statuses
+	if a+b != http.StatusCreated+http.StatusConflict {
+		t.Fatalf("statuses %d and %d, want one 201 and one 409", a, b)
+	}
+	if e.Sim.Bookings() != 1 {
+		t.Fatalf("%d bookings, want 1", e.Sim.Bookings())
+	}
+}

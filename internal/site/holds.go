@@ -275,14 +275,25 @@ func (s *Service) GetHold(ctx context.Context, institution, id, visitor string) 
 	if _, err := s.venue(institution); err != nil {
 		return usher.Hold{}, err
 	}
-	h, err := s.store.FindHold(ctx, institution, id)
-	if err != nil || h.Visitor != visitor {
-		return usher.Hold{}, usher.Errorf(usher.ENOTFOUND, "no hold %q for this visitor", id)
+	h, err := s.visitorHold(ctx, institution, id, visitor)
+	if err != nil {
+		return usher.Hold{}, err
 	}
 	if h.Status == usher.HoldActive && !s.now().Before(h.ExpiresAt) {
 		h.Status = usher.HoldExpired
 	}
 	return h, nil
+}
+
+// visitorHold returns a hold if it is the visitor's; another visitor's
+// hold is not found, so ids cannot be probed. A database failure stays
+// what it is (retryable), not "not found".
+func (s *Service) visitorHold(ctx context.Context, institution, id, visitor string) (usher.Hold, error) {
+	h, err := s.store.FindHold(ctx, institution, id)
+	if err == nil && h.Visitor != visitor || usher.ErrorCode(err) == usher.ENOTFOUND {
+		return usher.Hold{}, usher.Errorf(usher.ENOTFOUND, "no hold %q for this visitor", id)
+	}
+	return h, err
 }
 
 // ReleaseHold gives a visitor's held tickets back.
