@@ -23,6 +23,8 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	go test ./internal/ingest -run '^$$' -fuzz '^FuzzIngest$$' -fuzztime $(FUZZTIME)
+	go test ./internal/site -run '^$$' -fuzz '^FuzzSiteAPI$$' -fuzztime $(FUZZTIME)
+	go test ./internal/storefront -run '^$$' -fuzz '^FuzzStorefrontAPI$$' -fuzztime $(FUZZTIME)
 
 bench:
 	go test ./... -run '^$$' -bench . -benchtime 2s

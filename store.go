@@ -7,6 +7,7 @@ type Store interface {
 	DocumentStore
 	ErasureStore
 	QuarantineStore
+	SiteStore
 	// Close releases the engine's connections.
 	Close() error
 }

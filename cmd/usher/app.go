@@ -89,6 +89,9 @@ type app struct {
 	// mounts add API routes; each feature's wire_*.go appends to it.
 	mounts  []func(mux *http.ServeMux)
 	handler http.Handler
+	// stops end background work before the store closes; features that
+	// start some append to it.
+	stops []func()
 }
 
 // newApp opens the store and wires every face onto one handler.
@@ -109,6 +112,10 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	svc := ingest.NewService(st, validator, ingestMetrics, logger)
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
 	wireQuarantine(a)
+	if err := wireSite(ctx, a, siteValidator(a)); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,
@@ -119,7 +126,12 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	return a, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+func (a *app) Close() error {
+	for _, stop := range a.stops {
+		stop()
+	}
+	return a.store.Close()
+}
 
 func describeDatabase(cfg config.Config) string {
 	return fmt.Sprintf("%s (%s)", store.Engine(cfg.Database), cfg.Redacted().Database)

@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"contacts":   {"erase a contact's personal data (GDPR) and list erasures", runContacts},
 		"quarantine": {"list quarantined documents or replay them against the current schemas", runQuarantine},
 		"demo":       {"start usher on SQLite with a simulated S-360 venue pushing to it", runDemo},
-		"sim":        {"run a stand-in upstream: sim s360 pushes a simulated venue", runSim},
+		"sim":        {"run a stand-in upstream: sim s360 pushes a simulated venue, sim centaman serves a Centaman API", runSim},
 	}
 }
 

@@ -19,9 +19,12 @@ import (
 
 // runSim dispatches `usher sim <upstream>`.
 func runSim(ctx context.Context, e env, args []string) error {
+	if len(args) > 0 && args[0] == "centaman" {
+		return runSimCentaman(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "s360" {
-		fmt.Fprintln(e.stderr, "usage: usher sim s360 --target URL [flags]   (run 'usher sim s360 -h' for the flags)")
-		return errors.New("sim: name the upstream to simulate: s360")
+		fmt.Fprintln(e.stderr, "usage: usher sim s360 --target URL [flags] | usher sim centaman [flags]   (-h for the flags)")
+		return errors.New("sim: name the upstream to simulate: s360 or centaman")
 	}
 	fs := flag.NewFlagSet("sim s360", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)

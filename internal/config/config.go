@@ -43,6 +43,9 @@ type Config struct {
 	// APIKeys are the credentials of usher's own API (/api/v1) and
 	// dashboard, each scoped to some institutions.
 	APIKeys []APIKey `yaml:"api_keys"`
+	// Site and Mail configure the website layer (site.go).
+	Site Site `yaml:"site"`
+	Mail Mail `yaml:"mail"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -64,6 +67,8 @@ type Institution struct {
 	Auth Auth `yaml:"auth"`
 	// Policy is quarantine (default) or strict.
 	Policy string `yaml:"policy"`
+	// Centaman, when set, lets the website layer serve this institution.
+	Centaman *Centaman `yaml:"centaman"`
 }
 
 // Auth configures push authentication. A secret is taken from Secret,
@@ -86,6 +91,7 @@ func Default() Config {
 		MaxBodyBytes: DefaultMaxBodyBytes,
 		LogLevel:     "info",
 		LogFormat:    "text",
+		Site:         DefaultSite(),
 	}
 }
 
@@ -140,6 +146,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("api key %s: %w", k.Name, err)
 		}
 	}
+	if err := c.applySiteEnv(getenv); err != nil {
+		return err
+	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -193,6 +202,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("institutions[%d]: code %q appears twice", i, inst.Code)
 		}
 		seen[inst.Code] = true
+	}
+	if err := c.validateSite(); err != nil {
+		return err
 	}
 	for i, k := range c.APIKeys {
 		if k.Name == "" || k.Secret == "" {
@@ -297,6 +309,7 @@ func (c Config) Redacted() Config {
 	for i := range out.APIKeys {
 		out.APIKeys[i].Secret = "REDACTED"
 	}
+	out.redactSite()
 	return out
 }
 

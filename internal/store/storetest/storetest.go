@@ -22,6 +22,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Documents", func(t *testing.T) { RunDocuments(t, open) })
 	t.Run("Erasure", func(t *testing.T) { RunErasure(t, open) })
 	t.Run("Quarantine", func(t *testing.T) { RunQuarantine(t, open) })
+	t.Run("Site", func(t *testing.T) { RunSite(t, open) })
 }
 
 // RunDocuments checks versioning, idempotency and isolation of documents.

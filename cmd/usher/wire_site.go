@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/internal/mail"
+	"github.com/usher-hub/usher/internal/metrics"
+	"github.com/usher-hub/usher/internal/site"
+	"github.com/usher-hub/usher/internal/storefront"
+	"github.com/usher-hub/usher/internal/upstream/centaman"
+)
+
+// siteValidator is what checks Centaman documents before they enter the
+// copy. site.RequiredFields checks every field the website layer reads;
+// when the schema validator (internal/schema) is wired into the app, pass
+// it here instead (or both).
+func siteValidator(*app) usher.Validator { return site.RequiredFields{} }
+
+// wireSite serves the website layer for the institutions with Centaman:
+// the API under /api/v1/site/, the storefront when enabled, and the
+// background work (sync of the copy, expiry of holds, e-ticket retries),
+// stopped before the store closes.
+func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
+	venues, names, err := siteVenues(a.cfg)
+	if err != nil || len(venues) == 0 {
+		return err
+	}
+	var mailer site.TicketMailer
+	if a.cfg.Mail.SMTPAddr != "" {
+		mailer = mail.NewSender(mail.Config{Addr: a.cfg.Mail.SMTPAddr, From: a.cfg.Mail.From,
+			Username: a.cfg.Mail.Username, Password: a.cfg.Mail.Password}, time.Now)
+	} else {
+		a.logger.Warn("mail.smtp_addr is not set: checkouts succeed but no e-tickets are sent; see docs/website.md")
+	}
+	sc := a.cfg.Site
+	svc := site.New(site.Options{
+		Store: a.store, Validator: validator, Mailer: mailer, Metrics: metrics.NewSite(a.registry),
+		Logger: a.logger.With("face", "site"), Now: time.Now, Venues: venues,
+		HoldTTL: sc.HoldTTL, MemberSessionTTL: sc.MemberSessionTTL, CheckoutLease: sc.CheckoutLease, SyncDays: sc.SyncDays,
+	})
+	h := site.NewHandler(svc, a.logger.With("face", "site"), sc.MaxBodyBytes, time.Now)
+	a.mounts = append(a.mounts, h.Mount(a.apiKeys))
+	if sc.Storefront {
+		sf := storefront.New(storefront.Options{API: h.API(), Venues: names, MaxBody: sc.MaxBodyBytes, Now: time.Now, Logger: a.logger})
+		a.mounts = append(a.mounts, sf.Mount)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		svc.Run(runCtx, sc.SyncInterval)
+	}()
+	a.stops = append(a.stops, func() { cancel(); <-done })
+	return nil
+}
+
+func siteVenues(cfg config.Config) ([]site.Venue, map[string]string, error) {
+	var venues []site.Venue
+	names := map[string]string{}
+	for _, inst := range cfg.Institutions {
+		cm := inst.Centaman
+		if cm == nil {
+			continue
+		}
+		client, err := centaman.New(centaman.Config{BaseURL: cm.URL, Username: cm.Username, Password: cm.Password, Timeout: cm.Timeout})
+		if err != nil {
+			return nil, nil, err
+		}
+		name := cm.VenueName
+		if name == "" {
+			name = inst.Code
+		}
+		venues = append(venues, site.Venue{Code: inst.Code, Name: name, Client: client, UpstreamHoldTTL: cm.CentamanHoldTTL()})
+		names[inst.Code] = name
+	}
+	return venues, names, nil
+}
