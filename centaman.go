@@ -21,12 +21,6 @@ const (
 	StreamCentamanBooking Stream = "centaman.booking"
 )
 
-// Document types of the Centaman documents validate.go does not name yet.
-const (
-	DocCentamanTimedTicket    = "centaman.timed_ticket"
-	DocCentamanMembershipType = "centaman.membership_type"
-)
-
 // CentamanDocType returns the schema document type of a Centaman stream.
 func CentamanDocType(s Stream) string {
 	switch s {

@@ -8,6 +8,8 @@ const (
 	DocS360TicketCheck         = "s360.ticketcheck"
 	DocCentamanMember          = "centaman.member"
 	DocCentamanTimedTicketType = "centaman.timed_ticket_type"
+	DocCentamanTimedTicket     = "centaman.timed_ticket" // a session's price list, a JSON array
+	DocCentamanMembershipType  = "centaman.membership_type"
 	DocCentamanBooking         = "centaman.booking"
 )
 

@@ -167,3 +167,67 @@ func sortedCopy(s []string) []string {
 	}
 	return out
 }
+
+// listSchema is a document that is a top-level list, as Centaman answers
+// a session's price list.
+const listSchema = `
+type: test.list
+version: 1
+document:
+  - id: int
+    price: number
+    note?: string
+`
+
+func TestCheckTopLevelList(t *testing.T) {
+	s := mustParse(t, listSchema)
+	tests := []struct {
+		name string
+		doc  string
+		want []string
+	}{
+		{"valid", `[{"id": 1, "price": 42.56}, {"id": 2, "price": 0, "note": "free"}]`, nil},
+		{"empty list", `[]`, nil},
+		{"item violations name their index", `[{"id": 1, "price": 1}, {"id": "2", "price": "9"}, {}]`, []string{
+			`$[1].id: expected integer, got string "2"`,
+			`$[1].price: expected number, got string "9"`,
+			"$[2].id: required field is missing (expected integer)",
+			"$[2].price: required field is missing (expected number)"}},
+		{"item not an object", `[{"id": 1, "price": 1}, 5, null]`, []string{
+			"$[1]: expected object, got number 5",
+			"$[2]: expected object, got null"}},
+		{"root object", `{"id": 1, "price": 1}`, []string{"$: expected list, got object"}},
+		{"root null", `null`, []string{"$: expected list, got null"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vs, _ := s.Check([]byte(tt.doc))
+			if got := render(vs); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("violations:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckTopLevelListReportsUnknownFieldsByShape(t *testing.T) {
+	s := mustParse(t, listSchema)
+	vs, unknown := s.Check([]byte(`[{"id": 1, "price": 1, "colour": "red"}, {"id": 2, "price": 2, "colour": "blue"}]`))
+	if len(vs) != 0 {
+		t.Fatalf("unknown fields must not be violations, got %v", vs)
+	}
+	if got := strings.Join(unknown, " "); got != "$[*].colour $[*].colour" {
+		t.Fatalf("unknown = %s, want $[*].colour once per item", got)
+	}
+}
+
+func TestParseTopLevelListNeedsOneItem(t *testing.T) {
+	for _, doc := range []string{"document:\n  - id: int\n  - id: string\n", "document: []\n", "document: int\n"} {
+		if _, err := Parse("test", []byte("type: x\nversion: 1\n"+doc)); err == nil {
+			t.Errorf("%q compiled; want an error", doc)
+		}
+	}
+	s := mustParse(t, "type: x\nversion: 1\ndocument:\n  - int\n")
+	if vs, _ := s.Check([]byte(`[1, 2, "3"]`)); len(vs) != 1 || vs[0].Path != "$[2]" {
+		t.Fatalf("list of integers: %v", vs)
+	}
+}

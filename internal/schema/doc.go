@@ -20,9 +20,19 @@
 //   - a mapping: a nested object with its own fields;
 //   - a one-item sequence: a list whose every item matches that item.
 //
+// document itself is a mapping, for a document that is a JSON object, or
+// a one-item sequence, for a document that is a top-level JSON array
+// (Centaman answers a session's price list as one):
+//
+//	type: centaman.timed_ticket
+//	version: 1
+//	document:
+//	  - TicketId: int
+//	    TicketPrice: number
+//
 // Fields a schema does not name are kept and never a violation: they are
 // schema drift, reported once per field through a DriftReporter so that an
-// upstream change is seen at once. Built-in schemas for the six document
+// upstream change is seen at once. Built-in schemas for the eight document
 // types are embedded; a directory named in the configuration overrides them
 // for every institution (DIR/TYPE.yaml) or for one (DIR/INSTITUTION/TYPE.yaml).
 package schema

@@ -22,6 +22,11 @@ func FuzzValidate(f *testing.F) {
 		}
 		f.Add(string(data))
 	}
+	for _, name := range []string{"members", "sessions", "price_lists", "membership_types", "bookings"} {
+		for _, doc := range readArray(f, "testdata/centaman/"+name+".json") {
+			f.Add(string(doc))
+		}
+	}
 	for _, s := range []string{`{"MemberCode": "A12"}`, `{"a\u0000": 1}`, `"\ud800\udc00"`, "\xff", `{"Item": [{}]}`, `[]`, `1e999`} {
 		f.Add(s)
 	}

@@ -21,7 +21,8 @@ func TestBuiltinsCoverEveryDocumentType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{usher.DocCentamanBooking, usher.DocCentamanMember, usher.DocCentamanTimedTicketType,
+	want := []string{usher.DocCentamanBooking, usher.DocCentamanMember, usher.DocCentamanMembershipType,
+		usher.DocCentamanTimedTicket, usher.DocCentamanTimedTicketType,
 		usher.DocS360Contact, usher.DocS360Order, usher.DocS360TicketCheck}
 	if got := strings.Join(r.Types(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("built-in types = %s, want %s", got, strings.Join(want, " "))
@@ -42,12 +43,14 @@ func TestReferencePayloadsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"../../testdata/s360/contacts.json":     usher.DocS360Contact,
-		"../../testdata/s360/orders.json":       usher.DocS360Order,
-		"../../testdata/s360/ticketchecks.json": usher.DocS360TicketCheck,
-		"testdata/centaman/members.json":        usher.DocCentamanMember,
-		"testdata/centaman/sessions.json":       usher.DocCentamanTimedTicketType,
-		"testdata/centaman/bookings.json":       usher.DocCentamanBooking,
+		"../../testdata/s360/contacts.json":       usher.DocS360Contact,
+		"../../testdata/s360/orders.json":         usher.DocS360Order,
+		"../../testdata/s360/ticketchecks.json":   usher.DocS360TicketCheck,
+		"testdata/centaman/members.json":          usher.DocCentamanMember,
+		"testdata/centaman/sessions.json":         usher.DocCentamanTimedTicketType,
+		"testdata/centaman/bookings.json":         usher.DocCentamanBooking,
+		"testdata/centaman/price_lists.json":      usher.DocCentamanTimedTicket,
+		"testdata/centaman/membership_types.json": usher.DocCentamanMembershipType,
 	}
 	for file, typ := range files {
 		for i, doc := range readArray(t, file) {
@@ -84,6 +87,33 @@ func TestCentamanMemberCodeMessage(t *testing.T) {
 	vs := r.Validate("myvenue", usher.DocCentamanMember, []byte(`{"MemberCode": "A12", "MemberNumber": 3}`))
 	if got := render(vs); len(got) != 1 || got[0] != `$.MemberCode: expected integer, got string "A12"` {
 		t.Fatalf("violations = %q", got)
+	}
+}
+
+// TestCentamanDocumentsTheSiteReads refuses Centaman documents that lack,
+// or mistype, a field the website layer reads.
+func TestCentamanDocumentsTheSiteReads(t *testing.T) {
+	r, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ typ, doc, want string }{
+		{usher.DocCentamanTimedTicket, `[{"TicketId": 1, "TicketDescription": "Adult", "TicketPrice": "9"}]`,
+			`$[0].TicketPrice: expected number, got string "9"`},
+		{usher.DocCentamanTimedTicket, `{"TicketId": 1, "TicketDescription": "Adult", "TicketPrice": 9}`,
+			"$: expected list, got object"},
+		{usher.DocCentamanMembershipType, `{"MembershipCode": 11, "MembershipDescription": "Individual"}`,
+			"$.Cost: required field is missing (expected number)"},
+		{usher.DocCentamanMembershipType, `{"MembershipCode": 11, "MembershipDescription": "Individual", "Cost": 95, "SortSequenceNumber": "1"}`,
+			`$.SortSequenceNumber: expected integer, got string "1"`},
+		{usher.DocCentamanTimedTicketType, `{"TimedTicketTypeId": 1, "BookingTypeId": 2, "StartDate": "2026-05-02", "StartTime": "14:30", "EndTime": "15:30", "Capacity": 20}`,
+			"$.vacancy: required field is missing (expected integer)"},
+	}
+	for _, tt := range tests {
+		got := render(r.Validate("myvenue", tt.typ, []byte(tt.doc)))
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s %s: violations %q, want %q", tt.typ, tt.doc, got, tt.want)
+		}
 	}
 }
 

@@ -47,8 +47,10 @@ func Parse(source string, data []byte) (*Schema, error) {
 	if f.Version.Kind != yaml.ScalarNode || f.Version.Value == "" {
 		return nil, fmt.Errorf("schema %s: missing version (bump it on every change)", source)
 	}
-	if f.Document.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("schema %s: document must be a mapping of the document's fields", source)
+	// A document is an object (a mapping of its fields) or, like
+	// Centaman's price lists, a top-level list (a one-item sequence).
+	if f.Document.Kind != yaml.MappingNode && f.Document.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("schema %s: document must be a mapping of the document's fields, or a one-item list for a document that is a list", source)
 	}
 	root, err := compileNode(&f.Document, "$")
 	if err != nil {
