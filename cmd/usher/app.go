@@ -112,7 +112,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	svc := ingest.NewService(st, validator, ingestMetrics, logger)
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
 	wireQuarantine(a)
-	if err := wireSite(ctx, a, siteValidator(a)); err != nil {
+	if err := wireSite(ctx, a, validator); err != nil {
 		st.Close()
 		return nil, err
 	}

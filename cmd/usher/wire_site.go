@@ -13,16 +13,12 @@ import (
 	"github.com/usher-hub/usher/internal/upstream/centaman"
 )
 
-// siteValidator is what checks Centaman documents before they enter the
-// copy. site.RequiredFields checks every field the website layer reads;
-// when the schema validator (internal/schema) is wired into the app, pass
-// it here instead (or both).
-func siteValidator(*app) usher.Validator { return site.RequiredFields{} }
-
 // wireSite serves the website layer for the institutions with Centaman:
 // the API under /api/v1/site/, the storefront when enabled, and the
 // background work (sync of the copy, expiry of holds, e-ticket retries),
-// stopped before the store closes.
+// stopped before the store closes. validator is the schema registry
+// ingest uses, so Centaman documents are checked by the same readable
+// schemas, schema_dir overrides and drift reporting as S-360 pushes.
 func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
 	venues, names, err := siteVenues(a.cfg)
 	if err != nil || len(venues) == 0 {

@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/usher-hub/usher/internal/config"
@@ -14,6 +17,14 @@ import (
 )
 
 func siteConfig(t *testing.T, storefront bool) config.Config {
+	t.Helper()
+	cfg, _ := siteConfigAndSim(t, storefront)
+	return cfg
+}
+
+// siteConfigAndSim returns a configuration serving the website layer for
+// institution museum, on a Centaman simulator it also returns.
+func siteConfigAndSim(t *testing.T, storefront bool) (config.Config, *simcentaman.Sim) {
 	t.Helper()
 	sim := simcentaman.New(simcentaman.Options{Username: "usher", Password: "pw", Days: 2})
 	srv := httptest.NewServer(sim.Handler())
@@ -27,7 +38,7 @@ func siteConfig(t *testing.T, storefront bool) config.Config {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return cfg, sim
 }
 
 func getStatus(t *testing.T, h http.Handler, path, key string) int {
@@ -67,4 +78,69 @@ func TestWireSite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// The website layer checks Centaman documents with the server's schema
+// registry, the one ingest uses: an institution's schema_dir override
+// applies to it, and drift is counted on the server's metrics. The
+// override below wants a field Centaman's members lack, so linking a
+// member of museum fails closed, while the override of another
+// institution changes nothing for museum.
+func TestWireSiteValidatesWithTheSchemaRegistry(t *testing.T) {
+	override := "type: centaman.member\nversion: 2\ndocument:\n  MemberCode: int\n  MemberNumber: int\n  LoyaltyTier: string\n"
+	for _, tt := range []struct {
+		overridden string
+		wantStatus int
+	}{{"museum", http.StatusServiceUnavailable}, {"elsewhere", http.StatusOK}} {
+		t.Run(tt.overridden, func(t *testing.T) {
+			cfg, sim := siteConfigAndSim(t, false)
+			cfg.SchemaDir = t.TempDir()
+			if err := os.MkdirAll(filepath.Join(cfg.SchemaDir, tt.overridden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(cfg.SchemaDir, tt.overridden, "centaman.member.yaml"), []byte(override), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			body := `{"identity": "web-ann", "email": "` + sim.Members()[0].Email + `"}`
+			req := httptest.NewRequest("POST", "/api/v1/site/museum/members/links", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer web-key")
+			rec := httptest.NewRecorder()
+			a.handler.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("link with the override for %s: %d %s, want %d", tt.overridden, rec.Code, rec.Body, tt.wantStatus)
+			}
+			drift := unknownFieldsCounted(t, a, "museum", "centaman.member")
+			if overridden := tt.overridden == "museum"; overridden != (drift > 0) {
+				t.Fatalf("drift of museum's members counted %v times with the override for %s", drift, tt.overridden)
+			}
+		})
+	}
+}
+
+func unknownFieldsCounted(t *testing.T, a *app, institution, docType string) float64 {
+	t.Helper()
+	families, err := a.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "usher_schema_unknown_fields_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["institution"] == institution && labels["doc_type"] == docType {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }

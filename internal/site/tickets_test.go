@@ -94,7 +94,7 @@ func TestRefusedDocumentsStayOutOfTheCopy(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			e := sitetest.New(t, sitetest.Options{Engine: engine})
 			id, adult, _ := e.SmallSession()
-			refusing := sitetest.New(t, sitetest.Options{Engine: engine, Validator: sitetest.Validator{Reject: map[int64]bool{id: true}}})
+			refusing := sitetest.New(t, sitetest.Options{Engine: engine, Validator: sitetest.Refusing{Validator: sitetest.Schemas(t), Reject: map[int64]bool{id: true}}})
 			refusing.Sync()
 			for _, ev := range events(t, refusing, refusing.Day()).Events {
 				if ev.ID == id {

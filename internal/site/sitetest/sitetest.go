@@ -41,7 +41,7 @@ type Options struct {
 	Engine string
 	// ClientTimeout bounds each call to Centaman; 5s when zero.
 	ClientTimeout time.Duration
-	// Validator checks the copy; Validator{} when nil.
+	// Validator checks the copy; the built-in schemas (Schemas) when nil.
 	Validator usher.Validator
 	// Latency is the simulator's per-call latency.
 	Latency time.Duration
@@ -106,7 +106,7 @@ func (e *Env) build(opts Options) (*site.Service, *site.Handler) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	var validator usher.Validator = Validator{}
+	var validator usher.Validator = Schemas(e.t)
 	if opts.Validator != nil {
 		validator = opts.Validator
 	}

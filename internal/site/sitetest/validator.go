@@ -3,20 +3,33 @@ package sitetest
 import (
 	"encoding/json"
 	"fmt"
+	"testing"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/site"
+	"github.com/usher-hub/usher/internal/schema"
 )
 
-// Validator is site.RequiredFields that also refuses the sessions named
-// in Reject, to test that a refused document is kept out of the copy.
-type Validator struct {
+// Schemas returns the built-in schema registry: the validator the server
+// gives the website layer, overrides aside.
+func Schemas(t testing.TB) *schema.Registry {
+	t.Helper()
+	reg, err := schema.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// Refusing is a validator that also refuses the sessions named in
+// Reject, to test that a refused document is kept out of the copy.
+type Refusing struct {
+	usher.Validator
 	Reject map[int64]bool
 }
 
 // Validate implements usher.Validator.
-func (v Validator) Validate(institution, docType string, raw []byte) []usher.Violation {
-	out := site.RequiredFields{}.Validate(institution, docType, raw)
+func (v Refusing) Validate(institution, docType string, raw []byte) []usher.Violation {
+	out := v.Validator.Validate(institution, docType, raw)
 	if docType != usher.DocCentamanTimedTicketType || len(out) > 0 {
 		return out
 	}
