@@ -9,11 +9,14 @@ import (
 )
 
 type member struct {
-	MemberCode      int64
-	MemberNumber    int64
-	FirstName       string
-	LastName        string
-	Email           string
+	MemberCode   int64
+	MemberNumber int64
+	FirstName    string
+	LastName     string
+	Email        string
+	// Password is echoed in member records, as Centaman's Authentication
+	// sample shows: "" unless the member was created with one.
+	Password        string
 	IsPrimary       bool
 	PrimaryMemberID int64
 	Memberships     []*membership
@@ -57,7 +60,7 @@ func (m *member) json() map[string]any {
 	}
 	return map[string]any{
 		"MemberCode": m.MemberCode, "MemberNumber": m.MemberNumber, "Title": "",
-		"FirstName": m.FirstName, "LastName": m.LastName, "Email": m.Email, "Gender": "",
+		"FirstName": m.FirstName, "LastName": m.LastName, "Email": m.Email, "Password": m.Password, "Gender": "",
 		"IsPrimary": m.IsPrimary, "PrimaryMemberId": m.PrimaryMemberID, "Memberships": ms,
 		"HomeAddress": map[string]any{"Street1": "", "Suburb": "", "City": "Sydney", "State": "NSW", "Postcode": "2000", "Country": "Australia"},
 	}
@@ -125,6 +128,7 @@ type memberRequest struct {
 	FirstName       string `json:"FirstName"`
 	LastName        string `json:"LastName"`
 	Email           string `json:"Email"`
+	Password        string `json:"Password"`
 	IsPrimary       bool   `json:"IsPrimary"`
 	PrimaryMemberID int64  `json:"PrimaryMemberId"`
 }
@@ -151,7 +155,8 @@ func (s *Sim) createMembers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, req := range reqs {
-		m := &member{MemberCode: s.newID(), FirstName: req.FirstName, LastName: req.LastName, Email: req.Email, IsPrimary: req.IsPrimary}
+		m := &member{MemberCode: s.newID(), FirstName: req.FirstName, LastName: req.LastName, Email: req.Email,
+			Password: req.Password, IsPrimary: req.IsPrimary}
 		m.MemberNumber = 300000 + m.MemberCode
 		if m.IsPrimary {
 			primary = m.MemberCode
