@@ -35,6 +35,12 @@ const Institution = "museum"
 // APIKey is the key the environment's API accepts.
 const APIKey = "site-test-key"
 
+// The Basic credentials of the environment's Centaman simulator.
+const (
+	centamanUser     = "usher"
+	centamanPassword = "centaman-pw"
+)
+
 // Options tune an environment.
 type Options struct {
 	// Engine is "sqlite" or "postgres".
@@ -68,7 +74,7 @@ type Env struct {
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	e := &Env{t: t, Clock: simcentaman.NewClock(Start), Client: &http.Client{Timeout: 30 * time.Second}}
-	e.Sim = simcentaman.New(simcentaman.Options{Username: "usher", Password: "centaman-pw", Now: e.Clock.Now,
+	e.Sim = simcentaman.New(simcentaman.Options{Username: centamanUser, Password: centamanPassword, Now: e.Clock.Now,
 		Seed: 42, FirstDay: Start, Days: 14, Latency: opts.Latency})
 	simSrv := httptest.NewServer(e.Sim.Handler())
 	t.Cleanup(simSrv.Close)
@@ -98,7 +104,7 @@ func (e *Env) build(opts Options) (*site.Service, *site.Handler) {
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
-	client, err := centaman.New(centaman.Config{BaseURL: e.SimURL + simcentaman.BasePath, Username: "usher", Password: "centaman-pw", Timeout: timeout})
+	client, err := centaman.New(centaman.Config{BaseURL: e.SimURL + simcentaman.BasePath, Username: centamanUser, Password: centamanPassword, Timeout: timeout})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -178,6 +184,41 @@ func (e *Env) JSON(method, path string, body, out any, header ...string) int {
 		}
 	}
 	return status
+}
+
+// Centaman calls the simulator's API directly, as another Centaman client
+// (the venue's own systems) would, at path under its base path such as
+// "member_services/Member"; it returns the status and decodes the answer
+// into out (when not nil).
+func (e *Env) Centaman(method, path string, body, out any) int {
+	e.t.Helper()
+	var r io.Reader = http.NoBody
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, e.SimURL+simcentaman.BasePath+"/"+path, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.SetBasicAuth(centamanUser, centamanPassword)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.Client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		dec := json.NewDecoder(resp.Body)
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			e.t.Fatalf("%s %s: %d: %v", method, path, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode
 }
 
 // Path returns the API path of an institution route.
