@@ -5,6 +5,7 @@ package usher
 // Features that add tables add their interface here.
 type Store interface {
 	DocumentStore
+	AnalyticsStore
 	// Close releases the engine's connections.
 	Close() error
 }
