@@ -43,6 +43,8 @@ type Config struct {
 	// APIKeys are the credentials of usher's own API (/api/v1) and
 	// dashboard, each scoped to some institutions.
 	APIKeys []APIKey `yaml:"api_keys"`
+	// Dashboard configures the venue dashboard; see dashboard.go.
+	Dashboard Dashboard `yaml:"dashboard"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -139,6 +141,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		if err := resolveSecret(&k.Secret, k.SecretEnv, k.SecretFile, getenv); err != nil {
 			return fmt.Errorf("api key %s: %w", k.Name, err)
 		}
+	}
+	if err := c.Dashboard.applyEnv(getenv); err != nil {
+		return err
 	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
