@@ -40,37 +40,44 @@ const (
 // escaped.
 func (c Chart) SVG() template.HTML {
 	var b strings.Builder
+	fmt.Fprintf(&b, `<figure class="chart"><figcaption>%s</figcaption>`, esc(c.Title))
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %g %g" role="img" aria-label="%s">`, chartW, chartH, esc(c.Title))
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(c.Title))
 	if len(c.Labels) == 0 || len(c.Series) == 0 {
-		fmt.Fprintf(&b, `<text class="empty" x="%g" y="%g">No data in this range</text></svg>`, chartW/2, chartH/2)
+		fmt.Fprintf(&b, `<text class="empty" x="%g" y="%g">No data in this range</text></svg></figure>`, chartW/2, chartH/2)
 		return template.HTML(b.String())
 	}
-	lo, hi := c.bounds()
+	lo, hi, step := c.bounds()
 	y := func(v float64) float64 { return padTop + (hi-v)/(hi-lo)*(chartH-padTop-padBot) }
-	c.axes(&b, lo, hi, y)
+	c.axes(&b, lo, hi, step, y)
 	if c.Lines {
 		c.lines(&b, y)
 	} else {
 		c.bars(&b, y)
 	}
-	b.WriteString(`</svg>`)
+	b.WriteString(`</svg></figure>`)
 	return template.HTML(b.String())
 }
 
-// bounds returns the value range drawn: always including zero, rounded out
-// to a tick step so that the gridlines fall on round numbers.
-func (c Chart) bounds() (lo, hi float64) {
+// bounds returns the value range drawn and its gridline step: the range
+// always includes zero and is rounded out to the step, so gridlines fall
+// on round numbers. Counts never get a fractional step.
+func (c Chart) bounds() (lo, hi, step float64) {
+	whole := true
 	for _, s := range c.Series {
 		for _, v := range s.Values {
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
+			whole = whole && v == math.Trunc(v)
 		}
 	}
 	if hi == lo {
 		hi = lo + 1
 	}
-	step := niceStep((hi - lo) / 4)
-	return math.Floor(lo/step) * step, math.Ceil(hi/step) * step
+	step = niceStep((hi - lo) / 4)
+	if whole {
+		step = math.Max(step, 1)
+	}
+	return math.Floor(lo/step) * step, math.Ceil(hi/step) * step, step
 }
 
 // niceStep rounds x up to 1, 2 or 5 times a power of ten.
@@ -86,8 +93,7 @@ func niceStep(x float64) float64 {
 
 func (c Chart) slot() float64 { return (chartW - padLeft - padRight) / float64(len(c.Labels)) }
 
-func (c Chart) axes(b *strings.Builder, lo, hi float64, y func(float64) float64) {
-	step := niceStep((hi - lo) / 4)
+func (c Chart) axes(b *strings.Builder, lo, hi, step float64, y func(float64) float64) {
 	for v := lo; v <= hi+step/2; v += step {
 		fmt.Fprintf(b, `<line class="grid" x1="%g" x2="%g" y1="%.1f" y2="%.1f"/>`, padLeft, chartW-padRight, y(v), y(v))
 		fmt.Fprintf(b, `<text class="tick" x="%g" y="%.1f">%s</text>`, padLeft-6, y(v)+4, esc(number(v)))

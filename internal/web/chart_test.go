@@ -14,6 +14,24 @@ func TestNiceStep(t *testing.T) {
 	}
 }
 
+func TestChartGridlinesFallOnTheStep(t *testing.T) {
+	c := Chart{Labels: []string{"a", "b"}, Series: []Series{{"net", []float64{-10, 69}}}}
+	lo, hi, step := c.bounds()
+	if lo != -20 || hi != 80 || step != 20 {
+		t.Errorf("bounds = %g..%g step %g, want -20..80 step 20", lo, hi, step)
+	}
+	counts := Chart{Labels: []string{"a"}, Series: []Series{{"n", []float64{1}}}}
+	if _, _, step := counts.bounds(); step != 1 {
+		t.Errorf("a count axis steps by %g, want 1", step)
+	}
+	svg := string(c.SVG())
+	for _, tick := range []string{">-20<", ">0<", ">20<", ">80<"} {
+		if !strings.Contains(svg, tick) {
+			t.Errorf("no %s tick in %s", tick, svg)
+		}
+	}
+}
+
 func TestChartDrawsOneBarPerValue(t *testing.T) {
 	c := Chart{Title: "t", Labels: []string{"a", "b", "c"}, Series: []Series{{"IN", []float64{1, 4, 0}}, {"OUT", []float64{2, 0, 3}}}}
 	svg := string(c.SVG())
