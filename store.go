@@ -8,6 +8,7 @@ type Store interface {
 	ErasureStore
 	QuarantineStore
 	SiteStore
+	AnalyticsStore
 	// Close releases the engine's connections.
 	Close() error
 }

@@ -116,6 +116,10 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		st.Close()
 		return nil, err
 	}
+	if err := wireDashboard(a); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,

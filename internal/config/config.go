@@ -46,6 +46,8 @@ type Config struct {
 	// Site and Mail configure the website layer (site.go).
 	Site Site `yaml:"site"`
 	Mail Mail `yaml:"mail"`
+	// Dashboard configures the venue dashboard; see dashboard.go.
+	Dashboard Dashboard `yaml:"dashboard"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -147,6 +149,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	if err := c.applySiteEnv(getenv); err != nil {
+		return err
+	}
+	if err := c.Dashboard.applyEnv(getenv); err != nil {
 		return err
 	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {

@@ -23,6 +23,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Erasure", func(t *testing.T) { RunErasure(t, open) })
 	t.Run("Quarantine", func(t *testing.T) { RunQuarantine(t, open) })
 	t.Run("Site", func(t *testing.T) { RunSite(t, open) })
+	t.Run("Analytics", func(t *testing.T) { RunAnalytics(t, open) })
 }
 
 // RunDocuments checks versioning, idempotency and isolation of documents.

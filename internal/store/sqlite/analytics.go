@@ -1,0 +1,375 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/usher-hub/usher"
+)
+
+// The reports read the rollups that migration 003's triggers keep in sync
+// with ingest; none of them touches the documents.
+
+const dayLayout, hourLayout = "2006-01-02", "2006-01-02T15"
+
+// dayPeriod groups a 'YYYY-MM-DD' column into the start of its period.
+func dayPeriod(iv usher.Interval, col string) (string, error) {
+	switch iv {
+	case usher.IntervalDay:
+		return col, nil
+	case usher.IntervalWeek:
+		return "date(" + col + ", '-6 days', 'weekday 1')", nil
+	case usher.IntervalMonth:
+		return "substr(" + col + ", 1, 7) || '-01'", nil
+	}
+	return "", usher.Errorf(usher.EINVALID, "interval %q is not available for this report: use day, week or month", iv)
+}
+
+// dayBounds returns the inclusive text bounds of q's days.
+func dayBounds(q usher.ReportQuery) (from, to string) {
+	return q.From.Format(dayLayout), q.To.Format(dayLayout)
+}
+
+// ReportSales answers the sales report from sales_daily.
+func (s *Store) ReportSales(ctx context.Context, q usher.ReportQuery) (usher.SalesReport, error) {
+	period, err := dayPeriod(q.Interval, "day")
+	if err != nil {
+		return usher.SalesReport{}, err
+	}
+	from, to := dayBounds(q)
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+period+` AS period, label,
+			sum(CASE WHEN kind = 'sale' THEN orders ELSE 0 END),
+			sum(CASE WHEN kind = 'refund' THEN orders ELSE 0 END),
+			sum(CASE WHEN kind IN ('sale', 'refund') THEN tickets ELSE 0 END),
+			sum(CASE WHEN kind IN ('sale', 'refund') THEN gross ELSE 0 END),
+			sum(CASE WHEN kind IN ('sale', 'refund') THEN refunded ELSE 0 END),
+			sum(CASE WHEN kind = 'abandoned' THEN orders ELSE 0 END),
+			sum(CASE WHEN kind = 'abandoned' THEN gross ELSE 0 END),
+			sum(CASE WHEN kind = 'pending' THEN orders ELSE 0 END)
+		FROM sales_daily
+		WHERE institution = ? AND dimension = ? AND day >= ? AND day <= ?
+		GROUP BY period, label HAVING sum(orders) > 0
+		ORDER BY period, label`, q.Institution, salesDimension(q.By), from, to)
+	if err != nil {
+		return usher.SalesReport{}, unavailable("sales report", err)
+	}
+	out := usher.SalesReport{}
+	err = scanRows(rows, dayLayout, func(scan func(*time.Time, ...any) error) error {
+		var r usher.SalesRow
+		if err := scan(&r.Period, &r.Label, &r.Orders, &r.RefundOrders, &r.Tickets, &r.Gross, &r.Refunded,
+			&r.AbandonedOrders, &r.AbandonedAmount, &r.PendingOrders); err != nil {
+			return err
+		}
+		out.Rows = append(out.Rows, r)
+		return nil
+	})
+	if err != nil {
+		return out, unavailable("sales report", err)
+	}
+	out.Currency, err = s.currency(ctx, q.Institution)
+	return out, err
+}
+
+func salesDimension(by string) string {
+	if by == "" {
+		return usher.ByAll
+	}
+	return by
+}
+
+// currency returns the currency of the institution's latest order.
+func (s *Store) currency(ctx context.Context, institution string) (string, error) {
+	var code sql.NullString
+	err := s.read.QueryRowContext(ctx, `
+		SELECT coalesce(body ->> '$.orderDetailsData.currencyCode', body ->> '$.currencyCode')
+		FROM documents WHERE institution = ? AND stream = 'orders'
+		ORDER BY received_at DESC LIMIT 1`, institution).Scan(&code)
+	if err != nil && err != sql.ErrNoRows {
+		return "", unavailable("sales currency", err)
+	}
+	return code.String, nil
+}
+
+// ReportAttendance answers the attendance report from attendance_hourly.
+func (s *Store) ReportAttendance(ctx context.Context, q usher.ReportQuery) ([]usher.AttendanceRow, error) {
+	period, layout := "hour", hourLayout
+	if q.Interval != usher.IntervalHour {
+		p, err := dayPeriod(q.Interval, "substr(hour, 1, 10)")
+		if err != nil {
+			return nil, err
+		}
+		period, layout = p, dayLayout
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+period+` AS period,
+			sum(CASE WHEN ok = 1 AND check_flow = 'IN' THEN checks ELSE 0 END),
+			sum(CASE WHEN ok = 1 AND check_flow = 'OUT' THEN checks ELSE 0 END),
+			sum(CASE WHEN ok = 0 THEN checks ELSE 0 END)
+		FROM attendance_hourly
+		WHERE institution = ? AND hour >= ? AND hour < ?
+		GROUP BY period HAVING sum(checks) > 0
+		ORDER BY period`, q.Institution, q.From.Format(hourLayout), q.To.AddDate(0, 0, 1).Format(hourLayout))
+	if err != nil {
+		return nil, unavailable("attendance report", err)
+	}
+	var out []usher.AttendanceRow
+	err = scanRows(rows, layout, func(scan func(*time.Time, ...any) error) error {
+		var r usher.AttendanceRow
+		if err := scan(&r.Period, &r.In, &r.Out, &r.Failed); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("attendance report", err)
+	}
+	return out, nil
+}
+
+func gateGroup(by string) (string, error) {
+	switch by {
+	case usher.ByGate, "":
+		return "gate", nil
+	case usher.ByFlow:
+		return "check_flow", nil
+	}
+	return "", usher.Errorf(usher.EINVALID, "gates report: by must be gate or flow, got %q", by)
+}
+
+// ReportGates answers the gate-quality report from gate_daily.
+func (s *Store) ReportGates(ctx context.Context, q usher.ReportQuery) (usher.GateReport, error) {
+	var out usher.GateReport
+	period, err := dayPeriod(q.Interval, "day")
+	if err != nil {
+		return out, err
+	}
+	group, err := gateGroup(q.By)
+	if err != nil {
+		return out, err
+	}
+	from, to := dayBounds(q)
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+period+` AS period, `+group+` AS grp, sum(checks),
+			sum(CASE WHEN result IN ('OK', 'OFFLINE_OK') THEN 0 ELSE checks END)
+		FROM gate_daily WHERE institution = ? AND day >= ? AND day <= ?
+		GROUP BY period, grp HAVING sum(checks) > 0 ORDER BY period, grp`, q.Institution, from, to)
+	if err != nil {
+		return out, unavailable("gates report", err)
+	}
+	err = scanRows(rows, dayLayout, func(scan func(*time.Time, ...any) error) error {
+		var r usher.GateRow
+		if err := scan(&r.Period, &r.Group, &r.Checks, &r.Failed); err != nil {
+			return err
+		}
+		out.Rows = append(out.Rows, r)
+		return nil
+	})
+	if err != nil {
+		return out, unavailable("gates report", err)
+	}
+	out.Reasons, err = s.failureReasons(ctx, q, period, group)
+	return out, err
+}
+
+func (s *Store) failureReasons(ctx context.Context, q usher.ReportQuery, period, group string) ([]usher.FailureReasonRow, error) {
+	from, to := dayBounds(q)
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+period+` AS period, `+group+` AS grp, failure_reason, sum(checks) AS n
+		FROM gate_daily
+		WHERE institution = ? AND day >= ? AND day <= ? AND result NOT IN ('OK', 'OFFLINE_OK')
+		GROUP BY period, grp, failure_reason HAVING n > 0
+		ORDER BY period, grp, n DESC, failure_reason`, q.Institution, from, to)
+	if err != nil {
+		return nil, unavailable("failure reasons", err)
+	}
+	var out []usher.FailureReasonRow
+	err = scanRows(rows, dayLayout, func(scan func(*time.Time, ...any) error) error {
+		var r usher.FailureReasonRow
+		if err := scan(&r.Period, &r.Group, &r.Reason, &r.Checks); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("failure reasons", err)
+	}
+	return out, nil
+}
+
+func breakdownLabel(by string) (string, error) {
+	switch by {
+	case usher.ByProduct, "":
+		return "product", nil
+	case usher.ByAudience:
+		return "audience", nil
+	case usher.ByCategory:
+		return "category", nil
+	}
+	return "", usher.Errorf(usher.EINVALID, "breakdown report: by must be product, audience or category, got %q", by)
+}
+
+// ReportBreakdown answers attendance per product or customer type from
+// attendance_movement_daily, unmatched checks included.
+func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]usher.BreakdownRow, error) {
+	period, err := dayPeriod(q.Interval, "day")
+	if err != nil {
+		return nil, err
+	}
+	label, err := breakdownLabel(q.By)
+	if err != nil {
+		return nil, err
+	}
+	from, to := dayBounds(q)
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+period+` AS period, matched, `+label+` AS label,
+			sum(CASE WHEN ok = 1 AND check_flow = 'IN' THEN checks ELSE 0 END),
+			sum(CASE WHEN ok = 1 AND check_flow = 'OUT' THEN checks ELSE 0 END),
+			sum(CASE WHEN ok = 0 THEN checks ELSE 0 END)
+		FROM attendance_movement_daily WHERE institution = ? AND day >= ? AND day <= ?
+		GROUP BY period, matched, label HAVING sum(checks) <> 0
+		ORDER BY period, matched DESC, label`, q.Institution, from, to)
+	if err != nil {
+		return nil, unavailable("breakdown report", err)
+	}
+	var out []usher.BreakdownRow
+	err = scanRows(rows, dayLayout, func(scan func(*time.Time, ...any) error) error {
+		var r usher.BreakdownRow
+		if err := scan(&r.Period, &r.Matched, &r.Label, &r.In, &r.Out, &r.Failed); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("breakdown report", err)
+	}
+	return out, nil
+}
+
+// ReportContacts answers new and updated contacts from contacts_daily.
+func (s *Store) ReportContacts(ctx context.Context, q usher.ReportQuery) ([]usher.ContactsRow, error) {
+	period, err := dayPeriod(q.Interval, "day")
+	if err != nil {
+		return nil, err
+	}
+	from, to := dayBounds(q)
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+period+` AS period,
+			sum(CASE WHEN change = 'new' AND party = 'person' THEN contacts ELSE 0 END),
+			sum(CASE WHEN change = 'new' AND party = 'company' THEN contacts ELSE 0 END),
+			sum(CASE WHEN change = 'updated' AND party = 'person' THEN contacts ELSE 0 END),
+			sum(CASE WHEN change = 'updated' AND party = 'company' THEN contacts ELSE 0 END)
+		FROM contacts_daily WHERE institution = ? AND day >= ? AND day <= ?
+		GROUP BY period HAVING sum(contacts) > 0 ORDER BY period`, q.Institution, from, to)
+	if err != nil {
+		return nil, unavailable("contacts report", err)
+	}
+	var out []usher.ContactsRow
+	err = scanRows(rows, dayLayout, func(scan func(*time.Time, ...any) error) error {
+		var r usher.ContactsRow
+		if err := scan(&r.Period, &r.NewPersons, &r.NewCompanies, &r.UpdatedPersons, &r.UpdatedCompanies); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable("contacts report", err)
+	}
+	return out, nil
+}
+
+// scanRows calls fn once per row with a scan function that reads the
+// first column, a period in layout, into period and the others into dest.
+func scanRows(rows *sql.Rows, layout string, fn func(scan func(period *time.Time, dest ...any) error) error) error {
+	defer rows.Close()
+	scan := func(period *time.Time, dest ...any) error {
+		var text string
+		if err := rows.Scan(append([]any{&text}, dest...)...); err != nil {
+			return err
+		}
+		t, err := time.Parse(layout, text)
+		if err != nil {
+			return fmt.Errorf("period %q: %w", text, err)
+		}
+		*period = t
+		return nil
+	}
+	for rows.Next() {
+		if err := fn(scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// IngestHealth reports each stream's newest document and recent count.
+func (s *Store) IngestHealth(ctx context.Context, institution string, since time.Time) ([]usher.StreamHealth, error) {
+	out := make([]usher.StreamHealth, 0, len(usher.Streams))
+	for _, st := range usher.Streams {
+		table, filter := "documents", "institution = ? AND stream = ?"
+		args := []any{institution, string(st)}
+		if st == usher.StreamTicketChecks {
+			table, filter, args = "ticket_checks", "institution = ?", []any{institution}
+		}
+		var last sql.NullString
+		var count int64
+		err := s.read.QueryRowContext(ctx, `SELECT (SELECT max(received_at) FROM `+table+` WHERE `+filter+`),
+			(SELECT count(*) FROM `+table+` WHERE `+filter+` AND received_at >= ?)`,
+			append(append(append([]any{}, args...), args...), formatTime(since))...).Scan(&last, &count)
+		if err != nil {
+			return nil, unavailable("ingest health", err)
+		}
+		h := usher.StreamHealth{Stream: st, ReceivedSince: count}
+		if last.Valid {
+			t := parseTime(last.String)
+			h.LastReceivedAt = &t
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// RebuildAnalytics recomputes institution's projections in one write
+// transaction: checks and contacts set-wise, then every current order
+// version through the same trigger ingest uses, so the two paths cannot
+// disagree on what an order contributes.
+func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
+	return s.inWriteTx(ctx, "rebuild analytics", func(tx *sql.Tx) error {
+		for _, stmt := range rebuildStatements {
+			if _, err := tx.ExecContext(ctx, stmt, institution); err != nil {
+				return fmt.Errorf("%.60s…: %w", stmt, err)
+			}
+		}
+		return nil
+	})
+}
+
+var rebuildStatements = []string{
+	`DELETE FROM attendance_hourly WHERE institution = ?`,
+	`DELETE FROM gate_daily WHERE institution = ?`,
+	`DELETE FROM attendance_movement_daily WHERE institution = ?`,
+	`DELETE FROM order_movements WHERE institution = ?`,
+	`DELETE FROM sales_daily WHERE institution = ?`,
+	`DELETE FROM contacts_daily WHERE institution = ?`,
+	`INSERT INTO attendance_hourly (institution, hour, check_flow, ok, checks)
+		SELECT institution, hour, check_flow, ok, count(*) FROM ticket_check_facts
+		WHERE institution = ? GROUP BY institution, hour, check_flow, ok`,
+	`INSERT INTO gate_daily (institution, day, gate, check_flow, result, failure_reason, checks)
+		SELECT institution, day, gate, check_flow, result, failure_reason, count(*) FROM ticket_check_facts
+		WHERE institution = ? GROUP BY institution, day, gate, check_flow, result, failure_reason`,
+	// Every check starts unmatched; linking the orders below moves them.
+	`INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
+		SELECT institution, day, check_flow, ok, 0, '', '', '', count(*) FROM ticket_check_facts
+		WHERE institution = ? GROUP BY institution, day, check_flow, ok`,
+	`INSERT INTO contacts_daily (institution, day, party, change, contacts)
+		SELECT institution, day, party, change, count(*) FROM contact_changes
+		WHERE institution = ? GROUP BY institution, day, party, change`,
+	`INSERT INTO analytics_order_ops (document_id, sign)
+		SELECT document_id, 1 FROM document_heads WHERE institution = ? AND stream = 'orders' ORDER BY document_id`,
+}

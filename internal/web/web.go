@@ -1,0 +1,121 @@
+// Package web is usher's venue dashboard: server-rendered HTML pages at /
+// and /dashboard/..., behind a login with an API key, showing the
+// analytics reports as SVG charts drawn in Go, the ingest health and the
+// quarantine. Pages carry no script at all; the CSP allows only the
+// embedded stylesheet, and every POST is checked for cross-origin use.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/usher-hub/usher/internal/analytics"
+	"github.com/usher-hub/usher/internal/httpx"
+)
+
+//go:embed templates/*.html static
+var files embed.FS
+
+// Options are the dashboard's dependencies.
+type Options struct {
+	Analytics *analytics.Service
+	// Keys checks the API key typed at login.
+	Keys *httpx.APIKeys
+	// Institutions are the configured institution codes; a key sees those
+	// its scope allows.
+	Institutions []string
+	// Quarantine lists quarantined documents; nil where the store has no
+	// quarantine, and the health page says so.
+	Quarantine Quarantine
+	// Secret signs session cookies (NewSecret makes one); TTL is how long
+	// a login lasts.
+	Secret []byte
+	TTL    time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Handler serves the dashboard.
+type Handler struct {
+	svc          *analytics.Service
+	keys         *httpx.APIKeys
+	institutions []string
+	quarantine   Quarantine
+	sessions     *sessions
+	logger       *slog.Logger
+	pages        map[string]*template.Template
+	mux          *http.ServeMux
+	// protected is mux behind the cross-origin check of every POST.
+	protected http.Handler
+}
+
+// New returns the dashboard handler over o.
+func New(o Options) (*Handler, error) {
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
+		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux()}
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return nil, err
+	}
+	h.mux.Handle("GET /dashboard/static/", http.StripPrefix("/dashboard/static/", http.FileServerFS(static)))
+	h.mux.HandleFunc("GET /dashboard/login", h.loginPage)
+	h.mux.HandleFunc("POST /dashboard/login", h.login)
+	h.mux.HandleFunc("POST /dashboard/logout", h.logout)
+	h.mux.Handle("GET /dashboard/{$}", h.requireLogin(h.overview))
+	h.mux.Handle("GET /dashboard/health", h.requireLogin(h.health))
+	h.mux.Handle("GET /dashboard/export/{institution}/{report}", h.requireLogin(h.export))
+	h.protected = http.NewCrossOriginProtection().Handler(h.mux)
+	return h, nil
+}
+
+// Mount adds the dashboard to mux: / sends the browser to /dashboard/.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", http.RedirectHandler("/dashboard/", http.StatusSeeOther))
+	mux.Handle("/dashboard/", h)
+}
+
+// ServeHTTP serves every dashboard route behind the security headers and
+// the cross-origin check.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	secureHeaders(w.Header())
+	h.protected.ServeHTTP(w, r)
+}
+
+// contentSecurityPolicy allows the dashboard's own stylesheet and nothing
+// else: no script, no inline style, no frame, no form posted elsewhere.
+const contentSecurityPolicy = "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+func secureHeaders(hdr http.Header) {
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Referrer-Policy", "same-origin")
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"percent": percent, "money": func(m analytics.Money) string { return m.String() }}
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"login", "overview", "health", "error"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// percent writes a share as a percentage with one decimal.
+func percent(r analytics.Ratio) string {
+	return number(float64(int64(float64(r)*1000+0.5))/10) + " %"
+}
