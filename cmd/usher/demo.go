@@ -111,6 +111,7 @@ func printDemoBanner(w io.Writer, base, database, apiKey string, sim *s360.Simul
   then its live activity every %s: contacts, orders and gate checks.
 
   Look at:
+    %s/              the dashboard: sign in with the API key %s
     %s/metrics       usher_documents_total{stream,outcome}: documents arriving
     %s/readyz        the database answers
     %s/api/v1/…      usher's API; send "Authorization: Bearer %s"
@@ -120,5 +121,5 @@ func printDemoBanner(w io.Writer, base, database, apiKey string, sim *s360.Simul
   pass in a minute. Stop with Ctrl-C; the data stays in the database.
   Each line below is one push run (documents accepted/queued per stream).
 
-`, base, cfg.Institution, days, cfg.Interval, base, base, base, apiKey, database, strings.TrimPrefix(database, "sqlite:"))
+`, base, cfg.Institution, days, cfg.Interval, base, apiKey, base, base, base, apiKey, database, strings.TrimPrefix(database, "sqlite:"))
 }
