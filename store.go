@@ -5,6 +5,9 @@ package usher
 // Features that add tables add their interface here.
 type Store interface {
 	DocumentStore
+	OutboxStore
+	RateLimitStore
+	CRMStore
 	// Close releases the engine's connections.
 	Close() error
 }
