@@ -55,7 +55,7 @@ func (s *Store) EnqueueJobs(ctx context.Context, jobs []usher.NewJob) ([]usher.J
 func lockOrderKeys(ctx context.Context, tx pgx.Tx, jobs []usher.NewJob) error {
 	keys := make([]string, 0, len(jobs))
 	for _, j := range jobs {
-		keys = append(keys, j.Institution+"\x00"+j.OrderKey)
+		keys = append(keys, j.Institution+"\n"+j.OrderKey)
 	}
 	sort.Strings(keys)
 	for i, k := range keys {

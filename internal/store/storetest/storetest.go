@@ -20,6 +20,8 @@ type OpenFunc func(t *testing.T) usher.Store
 // Run runs the whole suite.
 func Run(t *testing.T, open OpenFunc) {
 	t.Run("Documents", func(t *testing.T) { RunDocuments(t, open) })
+	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
+	t.Run("CRM", func(t *testing.T) { RunCRM(t, open) })
 }
 
 // RunDocuments checks versioning, idempotency and isolation of documents.
