@@ -43,6 +43,8 @@ type Config struct {
 	// APIKeys are the credentials of usher's own API (/api/v1) and
 	// dashboard, each scoped to some institutions.
 	APIKeys []APIKey `yaml:"api_keys"`
+	// Outbox tunes the outbox workers (crm.go).
+	Outbox Outbox `yaml:"outbox"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -64,6 +66,10 @@ type Institution struct {
 	Auth Auth `yaml:"auth"`
 	// Policy is quarantine (default) or strict.
 	Policy string `yaml:"policy"`
+	// CRMDestinations receive the institution's contacts and orders (crm.go).
+	CRMDestinations []CRMDestination `yaml:"crm_destinations"`
+	// S360API is the institution's S-360 API, for writes from the CRM (crm.go).
+	S360API *S360API `yaml:"s360_api"`
 }
 
 // Auth configures push authentication. A secret is taken from Secret,
@@ -140,6 +146,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("api key %s: %w", k.Name, err)
 		}
 	}
+	if err := c.resolveCRMSecrets(getenv); err != nil {
+		return err
+	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -193,6 +202,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("institutions[%d]: code %q appears twice", i, inst.Code)
 		}
 		seen[inst.Code] = true
+	}
+	if err := c.validateCRM(); err != nil {
+		return err
 	}
 	for i, k := range c.APIKeys {
 		if k.Name == "" || k.Secret == "" {
@@ -293,6 +305,7 @@ func (c Config) Redacted() Config {
 			out.Institutions[i].Auth.Secret = "REDACTED"
 		}
 	}
+	out.redactCRM()
 	out.APIKeys = append([]APIKey(nil), c.APIKeys...)
 	for i := range out.APIKeys {
 		out.APIKeys[i].Secret = "REDACTED"
