@@ -95,10 +95,12 @@ func markedContacts(ctx context.Context, tx pgx.Tx, contacts []string, now time.
 }
 
 // checkEcho settles the pending echo marks of a contact against a new
-// version: the first mark it is the echo of is suppressed (and the other
-// marks now build on this version); if it echoes none, S-360 changed the
-// contact on its own while usher wrote it, and every pending mark becomes
-// a conflict so the merged result reaches the CRM.
+// version. A mark matches when nothing but echoes of usher's own writes
+// was stored since the version the write built on, and the new version
+// changes only what the write sent (usher.IsEcho): the first match is
+// suppressed. If none matches, S-360 changed the contact on its own while
+// usher wrote it, and every pending mark becomes a conflict so that the
+// merged result reaches the CRM.
 func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, now time.Time) (bool, error) {
 	rows, err := tx.Query(ctx, `SELECT id, base_version, sent::text FROM crm_echo_marks
 		WHERE institution = $1 AND contact_number = $2 AND outcome = 'pending' AND expires_at > $3
@@ -131,15 +133,20 @@ func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, no
 		prev = json.RawMessage(body)
 	}
 	for _, m := range marks {
-		if m.base != version-1 || !usher.IsEcho(prev, d.Raw, json.RawMessage(m.sent)) {
+		if m.base > version-1 {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed' WHERE id = $1`, m.id); err != nil {
+		var echoes int
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM crm_echo_marks
+			WHERE institution = $1 AND contact_number = $2 AND outcome = 'suppressed' AND echo_version > $3 AND echo_version < $4`,
+			d.Institution, d.ExternalID, m.base, version).Scan(&echoes)
+		if err != nil {
 			return false, err
 		}
-		_, err := tx.Exec(ctx, `UPDATE crm_echo_marks SET base_version = $1
-			WHERE institution = $2 AND contact_number = $3 AND outcome = 'pending' AND base_version = $4`,
-			version, d.Institution, d.ExternalID, version-1)
+		if echoes != version-1-m.base || !usher.IsEcho(prev, d.Raw, json.RawMessage(m.sent)) {
+			continue
+		}
+		_, err = tx.Exec(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed', echo_version = $1 WHERE id = $2`, version, m.id)
 		return true, err
 	}
 	_, err = tx.Exec(ctx, `UPDATE crm_echo_marks SET outcome = 'conflict'

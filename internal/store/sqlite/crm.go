@@ -37,10 +37,12 @@ func (s *Store) routeStored(ctx context.Context, tx *sql.Tx, d usher.Document, v
 }
 
 // checkEcho settles the pending echo marks of a contact against a new
-// version: the first mark it is the echo of is suppressed (and the other
-// marks now build on this version); if it echoes none, S-360 changed the
-// contact on its own while usher wrote it, and every pending mark becomes
-// a conflict so the merged result reaches the CRM.
+// version. A mark matches when nothing but echoes of usher's own writes
+// was stored since the version the write built on, and the new version
+// changes only what the write sent (usher.IsEcho): the first match is
+// suppressed. If none matches, S-360 changed the contact on its own while
+// usher wrote it, and every pending mark becomes a conflict so that the
+// merged result reaches the CRM.
 func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, now time.Time) (bool, error) {
 	marks, err := pendingMarks(ctx, tx, d.Institution, d.ExternalID, now)
 	if err != nil || len(marks) == 0 {
@@ -58,15 +60,20 @@ func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, n
 		prev = json.RawMessage(body)
 	}
 	for _, m := range marks {
-		if m.base != version-1 || !usher.IsEcho(prev, d.Raw, m.sent) {
+		if m.base > version-1 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed' WHERE id = ?`, m.id); err != nil {
+		var echoes int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM crm_echo_marks
+			WHERE institution = ? AND contact_number = ? AND outcome = 'suppressed' AND echo_version > ? AND echo_version < ?`,
+			d.Institution, d.ExternalID, m.base, version).Scan(&echoes)
+		if err != nil {
 			return false, err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE crm_echo_marks SET base_version = ?
-			WHERE institution = ? AND contact_number = ? AND outcome = 'pending' AND base_version = ?`,
-			version, d.Institution, d.ExternalID, version-1)
+		if echoes != version-1-m.base || !usher.IsEcho(prev, d.Raw, m.sent) {
+			continue
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed', echo_version = ? WHERE id = ?`, version, m.id)
 		return true, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'conflict'

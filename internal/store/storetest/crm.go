@@ -135,6 +135,31 @@ func RunCRM(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("LateMarkBuildsOnEarlierEchoes", func(t *testing.T) {
+		s := open(t)
+		s.RouteDeliveries(routes)
+		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")}, usher.OutcomeStored)
+		// Two CRM writes accepted while usher held version 1; the second is
+		// marked only after the first's echo (version 2) was suppressed.
+		mark(t, s, "42", `{"email":"a@new.example"}`, 1, 300)
+		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@new.example", "Ann", "2023-02-02T00:00:00.000+00:00")}, usher.OutcomeStored)
+		mark(t, s, "42", `{"individualContact":{"firstName":"Anna"}}`, 1, 301)
+		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@new.example", "Anna", "2023-02-03T00:00:00.000+00:00")}, usher.OutcomeStored)
+		if n := len(deliveries(t, s)); n != 2 {
+			t.Fatalf("%d deliveries, want only version 1's: versions 2 and 3 echo the CRM's writes", n)
+		}
+		// A foreign change (version 4) breaks the chain for a write based on 1.
+		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@other.example", "Anna", "2023-02-04T00:00:00.000+00:00")}, usher.OutcomeStored)
+		mark(t, s, "42", `{"individualContact":{"firstName":"Annabel"}}`, 1, 302)
+		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@other.example", "Annabel", "2023-02-05T00:00:00.000+00:00")}, usher.OutcomeStored)
+		if n := len(deliveries(t, s)); n != 6 {
+			t.Fatalf("%d deliveries, want versions 4 and 5 delivered too", n)
+		}
+		if got := echoCount(t, s, usher.EchoConflict); got != 1 {
+			t.Fatalf("conflicts = %d, want 1", got)
+		}
+	})
+
 	t.Run("ExpiredMarksAreIgnoredAndPruned", func(t *testing.T) {
 		s := open(t)
 		s.RouteDeliveries(routes)

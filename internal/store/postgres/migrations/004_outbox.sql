@@ -52,6 +52,8 @@ CREATE TABLE crm_echo_marks (
     base_version   integer     NOT NULL,
     job_id         bigint      NOT NULL,
     outcome        text        NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'suppressed', 'conflict')),
+    -- echo_version is the contact version found to be this write's echo.
+    echo_version   integer,
     created_at     timestamptz NOT NULL,
     expires_at     timestamptz NOT NULL,
     UNIQUE (institution, job_id)

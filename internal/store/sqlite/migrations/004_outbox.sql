@@ -51,6 +51,8 @@ CREATE TABLE crm_echo_marks (
     base_version   INTEGER NOT NULL,
     job_id         INTEGER NOT NULL,
     outcome        TEXT    NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'suppressed', 'conflict')),
+    -- echo_version is the contact version found to be this write's echo.
+    echo_version   INTEGER,
     created_at     TEXT    NOT NULL,
     expires_at     TEXT    NOT NULL,
     UNIQUE (institution, job_id)
