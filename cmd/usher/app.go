@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,7 +67,9 @@ type app struct {
 	registry *prometheus.Registry
 	apiKeys  *httpx.APIKeys
 	// mounts add API routes; each feature's wire_*.go appends to it.
-	mounts  []func(mux *http.ServeMux)
+	mounts []func(mux *http.ServeMux)
+	// closers stop what features started (workers), before the store closes.
+	closers []func() error
 	handler http.Handler
 }
 
@@ -82,6 +85,10 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	institutions := cfg.DomainInstitutions()
 	svc := ingest.NewService(st, ingestMetrics, logger)
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
+	if err := wireCRM(ctx, a); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,
@@ -92,7 +99,14 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	return a, nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close stops the features' workers, newest first, then closes the store.
+func (a *app) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	return errors.Join(append(errs, a.store.Close())...)
+}
 
 func describeDatabase(cfg config.Config) string {
 	return fmt.Sprintf("%s (%s)", store.Engine(cfg.Database), cfg.Redacted().Database)

@@ -38,10 +38,11 @@ type command struct {
 // commands lists every subcommand; each lives in a file of its own.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"start the server (ingest, API, dashboard)", runServe},
-		"migrate": {"apply database migrations and exit", runMigrate},
-		"config":  {"print the effective configuration, secrets redacted", runConfig},
-		"version": {"print the version", runVersion},
+		"serve":      {"start the server (ingest, API, dashboard)", runServe},
+		"migrate":    {"apply database migrations and exit", runMigrate},
+		"config":     {"print the effective configuration, secrets redacted", runConfig},
+		"version":    {"print the version", runVersion},
+		"deliveries": {"list or retry outbox jobs: CRM deliveries and writes to S-360", runDeliveries},
 	}
 }
 
