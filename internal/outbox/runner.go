@@ -121,43 +121,70 @@ func (r *Runner) Wake() {
 
 // Run works off jobs until ctx ends, then lets the attempts in flight
 // finish for up to Grace and records them.
+//
+// Concurrency workers take jobs from a local buffer that the loop keeps
+// topped up to twice that many claimed jobs, so claims come in batches:
+// one claim per finished job would make the claim's round trip the limit
+// on throughput. Jobs still buffered at shutdown are released unstarted.
 func (r *Runner) Run(ctx context.Context) error {
 	work, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
-	done := make(chan struct{}, r.cfg.Concurrency)
+	capacity := 2 * r.cfg.Concurrency
+	queue := make(chan usher.Job, capacity)
+	done := make(chan struct{}, capacity)
 	var wg sync.WaitGroup
-	inFlight := 0
+	for range r.cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				if ctx.Err() != nil {
+					r.release(work, j)
+				} else {
+					r.attempt(work, j)
+				}
+				done <- struct{}{}
+			}
+		}()
+	}
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
 	r.prune(ctx)
+	held := 0 // claimed and not yet finished: at most capacity, so queue never blocks
 	for ctx.Err() == nil {
-		free := r.cfg.Concurrency - inFlight
-		claimed := 0
-		if free > 0 {
-			jobs, err := r.claim(ctx, free)
+		want := capacity - held
+		got := 0
+		if want > 0 {
+			jobs, err := r.claim(ctx, want)
 			if err != nil && ctx.Err() == nil {
 				r.logger.Error("outbox: claim failed; retrying at the next poll", "err", err)
 			}
 			for _, j := range jobs {
-				inFlight++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r.attempt(work, j)
-					done <- struct{}{}
-				}()
+				queue <- j
 			}
-			claimed = len(jobs)
+			held += len(jobs)
+			got = len(jobs)
 		}
-		if claimed == 0 || claimed < free {
-			inFlight -= r.wait(ctx, done, prune.C)
+		if got < want || want == 0 {
+			held -= r.wait(ctx, done, prune.C)
 		}
-		inFlight -= drain(done)
+		held -= drain(done)
 	}
+	close(queue)
 	timer := time.AfterFunc(r.cfg.Grace, stop)
 	defer timer.Stop()
 	wg.Wait()
 	return nil
+}
+
+// release gives a claimed job that never started back to the queue, with
+// its attempt, so that other workers need not wait for the lease.
+func (r *Runner) release(ctx context.Context, j usher.Job) {
+	now := r.cfg.Now()
+	err := r.store.FinishJob(ctx, usher.JobFinish{ID: j.ID, LeaseToken: j.LeaseToken, State: usher.JobQueued, RunAt: now, Snoozed: true, Now: now})
+	if err != nil {
+		r.logger.Warn("outbox: could not release a job at shutdown; it runs again when its lease expires", "job", j.TrackingID, "err", err)
+	}
 }
 
 // wait blocks until a slot frees, a wake-up, the poll interval or the end

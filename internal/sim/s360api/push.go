@@ -89,3 +89,13 @@ func post(ctx context.Context, hc *http.Client, url, header, key string, body []
 	}
 	return nil
 }
+
+// SetPushURL points institution code's contact webhook at url, for a
+// receiver that starts after the simulator.
+func (s *Sim) SetPushURL(code, url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in, ok := s.insts[code]; ok {
+		in.PushURL = url
+	}
+}
