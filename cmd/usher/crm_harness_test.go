@@ -141,6 +141,9 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	if o.simLimit == 0 {
 		o.simLimit, o.simWindow = 6000, time.Minute
 	}
+	if o.cooldown == 0 {
+		o.cooldown = 200 * time.Millisecond
+	}
 	h := &harness{t: t, crm: newTestCRM(t)}
 	var handler http.Handler = http.NotFoundHandler()
 	h.usher = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))

@@ -42,6 +42,8 @@ type Stats struct {
 	Calls int
 	// Throttled counts calls refused for the rate limit.
 	Throttled int
+	// Refused counts calls refused by a fault: down, or a simulated failure.
+	Refused int
 	ByMethod  map[string]int
 	// Applied counts writes that changed something (not replays).
 	Applied int

@@ -157,6 +157,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.faults.down {
+		inst.stats.Refused++
 		s.answer(w, http.StatusServiceUnavailable, failure("unavailable", "S-360 is down for maintenance"))
 		return
 	}
@@ -169,6 +170,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	inst.stats.count(rt.method, now)
 	if s.faults.failNext > 0 {
 		s.faults.failNext--
+		inst.stats.Refused++
 		s.answer(w, s.faults.failStatus, failure("internal_error", "simulated failure"))
 		return
 	}

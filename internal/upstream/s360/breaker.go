@@ -86,6 +86,16 @@ func (b *Breaker) Release() {
 	b.probing = false
 }
 
+// OpenUntil reports whether the breaker is open, and until when.
+func (b *Breaker) OpenUntil() (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state == BreakerOpen && b.now().Before(b.until) {
+		return b.until, true
+	}
+	return time.Time{}, false
+}
+
 // State returns the breaker's state.
 func (b *Breaker) State() BreakerState {
 	b.mu.Lock()

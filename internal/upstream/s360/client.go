@@ -119,10 +119,21 @@ func (c *Client) call(ctx context.Context, ep endpoint, idem string, in, out any
 		c.observe(ep.method, status)
 	}
 	if err != nil {
-		c.breaker.Record(false)
-		return &CallError{Method: ep.method, Kind: Temporary, Err: err}
+		return c.failed(&CallError{Method: ep.method, Kind: Temporary, Err: err})
 	}
 	return c.settle(ctx, ep, status, header, answer, out)
+}
+
+// failed records a temporary failure with the breaker. If it opened the
+// breaker, S-360 is down rather than this call failing: the error becomes
+// Unavailable until the cool-down ends, so an outage postpones jobs
+// without spending their attempts.
+func (c *Client) failed(ce *CallError) error {
+	c.breaker.Record(false)
+	if until, open := c.breaker.OpenUntil(); open {
+		ce.Kind, ce.RetryAt = Unavailable, until
+	}
+	return ce
 }
 
 func (c *Client) post(ctx context.Context, ep endpoint, idem string, body []byte) (int, http.Header, []byte, error) {
@@ -166,7 +177,7 @@ func (c *Client) settle(ctx context.Context, ep endpoint, status int, header htt
 				ce.Err = fmt.Errorf("could not pause the shared bucket: %w", err)
 			}
 		case Temporary:
-			c.breaker.Record(false)
+			return c.failed(ce)
 		default:
 			c.breaker.Record(true) // the upstream answered: it is up
 		}
