@@ -43,8 +43,8 @@ type Stats struct {
 	// Throttled counts calls refused for the rate limit.
 	Throttled int
 	// Refused counts calls refused by a fault: down, or a simulated failure.
-	Refused int
-	ByMethod  map[string]int
+	Refused  int
+	ByMethod map[string]int
 	// Applied counts writes that changed something (not replays).
 	Applied int
 	// Replays counts writes answered from an earlier call's idempotency key.
