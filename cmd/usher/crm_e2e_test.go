@@ -147,7 +147,7 @@ func (h *harness) checkStatus(done int) {
 	if rl, _ := s360["rate_limit"].(map[string]any); rl == nil || rl["limit"] == nil || s360["circuit"] != "closed" {
 		h.t.Fatalf("outbox status lacks the rate-limit headroom or circuit state: %s", raw)
 	}
-	resp, err := h.usher.Client().Get(h.usher.URL + "/metrics")
+	resp, err := h.hc.Get(h.usherURL + "/metrics")
 	if err != nil {
 		h.t.Fatal(err)
 	}

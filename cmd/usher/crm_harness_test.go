@@ -42,6 +42,10 @@ type testCRM struct {
 	bodies  map[string][]string // contact id → delivered documents
 	badSigs int
 	changed chan struct{}
+	// Once gateAt deliveries arrived, further ones wait for gate to close:
+	// they are in flight, received but not answered.
+	gateAt int
+	gate   chan struct{}
 }
 
 func newTestCRM(t *testing.T) *testCRM {
@@ -58,6 +62,12 @@ func newTestCRM(t *testing.T) *testCRM {
 
 func (c *testCRM) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	c.mu.Lock()
+	gated, gate := c.gateAt > 0 && len(c.byID) >= c.gateAt, c.gate
+	c.mu.Unlock()
+	if gated {
+		<-gate
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.signer.Verify(r.Header, body, time.Now(), 5*time.Minute); err != nil || r.Header.Get("Authorization") != "Bearer crm-token" {
@@ -82,6 +92,18 @@ func (c *testCRM) serve(w http.ResponseWriter, r *http.Request) {
 	case c.changed <- struct{}{}:
 	default:
 	}
+}
+
+// holdAfter makes deliveries after the first n wait until release.
+func (c *testCRM) holdAfter(n int) (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gateAt, c.gate = n, make(chan struct{})
+	var once sync.Once
+	gate := c.gate
+	release = func() { once.Do(func() { close(gate) }) }
+	c.t.Cleanup(release)
+	return release
 }
 
 func (c *testCRM) setStatus(s int) {
@@ -124,8 +146,10 @@ type harness struct {
 	t     *testing.T
 	sim   *s360api.Sim
 	crm   *testCRM
-	usher *httptest.Server
-	app   *app
+	// usherURL and hc reach usher: in-process or the real binary.
+	usherURL string
+	hc       *http.Client
+	app      *app
 }
 
 type harnessOptions struct {
@@ -146,10 +170,11 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	}
 	h := &harness{t: t, crm: newTestCRM(t)}
 	var handler http.Handler = http.NotFoundHandler()
-	h.usher = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	t.Cleanup(h.usher.Close)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	h.usherURL, h.hc = srv.URL, srv.Client()
 	h.sim = s360api.New(s360api.Config{
-		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usher.URL + "/s360/contacts/myvenue"}},
+		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usherURL + "/s360/contacts/myvenue"}},
 		RateLimit:    o.simLimit, RateWindow: o.simWindow,
 	})
 	simSrv := httptest.NewServer(h.sim)
@@ -209,12 +234,12 @@ func (h *harness) request(method, path string, body any, idem string) (int, []by
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, h.usher.URL+path, rd)
+	req, _ := http.NewRequest(method, h.usherURL+path, rd)
 	req.Header.Set("Authorization", "Bearer "+crmAPIKey)
 	if idem != "" {
 		req.Header.Set("Idempotency-Key", idem)
 	}
-	resp, err := h.usher.Client().Do(req)
+	resp, err := h.hc.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -226,7 +251,7 @@ func (h *harness) request(method, path string, body any, idem string) (int, []by
 // push runs S-360's contact webhook: changed contacts go to usher.
 func (h *harness) push() int {
 	h.t.Helper()
-	n, err := h.sim.PushChanged(context.Background(), h.usher.Client(), "MYVENUE")
+	n, err := h.sim.PushChanged(context.Background(), h.hc, "MYVENUE")
 	if err != nil {
 		h.t.Fatal(err)
 	}

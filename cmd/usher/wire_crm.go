@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -15,10 +16,13 @@ import (
 	"github.com/usher-hub/usher/internal/upstream/s360"
 )
 
-// crmWiring is CRM sync as wired into one process.
+// crmWiring is CRM sync as wired into one process. Deliveries to CRMs
+// and writes to S-360 have a worker pool each, so that a CRM that hangs
+// cannot hold every worker while CRM writes wait, nor the reverse.
 type crmWiring struct {
-	clients map[string]*s360.Client
-	runner  *outbox.Runner
+	clients    map[string]*s360.Client
+	deliveries *outbox.Runner
+	writes     *outbox.Runner
 }
 
 // wireCRM routes stored documents to CRM destinations, mounts the CRM
@@ -40,12 +44,16 @@ func wireCRM(ctx context.Context, a *app) error {
 		attempts[code] = a.cfg.Institutions[institutionIndex(a.cfg, code)].S360API.WithDefaults(code).MaxAttempts
 	}
 	writer := crm.NewWriter(a.store, upstreams, a.cfg.Outbox.EchoWindow, time.Now)
-	w.runner = outbox.New(a.store, map[string]outbox.Handler{
-		usher.KindCRMDelivery:       crm.NewDeliverer(a.store, dests, hc, time.Now, m),
+	w.deliveries = outbox.New(a.store, map[string]outbox.Handler{
+		usher.KindCRMDelivery: crm.NewDeliverer(a.store, dests, hc, time.Now, m),
+	}, outboxConfig(a.cfg.Outbox), m, a.logger)
+	writesCfg := outboxConfig(a.cfg.Outbox)
+	writesCfg.Retention = -1 // the delivery pool prunes for both
+	w.writes = outbox.New(a.store, map[string]outbox.Handler{
 		usher.KindS360SaveContact:   writer.SaveContact(),
 		usher.KindS360CreateBooking: writer.CreateBooking(),
-	}, outboxConfig(a.cfg.Outbox), m, a.logger)
-	svc := crm.NewService(a.store, attempts, m, a.logger, time.Now, w.runner.Wake)
+	}, writesCfg, m, a.logger)
+	svc := crm.NewService(a.store, attempts, m, a.logger, time.Now, w.writes.Wake)
 	api := crm.NewHandler(svc, a.logger)
 	var codes []string
 	for _, inst := range a.cfg.Institutions {
@@ -66,14 +74,17 @@ func wireCRM(ctx context.Context, a *app) error {
 // start runs the outbox workers until ctx ends or the app closes.
 func (w *crmWiring) start(ctx context.Context, a *app) {
 	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = w.runner.Run(runCtx)
-	}()
+	var wg sync.WaitGroup
+	for _, r := range []*outbox.Runner{w.deliveries, w.writes} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = r.Run(runCtx)
+		}()
+	}
 	a.closers = append(a.closers, func() error {
 		cancel()
-		<-done
+		wg.Wait()
 		return nil
 	})
 }

@@ -42,7 +42,8 @@ type Config struct {
 	Lease time.Duration
 	// Backoff spaces retries. Default 5 s doubling to 1 h.
 	Backoff Backoff
-	// Retention is how long done jobs are kept. Default 7 days.
+	// Retention is how long done jobs are kept. Default 7 days; negative
+	// disables pruning (another runner of the process prunes).
 	Retention time.Duration
 	// Grace is how long attempts in flight may finish once Run is asked to
 	// stop, so that a clean shutdown records them. Default 10 s.
@@ -68,7 +69,7 @@ func (c Config) withDefaults() Config {
 	if c.Backoff.Base <= 0 {
 		c.Backoff.Base, c.Backoff.Max = DefaultBackoff.Base, DefaultBackoff.Max
 	}
-	if c.Retention <= 0 {
+	if c.Retention == 0 {
 		c.Retention = 7 * 24 * time.Hour
 	}
 	if c.Grace <= 0 {
@@ -245,6 +246,9 @@ func (r *Runner) claim(ctx context.Context, n int) ([]usher.Job, error) {
 
 // prune deletes done jobs past retention and expired echo marks.
 func (r *Runner) prune(ctx context.Context) {
+	if r.cfg.Retention < 0 {
+		return
+	}
 	now := r.cfg.Now()
 	if n, err := r.store.PruneJobs(ctx, now.Add(-r.cfg.Retention)); err != nil {
 		r.logger.Warn("outbox: prune failed", "err", err)

@@ -23,6 +23,7 @@ package s360api
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -97,6 +98,8 @@ type faults struct {
 	failStatus int
 	// loseNext applies the next writes but answers 500: the answer is lost.
 	loseNext int
+	// hold, when set, delays the answers of applied writes until closed.
+	hold chan struct{}
 }
 
 // SetDown makes every call fail with 503 (true) or work again (false).
@@ -136,74 +139,107 @@ var routes = []route{
 	{"tnseb", "externalOrderService", "createOrder", true, (*Sim).createOrder},
 }
 
+// reply is an answer prepared under the simulator's lock and written
+// after it is released.
+type reply struct {
+	status     int
+	retryAfter string
+	body       map[string]any
+	// hold, when set, delays the answer of an applied write until closed.
+	hold <-chan struct{}
+}
+
 // ServeHTTP answers POST /<module>/backend-apis/<service>/<version>/<method>.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := findRoute(r.URL.Path)
 	if r.Method != http.MethodPost || !ok {
-		s.answer(w, http.StatusNotFound, failure("not_found", "no such method: use POST /<module>/backend-apis/<service>/<version>/<method>"))
+		s.write(w, reply{status: http.StatusNotFound, body: failure("not_found", "no such method: use POST /<module>/backend-apis/<service>/<version>/<method>")})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		s.answer(w, http.StatusRequestEntityTooLarge, failure("invalid_request", "body too large or unreadable"))
+		s.write(w, reply{status: http.StatusRequestEntityTooLarge, body: failure("invalid_request", "body too large or unreadable")})
 		return
 	}
+	rep := s.serve(r, rt, body)
+	if rep.hold != nil {
+		select {
+		case <-rep.hold:
+		case <-r.Context().Done():
+		}
+	}
+	s.write(w, rep)
+}
+
+func (s *Sim) serve(r *http.Request, rt route, body []byte) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.Now()
 	inst, err := s.authenticate(r.Header.Get("Authorization"), now)
 	if err != nil {
-		s.answer(w, http.StatusUnauthorized, failure("unauthorized", err.Error()))
-		return
+		return reply{status: http.StatusUnauthorized, body: failure("unauthorized", err.Error())}
 	}
 	if s.faults.down {
 		inst.stats.Refused++
-		s.answer(w, http.StatusServiceUnavailable, failure("unavailable", "S-360 is down for maintenance"))
-		return
+		return reply{status: http.StatusServiceUnavailable, body: failure("unavailable", "S-360 is down for maintenance")}
 	}
 	if wait, ok := inst.admit(now, s.cfg.RateLimit, s.cfg.RateWindow); !ok {
 		inst.stats.Throttled++
-		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		s.answer(w, s.cfg.ThrottleStatus, failure("too_many_requests", "API rate limit exceeded for this instance"))
-		return
+		return reply{status: s.cfg.ThrottleStatus, retryAfter: strconv.Itoa(int((wait + time.Second - 1) / time.Second)),
+			body: failure("too_many_requests", "API rate limit exceeded for this instance")}
 	}
 	inst.stats.count(rt.method, now)
 	if s.faults.failNext > 0 {
 		s.faults.failNext--
 		inst.stats.Refused++
-		s.answer(w, s.faults.failStatus, failure("internal_error", "simulated failure"))
-		return
+		return reply{status: s.faults.failStatus, body: failure("internal_error", "simulated failure")}
 	}
-	s.serveMethod(w, r, inst, rt, body)
+	return s.serveMethod(r, inst, rt, body)
 }
 
-func (s *Sim) serveMethod(w http.ResponseWriter, r *http.Request, inst *instance, rt route, body []byte) {
+func (s *Sim) serveMethod(r *http.Request, inst *instance, rt route, body []byte) reply {
 	key := r.Header.Get("Idempotency-Key")
 	if rt.write && key != "" {
 		if prev, ok := inst.replies[key]; ok {
 			inst.stats.Replays++
-			s.answer(w, http.StatusOK, prev)
-			return
+			return reply{status: http.StatusOK, body: maps.Clone(prev)}
 		}
 	}
 	if !json.Valid(body) {
-		s.answer(w, http.StatusBadRequest, failure("invalid_request", "body is not JSON"))
-		return
+		return reply{status: http.StatusBadRequest, body: failure("invalid_request", "body is not JSON")}
 	}
 	status, out := rt.handle(s, inst, body)
-	if status == http.StatusOK && rt.write {
-		inst.stats.Applied++
-		if key != "" {
-			inst.replies[key] = out
-			inst.stats.Keys[key]++
-		}
-		if s.faults.loseNext > 0 {
-			s.faults.loseNext--
-			s.answer(w, http.StatusInternalServerError, failure("internal_error", "simulated lost answer"))
-			return
-		}
+	if status != http.StatusOK || !rt.write {
+		return reply{status: status, body: out}
 	}
-	s.answer(w, status, out)
+	inst.stats.Applied++
+	if key != "" {
+		inst.replies[key] = maps.Clone(out)
+		inst.stats.Keys[key]++
+	}
+	if s.faults.loseNext > 0 {
+		s.faults.loseNext--
+		return reply{status: http.StatusInternalServerError, body: failure("internal_error", "simulated lost answer")}
+	}
+	return reply{status: status, body: out, hold: s.faults.hold}
+}
+
+// HoldAnswers makes writes happen but their answers wait until release is
+// called, as when S-360 committed and the client dies before hearing it.
+func (s *Sim) HoldAnswers() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gate := make(chan struct{})
+	s.faults.hold = gate
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.faults.hold = nil
+			s.mu.Unlock()
+			close(gate)
+		})
+	}
 }
 
 func findRoute(path string) (route, bool) {
@@ -219,17 +255,22 @@ func findRoute(path string) (route, bool) {
 	return route{}, false
 }
 
-// answer writes out with S-360's status fields and a request id.
-func (s *Sim) answer(w http.ResponseWriter, status int, out map[string]any) {
-	out["requestId"] = s.nextID
+// write sends rep with S-360's status fields and a request id.
+func (s *Sim) write(w http.ResponseWriter, rep reply) {
+	s.mu.Lock()
+	rep.body["requestId"] = s.nextID
 	s.nextID++
-	if _, ok := out["statusCode"]; !ok {
-		out["statusCode"] = "success"
-		out["statusDetail"] = ""
+	s.mu.Unlock()
+	if _, ok := rep.body["statusCode"]; !ok {
+		rep.body["statusCode"] = "success"
+		rep.body["statusDetail"] = ""
+	}
+	if rep.retryAfter != "" {
+		w.Header().Set("Retry-After", rep.retryAfter)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(out)
+	w.WriteHeader(rep.status)
+	_ = json.NewEncoder(w).Encode(rep.body)
 }
 
 func failure(code, detail string) map[string]any {
