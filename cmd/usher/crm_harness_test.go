@@ -143,9 +143,9 @@ func (c *testCRM) lastBody(doc string) string {
 // harness is usher wired in-process (newApp, as serve wires it) between
 // the S-360 simulator and the test CRM, all on loopback.
 type harness struct {
-	t     *testing.T
-	sim   *s360api.Sim
-	crm   *testCRM
+	t   *testing.T
+	sim *s360api.Sim
+	crm *testCRM
 	// usherURL and hc reach usher: in-process or the real binary.
 	usherURL string
 	hc       *http.Client
