@@ -46,14 +46,15 @@ type RateState struct {
 	BlockedUntil time.Time
 }
 
-// Reserve takes n call slots at now and returns when each call may start,
-// in order, with the bucket's next state. A start in the future is a wait:
-// the slot is the caller's whether or not it waits for it.
-func (p RatePlan) Reserve(s RateState, now time.Time, n int) ([]time.Time, RateState) {
+// Reserve takes up to n call slots at now and returns when each granted
+// call may start, in order, with the bucket's next state. A start in the
+// future is a wait: the slot is the caller's whether or not it waits for
+// it. Slots that would start after latest are not taken (a zero latest
+// takes all n); next is when the first of them would have started.
+func (p RatePlan) Reserve(s RateState, now time.Time, n int, latest time.Time) (starts []time.Time, next time.Time, st RateState) {
 	tolerance := time.Duration(p.Burst-1) * p.Interval
 	tat := s.TAT
-	starts := make([]time.Time, n)
-	for i := range starts {
+	for range n {
 		start := now
 		if earliest := tat.Add(-tolerance); earliest.After(start) {
 			start = earliest
@@ -61,13 +62,16 @@ func (p RatePlan) Reserve(s RateState, now time.Time, n int) ([]time.Time, RateS
 		if s.BlockedUntil.After(start) {
 			start = s.BlockedUntil
 		}
-		starts[i] = start
+		if !latest.IsZero() && start.After(latest) {
+			return starts, start, RateState{TAT: tat, BlockedUntil: s.BlockedUntil}
+		}
+		starts = append(starts, start)
 		if tat.Before(start) {
 			tat = start
 		}
 		tat = tat.Add(p.Interval)
 	}
-	return starts, RateState{TAT: tat, BlockedUntil: s.BlockedUntil}
+	return starts, time.Time{}, RateState{TAT: tat, BlockedUntil: s.BlockedUntil}
 }
 
 // Available returns how many calls could start at now without waiting:
@@ -86,9 +90,10 @@ func (p RatePlan) Available(s RateState, now time.Time) int {
 // RateLimitStore keeps rate buckets in the database, so that every usher
 // replica sharing it spends one budget per upstream instance.
 type RateLimitStore interface {
-	// ReserveRate reserves n slots of bucket under plan at now, atomically
-	// across replicas, and returns when each call may start.
-	ReserveRate(ctx context.Context, bucket string, plan RatePlan, n int, now time.Time) ([]time.Time, error)
+	// ReserveRate reserves up to n slots of bucket under plan at now,
+	// atomically across replicas, and returns when each call may start;
+	// see RatePlan.Reserve for latest and next.
+	ReserveRate(ctx context.Context, bucket string, plan RatePlan, n int, now, latest time.Time) (starts []time.Time, next time.Time, err error)
 	// BlockRate makes bucket start no call before until (an upstream's
 	// Retry-After). A block never shortens one already in place.
 	BlockRate(ctx context.Context, bucket string, until time.Time) error

@@ -13,18 +13,19 @@ import (
 // ReserveRate reserves call slots; see usher.RateLimitStore. The bucket's
 // row lock (FOR UPDATE) makes the read-modify-write atomic across
 // replicas: each sees the slots the others took before it.
-func (s *Store) ReserveRate(ctx context.Context, bucket string, plan usher.RatePlan, n int, now time.Time) ([]time.Time, error) {
+func (s *Store) ReserveRate(ctx context.Context, bucket string, plan usher.RatePlan, n int, now, latest time.Time) ([]time.Time, time.Time, error) {
 	var starts []time.Time
+	var next time.Time
 	err := s.inTx(ctx, "reserve rate", func(tx pgx.Tx) error {
 		st, err := lockRateState(ctx, tx, bucket)
 		if err != nil {
 			return err
 		}
-		var next usher.RateState
-		starts, next = plan.Reserve(st, now, n)
-		return putRateState(ctx, tx, bucket, next)
+		var after usher.RateState
+		starts, next, after = plan.Reserve(st, now, n, latest)
+		return putRateState(ctx, tx, bucket, after)
 	})
-	return starts, err
+	return starts, next, err
 }
 
 // BlockRate pauses a bucket; see usher.RateLimitStore.

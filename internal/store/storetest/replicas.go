@@ -132,7 +132,7 @@ func replicasShareRate(t *testing.T, stores []usher.Store) {
 			go func() {
 				defer wg.Done()
 				for i := range 5 {
-					got, err := s.ReserveRate(ctx, "s360:v", plan, 2, t0.Add(time.Duration(i)*10*time.Millisecond))
+					got, _, err := s.ReserveRate(ctx, "s360:v", plan, 2, t0.Add(time.Duration(i)*10*time.Millisecond), time.Time{})
 					if err != nil {
 						t.Errorf("reserve: %v", err)
 						return
@@ -163,8 +163,12 @@ func replicasShareRate(t *testing.T, stores []usher.Store) {
 	if err := stores[1].BlockRate(ctx, "s360:v", t0); err != nil {
 		t.Fatal(err)
 	}
-	got, err := stores[0].ReserveRate(ctx, "s360:v", plan, 1, t0.Add(time.Minute))
-	if err != nil || got[0].Before(until) {
+	got, next, err := stores[0].ReserveRate(ctx, "s360:v", plan, 1, t0.Add(time.Minute), t0.Add(2*time.Minute))
+	if err != nil || len(got) != 0 || !next.Equal(until) {
+		t.Fatalf("slot during a block = %v (next %v), %v; want none before %v", got, next, err, until)
+	}
+	got, _, err = stores[0].ReserveRate(ctx, "s360:v", plan, 1, t0.Add(time.Minute), time.Time{})
+	if err != nil || len(got) != 1 || got[0].Before(until) {
 		t.Fatalf("slot during a block = %v, %v; want at or after %v", got, err, until)
 	}
 	st, err := stores[0].RateState(ctx, "s360:v")

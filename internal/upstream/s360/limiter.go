@@ -31,22 +31,18 @@ func NewLimiter(store usher.RateLimitStore, bucket string, limit usher.RateLimit
 	return &Limiter{store: store, bucket: bucket, limit: limit, plan: limit.Plan(headroom), now: now, sleep: sleepCtx}
 }
 
-// Wait takes one call slot and returns when the call may start. If the
-// bucket is paused by the upstream beyond maxWait it returns a Throttled
-// error without taking a slot, so the job waits in the queue, not in a
-// worker.
+// Wait takes one call slot and returns when the call may start. If no
+// slot starts within maxWait (S-360 paused the instance, or replicas
+// queue for it) it returns a Throttled error without taking one, so the
+// job waits in the queue, not in a worker.
 func (l *Limiter) Wait(ctx context.Context, maxWait time.Duration) error {
 	now := l.now()
-	st, err := l.store.RateState(ctx, l.bucket)
+	starts, next, err := l.store.ReserveRate(ctx, l.bucket, l.plan, 1, now, now.Add(maxWait))
 	if err != nil {
 		return err
 	}
-	if st.BlockedUntil.After(now.Add(maxWait)) {
-		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: st.BlockedUntil}
-	}
-	starts, err := l.store.ReserveRate(ctx, l.bucket, l.plan, 1, now)
-	if err != nil {
-		return err
+	if len(starts) == 0 {
+		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: next}
 	}
 	return l.sleep(ctx, starts[0].Sub(l.now()))
 }
