@@ -35,7 +35,9 @@ func (l RateLimit) Plan(headroom float64) RatePlan {
 	// k calls starting at least Interval apart after a burst of Burst span
 	// (k-Burst)*Interval; with Interval = Window/(usable-Burst+1) no
 	// half-open window of length Window holds more than usable calls.
-	interval := l.Window / time.Duration(usable-burst+1)
+	// Rounded up: a nanosecond short per slot adds up to one call too many.
+	d := time.Duration(usable - burst + 1)
+	interval := (l.Window + d - 1) / d
 	return RatePlan{Interval: max(interval, time.Microsecond), Burst: burst}
 }
 
@@ -99,4 +101,13 @@ type RateLimitStore interface {
 	BlockRate(ctx context.Context, bucket string, until time.Time) error
 	// RateState returns bucket's state; a bucket never used is zero.
 	RateState(ctx context.Context, bucket string) (RateState, error)
+}
+
+// CeilMicro rounds t up to the microsecond, the precision databases keep:
+// a bucket's times rounded down would let calls start early.
+func CeilMicro(t time.Time) time.Time {
+	if r := t.Truncate(time.Microsecond); !r.Equal(t) {
+		return r.Add(time.Microsecond)
+	}
+	return t
 }

@@ -61,7 +61,7 @@ func TestCRMToS360WithinTheRateLimit(t *testing.T) {
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
 			const writes, limit, window = 1000, 1000, 10 * time.Second
-			h := newHarness(t, engine, harnessOptions{simLimit: limit, simWindow: window, workers: 8})
+			h := newHarness(t, engine, harnessOptions{simLimit: limit, simWindow: window, workers: 16})
 			h.postContacts(writes, 8)
 			waitFor(t, 2*time.Minute, "1,000 writes at S-360", func() bool { return h.sim.Stats("MYVENUE").Applied >= writes })
 			h.settle()

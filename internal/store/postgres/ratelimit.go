@@ -69,6 +69,6 @@ func lockRateState(ctx context.Context, tx pgx.Tx, bucket string) (usher.RateSta
 }
 
 func putRateState(ctx context.Context, tx pgx.Tx, bucket string, st usher.RateState) error {
-	_, err := tx.Exec(ctx, `UPDATE rate_buckets SET tat = $2, blocked_until = $3 WHERE name = $1`, bucket, st.TAT, st.BlockedUntil)
+	_, err := tx.Exec(ctx, `UPDATE rate_buckets SET tat = $2, blocked_until = $3 WHERE name = $1`, bucket, usher.CeilMicro(st.TAT), usher.CeilMicro(st.BlockedUntil))
 	return err
 }

@@ -68,6 +68,6 @@ func rateState(ctx context.Context, tx *sql.Tx, bucket string) (usher.RateState,
 func putRateState(ctx context.Context, tx *sql.Tx, bucket string, st usher.RateState) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO rate_buckets (name, tat, blocked_until) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET tat = excluded.tat, blocked_until = excluded.blocked_until`,
-		bucket, formatTime(st.TAT), formatTime(st.BlockedUntil))
+		bucket, formatTime(usher.CeilMicro(st.TAT)), formatTime(usher.CeilMicro(st.BlockedUntil)))
 	return err
 }
