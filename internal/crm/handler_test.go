@@ -74,8 +74,8 @@ func TestContactRequests(t *testing.T) {
 	b := setup(t)
 	for _, tc := range []struct {
 		name, path, key, body string
-		status               int
-		want                 string // in the answer
+		status                int
+		want                  string // in the answer
 	}{
 		{"create", "/api/v1/crm/myvenue/contacts", "crm-key", `{"reference":"crm-1","contact":{"email":"a@b.example","individualContact":{"lastName":"Lee"}}}`, 202, `"tracking_id":"job_`},
 		{"update", "/api/v1/crm/myvenue/contacts", "crm-key", `{"contact":{"contactNumber":"3346662","email":"a@b.example"}}`, 202, `"state":"queued"`},
