@@ -2,7 +2,11 @@ package usher
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -38,8 +42,8 @@ func DeliveryOrderKey(destination string, stream Stream, externalID string) stri
 // destination. It is the Standard Webhooks webhook-id, so a CRM that
 // receives a delivery twice (usher crashed after sending it) can tell.
 func DeliveryIdempotencyKey(institution, destination string, stream Stream, externalID string, version int) string {
-	h, _ := HashJSON(mustJSON([]any{institution, destination, stream, externalID, version}))
-	return "msg_" + h[:32]
+	sum := sha256.Sum256([]byte(strings.Join([]string{institution, destination, string(stream), externalID, strconv.Itoa(version)}, "\n")))
+	return "msg_" + hex.EncodeToString(sum[:16])
 }
 
 func mustJSON(v any) []byte {

@@ -29,7 +29,14 @@ func (s *Store) routeStored(ctx context.Context, tx *sql.Tx, d usher.Document, v
 		}
 	}
 	for _, r := range routes {
-		if _, err := enqueue(ctx, tx, usher.NewDelivery(r, d, version), now); err != nil {
+		nj := usher.NewDelivery(r, d, version)
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbox_jobs
+			(tracking_id, institution, kind, order_key, idempotency_key, payload, state, max_attempts, run_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+			ON CONFLICT (institution, kind, idempotency_key) DO NOTHING`,
+			usher.NewTrackingID(), nj.Institution, nj.Kind, nj.OrderKey, nj.IdempotencyKey, string(nj.Payload),
+			nj.MaxAttempts, formatTime(now), formatTime(now), formatTime(now))
+		if err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,10 @@ import (
 // Claims need no row locks here: every write goes through the one writer
 // connection, and _txlock=immediate takes the database's write lock at
 // BEGIN, so claims by several goroutines or processes are serialised.
+//
+// The claim names its index (INDEXED BY outbox_jobs_due): without
+// statistics SQLite would pick the state index and sort every queued job
+// on each claim, which made a claim cost as much as the queue was long.
 
 const jobColumns = `id, tracking_id, institution, kind, order_key, idempotency_key, payload, state,
 	attempts, max_attempts, run_at, lease_owner, lease_token, lease_expires_at, last_error, result,
@@ -96,7 +100,7 @@ func (s *Store) ClaimJobs(ctx context.Context, req usher.ClaimRequest) ([]usher.
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox_jobs SET state = 'inflight', attempts = attempts + 1,
 			lease_owner = ?, lease_token = ?, lease_expires_at = ?, updated_at = ?
 			WHERE id IN (
-				SELECT j.id FROM outbox_jobs j
+				SELECT j.id FROM outbox_jobs j INDEXED BY outbox_jobs_due
 				WHERE j.state = 'queued' AND j.run_at <= ?`+kindFilter+`
 				AND NOT EXISTS (SELECT 1 FROM outbox_jobs p
 					WHERE p.institution = j.institution AND p.order_key = j.order_key

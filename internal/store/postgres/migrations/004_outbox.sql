@@ -32,7 +32,8 @@ CREATE INDEX outbox_jobs_due ON outbox_jobs (run_at, id) WHERE state = 'queued';
 CREATE INDEX outbox_jobs_leases ON outbox_jobs (lease_expires_at) WHERE state = 'inflight';
 -- The unfinished jobs of an order key: only the first may run.
 CREATE INDEX outbox_jobs_order ON outbox_jobs (institution, order_key, id) WHERE state IN ('queued', 'inflight');
-CREATE INDEX outbox_jobs_state ON outbox_jobs (state, institution, kind);
+-- Jobs of one state, newest first (the dead letter, for operators).
+CREATE INDEX outbox_jobs_state ON outbox_jobs (state, id);
 
 -- One row per shared call budget (an S-360 instance): the generic cell
 -- rate algorithm's theoretical arrival time and an upstream-imposed pause.
