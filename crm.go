@@ -30,6 +30,10 @@ type DeliveryPayload struct {
 	ExternalID  string `json:"external_id"`
 	Version     int    `json:"version"`
 	Hash        string `json:"hash"`
+	// Conflict marks a version in which S-360 changed a contact while a
+	// CRM write to it awaited its echo: the merged result, delivered so
+	// that both sides converge.
+	Conflict bool `json:"conflict,omitempty"`
 }
 
 // DeliveryOrderKey is the order key of deliveries of one document to one
@@ -160,9 +164,9 @@ func (t *RouteTable) Destinations(institution string, stream Stream) []string {
 const DefaultMaxAttempts = 15
 
 // NewDelivery returns the delivery job of one stored document version
-// along route r.
-func NewDelivery(r DeliveryRoute, d Document, version int) NewJob {
-	p := DeliveryPayload{Destination: r.Destination, Stream: d.Stream, ExternalID: d.ExternalID, Version: version, Hash: d.Hash}
+// along route r; conflict says S-360 and the CRM both changed it.
+func NewDelivery(r DeliveryRoute, d Document, version int, conflict bool) NewJob {
+	p := DeliveryPayload{Destination: r.Destination, Stream: d.Stream, ExternalID: d.ExternalID, Version: version, Hash: d.Hash, Conflict: conflict}
 	attempts := r.MaxAttempts
 	if attempts < 1 {
 		attempts = DefaultMaxAttempts

@@ -45,7 +45,7 @@ func wireCRM(ctx context.Context, a *app) error {
 	}
 	writer := crm.NewWriter(a.store, upstreams, a.cfg.Outbox.EchoWindow, time.Now)
 	w.deliveries = outbox.New(a.store, map[string]outbox.Handler{
-		usher.KindCRMDelivery: crm.NewDeliverer(a.store, dests, hc, time.Now, m),
+		usher.KindCRMDelivery: crm.NewDeliverer(a.store, dests, hc, time.Now, m, a.logger),
 	}, outboxConfig(a.cfg.Outbox), m, a.logger)
 	writesCfg := outboxConfig(a.cfg.Outbox)
 	writesCfg.Retention = -1 // the delivery pool prunes for both

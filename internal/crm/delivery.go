@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,17 +45,18 @@ type Deliverer struct {
 	http    *http.Client
 	now     func() time.Time
 	metrics *metrics.Outbox
+	logger  *slog.Logger
 }
 
 // NewDeliverer returns a deliverer to dests. hc must not follow
 // redirects (a 3xx is a failed delivery, per Standard Webhooks); use
 // NewHTTPClient.
-func NewDeliverer(store usher.CRMStore, dests []Destination, hc *http.Client, now func() time.Time, m *metrics.Outbox) *Deliverer {
+func NewDeliverer(store usher.CRMStore, dests []Destination, hc *http.Client, now func() time.Time, m *metrics.Outbox, logger *slog.Logger) *Deliverer {
 	byName := make(map[[2]string]Destination, len(dests))
 	for _, d := range dests {
 		byName[[2]string{d.Institution, d.Name}] = d
 	}
-	return &Deliverer{store: store, dests: byName, http: hc, now: now, metrics: m}
+	return &Deliverer{store: store, dests: byName, http: hc, now: now, metrics: m, logger: logger}
 }
 
 // NewHTTPClient returns the client deliveries and S-360 calls use: no
@@ -99,6 +101,10 @@ func (d *Deliverer) Handle(ctx context.Context, job usher.Job) (json.RawMessage,
 	d.metrics.Deliveries.WithLabelValues(job.Institution, dest.Name, strconv.Itoa(status)).Inc()
 	if err != nil {
 		return nil, err
+	}
+	if p.Conflict {
+		d.logger.Warn("crm: conflict: S-360 changed a contact while the CRM's write to it was on its way; delivered the merged contact, the CRM's fields having won",
+			"institution", job.Institution, "destination", dest.Name, "contact", p.ExternalID, "version", p.Version)
 	}
 	return json.Marshal(deliveryResult{Status: status})
 }

@@ -56,7 +56,7 @@ func setupDelivery(t *testing.T, format string) *deliveryBundle {
 	signer, _ := crm.NewSigner("whsec_" + "c2lnbmluZy1rZXk=")
 	d := crm.NewDeliverer(b.store, []crm.Destination{{Institution: "myvenue", Name: "extcrm", URL: srv.URL + "/s360/{stream}/{institution}",
 		Signer: signer, Format: format, Timeout: 5 * time.Second, Auth: usher.PushAuth{Mode: usher.AuthBasic, Username: "usher", Secret: "pw"}}},
-		crm.NewHTTPClient(), time.Now, b.metrics)
+		crm.NewHTTPClient(), time.Now, b.metrics, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r := outbox.New(b.store, map[string]outbox.Handler{usher.KindCRMDelivery: d}, outbox.Config{Owner: "t", Concurrency: 1},
 		b.metrics, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	db := &deliveryBundle{bundle: b, crm: rec, runner: r, signer: signer}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,4 +209,28 @@ func checkAnswer(t *testing.T, b *bundle, path string, body []byte) {
 	default:
 		t.Fatalf("status %d for body %q: %s", status, body, raw)
 	}
+}
+
+// FuzzCRMRequestStatus asks for arbitrary tracking ids: 200 for the one
+// that exists, a JSON 404 for anything else.
+func FuzzCRMRequestStatus(f *testing.F) {
+	b := setup(f)
+	_, raw := b.do(f, http.MethodPost, "/api/v1/crm/myvenue/contacts", "crm-key", "", []byte(`{"contact":{"contactNumber":"1","email":"a@b.example"}}`))
+	var rc crm.Receipt
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{rc.TrackingID, "job_", "", "..", "job_%00", strings.Repeat("9", 300)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		status, raw := b.do(t, http.MethodGet, "/api/v1/crm/myvenue/requests/"+url.PathEscape(id), "crm-key", "", nil)
+		switch {
+		case id == rc.TrackingID && status == http.StatusOK:
+		case id != rc.TrackingID && (status == http.StatusNotFound || status == http.StatusMovedPermanently):
+			// 301: the mux cleans paths such as "..".
+		default:
+			t.Fatalf("id %q: %d %s", id, status, raw)
+		}
+	})
 }

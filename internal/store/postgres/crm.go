@@ -47,8 +47,11 @@ func (s *Store) routeStored(ctx context.Context, tx pgx.Tx, stored []storedVersi
 	}
 	batch := &pgx.Batch{}
 	for _, sv := range routed {
+		conflict := false
 		if sv.doc.Stream == usher.StreamContacts && marked[[2]string{sv.doc.Institution, sv.doc.ExternalID}] {
-			echo, err := checkEcho(ctx, tx, sv.doc, sv.version, now)
+			var echo bool
+			var err error
+			echo, conflict, err = checkEcho(ctx, tx, sv.doc, sv.version, now)
 			if err != nil {
 				return err
 			}
@@ -57,7 +60,7 @@ func (s *Store) routeStored(ctx context.Context, tx pgx.Tx, stored []storedVersi
 			}
 		}
 		for _, r := range s.routes.For(sv.doc.Institution, sv.doc.Stream) {
-			nj := usher.NewDelivery(r, sv.doc, sv.version)
+			nj := usher.NewDelivery(r, sv.doc, sv.version, conflict)
 			batch.Queue(enqueueSQL, usher.NewTrackingID(), nj.Institution, nj.Kind, nj.OrderKey,
 				nj.IdempotencyKey, string(nj.Payload), nj.MaxAttempts, now, now)
 		}
@@ -101,12 +104,13 @@ func markedContacts(ctx context.Context, tx pgx.Tx, contacts []string, now time.
 // suppressed. If none matches, S-360 changed the contact on its own while
 // usher wrote it, and every pending mark becomes a conflict so that the
 // merged result reaches the CRM.
-func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, now time.Time) (bool, error) {
+// It reports whether the version is an echo, and whether it is a conflict.
+func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, now time.Time) (echo, conflict bool, err error) {
 	rows, err := tx.Query(ctx, `SELECT id, base_version, sent::text FROM crm_echo_marks
 		WHERE institution = $1 AND contact_number = $2 AND outcome = 'pending' AND expires_at > $3
 		ORDER BY id FOR UPDATE`, d.Institution, d.ExternalID, now)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	type mark struct {
 		id   int64
@@ -119,7 +123,7 @@ func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, no
 		return m, err
 	})
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	var prev json.RawMessage
 	if version > 1 {
@@ -128,7 +132,7 @@ func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, no
 			WHERE institution = $1 AND stream = $2 AND external_id = $3 AND version = $4`,
 			d.Institution, string(d.Stream), d.ExternalID, version-1).Scan(&body)
 		if err != nil {
-			return false, fmt.Errorf("previous version: %w", err)
+			return false, false, fmt.Errorf("previous version: %w", err)
 		}
 		prev = json.RawMessage(body)
 	}
@@ -141,18 +145,18 @@ func checkEcho(ctx context.Context, tx pgx.Tx, d usher.Document, version int, no
 			WHERE institution = $1 AND contact_number = $2 AND outcome = 'suppressed' AND echo_version > $3 AND echo_version < $4`,
 			d.Institution, d.ExternalID, m.base, version).Scan(&echoes)
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		if echoes != version-1-m.base || !usher.IsEcho(prev, d.Raw, json.RawMessage(m.sent)) {
 			continue
 		}
 		_, err = tx.Exec(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed', echo_version = $1 WHERE id = $2`, version, m.id)
-		return true, err
+		return true, false, err
 	}
 	_, err = tx.Exec(ctx, `UPDATE crm_echo_marks SET outcome = 'conflict'
 		WHERE institution = $1 AND contact_number = $2 AND outcome = 'pending' AND expires_at > $3`,
 		d.Institution, d.ExternalID, now)
-	return false, err
+	return false, true, err
 }
 
 // DocumentVersion returns one stored version; see usher.CRMStore.

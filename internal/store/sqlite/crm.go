@@ -22,14 +22,17 @@ func (s *Store) routeStored(ctx context.Context, tx *sql.Tx, d usher.Document, v
 	if len(routes) == 0 {
 		return nil
 	}
+	conflict := false
 	if d.Stream == usher.StreamContacts {
-		echo, err := checkEcho(ctx, tx, d, version, now)
+		var echo bool
+		var err error
+		echo, conflict, err = checkEcho(ctx, tx, d, version, now)
 		if err != nil || echo {
 			return err
 		}
 	}
 	for _, r := range routes {
-		nj := usher.NewDelivery(r, d, version)
+		nj := usher.NewDelivery(r, d, version, conflict)
 		_, err := tx.ExecContext(ctx, `INSERT INTO outbox_jobs
 			(tracking_id, institution, kind, order_key, idempotency_key, payload, state, max_attempts, run_at, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
@@ -50,10 +53,11 @@ func (s *Store) routeStored(ctx context.Context, tx *sql.Tx, d usher.Document, v
 // suppressed. If none matches, S-360 changed the contact on its own while
 // usher wrote it, and every pending mark becomes a conflict so that the
 // merged result reaches the CRM.
-func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, now time.Time) (bool, error) {
+// It reports whether the version is an echo, and whether it is a conflict.
+func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, now time.Time) (echo, conflict bool, err error) {
 	marks, err := pendingMarks(ctx, tx, d.Institution, d.ExternalID, now)
 	if err != nil || len(marks) == 0 {
-		return false, err
+		return false, false, err
 	}
 	var prev json.RawMessage
 	if version > 1 {
@@ -62,7 +66,7 @@ func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, n
 			WHERE institution = ? AND stream = ? AND external_id = ? AND version = ?`,
 			d.Institution, d.Stream, d.ExternalID, version-1).Scan(&body)
 		if err != nil {
-			return false, fmt.Errorf("previous version: %w", err)
+			return false, false, fmt.Errorf("previous version: %w", err)
 		}
 		prev = json.RawMessage(body)
 	}
@@ -75,18 +79,18 @@ func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, n
 			WHERE institution = ? AND contact_number = ? AND outcome = 'suppressed' AND echo_version > ? AND echo_version < ?`,
 			d.Institution, d.ExternalID, m.base, version).Scan(&echoes)
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		if echoes != version-1-m.base || !usher.IsEcho(prev, d.Raw, m.sent) {
 			continue
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed', echo_version = ? WHERE id = ?`, version, m.id)
-		return true, err
+		return true, false, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'conflict'
 		WHERE institution = ? AND contact_number = ? AND outcome = 'pending' AND expires_at > ?`,
 		d.Institution, d.ExternalID, formatTime(now))
-	return false, err
+	return false, true, err
 }
 
 type pendingMark struct {

@@ -108,6 +108,9 @@ func RunCRM(t *testing.T, open OpenFunc) {
 		if got := echoCount(t, s, usher.EchoConflict); got != 1 {
 			t.Fatalf("conflicts = %d, want 1", got)
 		}
+		if p := payloads(t, deliveries(t, s)[2:3])[0]; !p.Conflict || p.Version != 2 {
+			t.Fatalf("delivery of the merged version = %+v, want it flagged as a conflict", p)
+		}
 	})
 
 	t.Run("EchoOfACreateAndChainedWrites", func(t *testing.T) {
