@@ -60,9 +60,16 @@ func NewDeliverer(store usher.CRMStore, dests []Destination, hc *http.Client, no
 }
 
 // NewHTTPClient returns the client deliveries and S-360 calls use: no
-// redirects followed, per-call timeouts set by the caller.
+// redirects followed, per-call timeouts set by the caller, and enough idle
+// connections per host for a worker pool, instead of the default two,
+// which would open and close a connection for most calls.
 func NewHTTPClient() *http.Client {
-	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{
+		Transport:     t,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // deliveryResult is what a done delivery job records.
