@@ -257,3 +257,65 @@ func TestBackoffDelay(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicasRunEachJobOnce runs three runners, each on its own
+// connection pool to one database (three usher replicas), over 300 jobs
+// and checks every job ran exactly once.
+func TestReplicasRunEachJobOnce(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			const jobs = 300
+			dsn := testdb.DSN(t, engine)
+			var mu sync.Mutex
+			runs := map[int64]int{}
+			allDone := make(chan struct{})
+			handler := outbox.HandlerFunc(func(ctx context.Context, j usher.Job) (json.RawMessage, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				runs[j.ID]++
+				if len(runs) == jobs && runs[j.ID] == 1 {
+					close(allDone)
+				}
+				return nil, nil
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			for i := range 3 {
+				st, err := store.Open(context.Background(), dsn, time.Now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				if i == 0 {
+					var batch []usher.NewJob
+					for n := range jobs {
+						batch = append(batch, usher.NewJob{Institution: "v", Kind: "k", OrderKey: fmt.Sprint(n % 50), IdempotencyKey: fmt.Sprint(n),
+							Payload: json.RawMessage(`{}`), MaxAttempts: 1})
+					}
+					if _, err := st.EnqueueJobs(context.Background(), batch); err != nil {
+						t.Fatal(err)
+					}
+				}
+				r := outbox.New(st, map[string]outbox.Handler{"k": handler}, outbox.Config{Owner: fmt.Sprint("replica-", i), Concurrency: 4,
+					PollInterval: 10 * time.Millisecond}, metrics.NewOutbox(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_ = r.Run(ctx)
+				}()
+			}
+			select {
+			case <-allDone:
+			case <-time.After(time.Minute):
+				t.Fatal("the replicas did not run every job within a minute")
+			}
+			cancel()
+			wg.Wait()
+			for id, n := range runs {
+				if n != 1 {
+					t.Fatalf("job %d ran %d times", id, n)
+				}
+			}
+		})
+	}
+}
