@@ -9,6 +9,9 @@ type Store interface {
 	QuarantineStore
 	SiteStore
 	AnalyticsStore
+	OutboxStore
+	RateLimitStore
+	CRMStore
 	// Close releases the engine's connections.
 	Close() error
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -87,11 +88,10 @@ type app struct {
 	registry *prometheus.Registry
 	apiKeys  *httpx.APIKeys
 	// mounts add API routes; each feature's wire_*.go appends to it.
-	mounts  []func(mux *http.ServeMux)
+	mounts []func(mux *http.ServeMux)
+	// closers stop what features started (workers), before the store closes.
+	closers []func() error
 	handler http.Handler
-	// stops end background work before the store closes; features that
-	// start some append to it.
-	stops []func()
 }
 
 // newApp opens the store and wires every face onto one handler.
@@ -120,6 +120,10 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		st.Close()
 		return nil, err
 	}
+	if err := wireCRM(ctx, a); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,
@@ -130,11 +134,13 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	return a, nil
 }
 
+// Close stops the features' workers, newest first, then closes the store.
 func (a *app) Close() error {
-	for _, stop := range a.stops {
-		stop()
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
 	}
-	return a.store.Close()
+	return errors.Join(append(errs, a.store.Close())...)
 }
 
 func describeDatabase(cfg config.Config) string {

@@ -49,7 +49,7 @@ func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
 		defer close(done)
 		svc.Run(runCtx, sc.SyncInterval)
 	}()
-	a.stops = append(a.stops, func() { cancel(); <-done })
+	a.closers = append(a.closers, func() error { cancel(); <-done; return nil })
 	return nil
 }
 

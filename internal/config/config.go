@@ -48,6 +48,8 @@ type Config struct {
 	Mail Mail `yaml:"mail"`
 	// Dashboard configures the venue dashboard; see dashboard.go.
 	Dashboard Dashboard `yaml:"dashboard"`
+	// Outbox tunes the outbox workers (crm.go).
+	Outbox Outbox `yaml:"outbox"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -71,6 +73,10 @@ type Institution struct {
 	Policy string `yaml:"policy"`
 	// Centaman, when set, lets the website layer serve this institution.
 	Centaman *Centaman `yaml:"centaman"`
+	// CRMDestinations receive the institution's contacts and orders (crm.go).
+	CRMDestinations []CRMDestination `yaml:"crm_destinations"`
+	// S360API is the institution's S-360 API, for writes from the CRM (crm.go).
+	S360API *S360API `yaml:"s360_api"`
 }
 
 // Auth configures push authentication. A secret is taken from Secret,
@@ -154,6 +160,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if err := c.Dashboard.applyEnv(getenv); err != nil {
 		return err
 	}
+	if err := c.resolveCRMSecrets(getenv); err != nil {
+		return err
+	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -209,6 +218,9 @@ func (c Config) Validate() error {
 		seen[inst.Code] = true
 	}
 	if err := c.validateSite(); err != nil {
+		return err
+	}
+	if err := c.validateCRM(); err != nil {
 		return err
 	}
 	for i, k := range c.APIKeys {
@@ -310,6 +322,7 @@ func (c Config) Redacted() Config {
 			out.Institutions[i].Auth.Secret = "REDACTED"
 		}
 	}
+	out.redactCRM()
 	out.APIKeys = append([]APIKey(nil), c.APIKeys...)
 	for i := range out.APIKeys {
 		out.APIKeys[i].Secret = "REDACTED"

@@ -13,7 +13,9 @@ import (
 
 // saveVersionedSQL stores a new version unless the same content is already
 // stored, and moves the head forward in upstream time, in one statement so
-// a whole payload goes to the server in one round trip.
+// a whole payload goes to the server in one round trip. It returns whether
+// it inserted and the version that became current (0 if none did: a late
+// old version is kept in history, and not delivered to a CRM).
 const saveVersionedSQL = `
 WITH ins AS (
 	INSERT INTO documents (institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
@@ -33,8 +35,9 @@ WITH ins AS (
 	WHERE excluded.upstream_updated_at IS NULL
 		OR document_heads.upstream_updated_at IS NULL
 		OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
+	RETURNING version
 )
-SELECT count(*) FROM ins`
+SELECT (SELECT count(*) FROM ins), coalesce((SELECT version FROM head), 0)`
 
 const saveCheckSQL = `
 INSERT INTO ticket_checks
@@ -55,15 +58,25 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 			queueSave(batch, d, received)
 		}
 		results := tx.SendBatch(ctx, batch)
+		var current []storedVersion
 		for i, d := range docs {
-			o, err := readOutcome(results, d)
+			o, head, err := readOutcome(results, d)
 			if err != nil {
 				results.Close()
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
 			outcomes[i] = o
+			if head > 0 {
+				current = append(current, storedVersion{doc: d, version: head})
+			}
 		}
-		return results.Close()
+		if err := results.Close(); err != nil {
+			return err
+		}
+		if err := s.routeStored(ctx, tx, current, received); err != nil {
+			return fmt.Errorf("crm deliveries: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -80,28 +93,30 @@ func queueSave(b *pgx.Batch, d usher.Document, received time.Time) {
 	b.Queue(saveVersionedSQL, d.Institution, string(d.Stream), d.ExternalID, d.Hash, string(d.Raw), d.UpstreamUpdatedAt, received)
 }
 
-func readOutcome(results pgx.BatchResults, d usher.Document) (usher.Outcome, error) {
+// readOutcome reads one document's outcome and, for a contact or order,
+// the version it made current (0 if none).
+func readOutcome(results pgx.BatchResults, d usher.Document) (usher.Outcome, int, error) {
 	if d.Stream == usher.StreamTicketChecks {
 		if d.Check == nil {
-			return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
+			return "", 0, usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
 		}
 		tag, err := results.Exec()
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		if tag.RowsAffected() == 0 {
-			return usher.OutcomeDuplicate, nil
+			return usher.OutcomeDuplicate, 0, nil
 		}
-		return usher.OutcomeStored, nil
+		return usher.OutcomeStored, 0, nil
 	}
-	var inserted int
-	if err := results.QueryRow().Scan(&inserted); err != nil {
-		return "", err
+	var inserted, head int
+	if err := results.QueryRow().Scan(&inserted, &head); err != nil {
+		return "", 0, err
 	}
 	if inserted == 0 {
-		return usher.OutcomeDuplicate, nil
+		return usher.OutcomeDuplicate, 0, nil
 	}
-	return usher.OutcomeStored, nil
+	return usher.OutcomeStored, head, nil
 }
 
 // FindDocuments lists documents; see usher.DocumentStore.

@@ -38,19 +38,27 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 		}
 		results := tx.SendBatch(ctx, batch)
 		defer results.Close()
+		var current []storedVersion
 		for i, d := range docs {
-			o, err := readOutcome(results, d)
+			o, head, err := readOutcome(results, d)
 			if err != nil {
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
 			outcomes[i] = o
+			if head > 0 {
+				current = append(current, storedVersion{doc: d, version: head})
+			}
 		}
 		for i, q := range bad {
 			if _, err := results.Exec(); err != nil {
 				return fmt.Errorf("quarantine document %d (%s): %w", i, q.DocType, err)
 			}
 		}
-		return results.Close()
+		if err := results.Close(); err != nil {
+			return err
+		}
+		// Valid documents of a payload with bad ones reach the CRM too.
+		return s.routeStored(ctx, tx, current, now)
 	})
 	if err != nil {
 		return nil, err
@@ -153,7 +161,7 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 		if tag.RowsAffected() == 0 {
 			return quarantineExists(ctx, tx, id)
 		}
-		if outcome, err = saveOneTx(ctx, tx, doc, now); err != nil {
+		if outcome, err = s.saveOneTx(ctx, tx, doc, now); err != nil {
 			return err
 		}
 		released = true
@@ -166,17 +174,24 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 	return outcome, released, nil
 }
 
-// saveOneTx stores one document with the statements SaveDocuments uses.
-func saveOneTx(ctx context.Context, tx pgx.Tx, d usher.Document, received time.Time) (usher.Outcome, error) {
+// saveOneTx stores one document with the statements SaveDocuments uses,
+// so a replayed document reaches the CRM like any other.
+func (s *Store) saveOneTx(ctx context.Context, tx pgx.Tx, d usher.Document, received time.Time) (usher.Outcome, error) {
 	batch := &pgx.Batch{}
 	queueSave(batch, d, received)
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
-	o, err := readOutcome(results, d)
+	o, head, err := readOutcome(results, d)
 	if err != nil {
 		return "", err
 	}
-	return o, results.Close()
+	if err := results.Close(); err != nil {
+		return "", err
+	}
+	if head > 0 {
+		err = s.routeStored(ctx, tx, []storedVersion{{doc: d, version: head}}, received)
+	}
+	return o, err
 }
 
 // quarantineExists returns nil if row id exists, ENOTFOUND if not.

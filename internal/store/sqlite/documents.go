@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/usher-hub/usher"
 )
@@ -15,7 +16,8 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	if len(docs) == 0 {
 		return nil, nil
 	}
-	received := formatTime(s.now())
+	now := s.now()
+	received := formatTime(now)
 	var outcomes []usher.Outcome
 	err := s.inWriteTx(ctx, "save documents", func(tx *sql.Tx) error {
 		outcomes = make([]usher.Outcome, len(docs))
@@ -24,7 +26,7 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 			if d.Stream == usher.StreamTicketChecks {
 				outcomes[i], err = saveCheck(ctx, tx, d, received)
 			} else {
-				outcomes[i], err = saveVersioned(ctx, tx, d, received)
+				outcomes[i], err = s.saveVersioned(ctx, tx, d, now)
 			}
 			if err != nil {
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
@@ -76,7 +78,10 @@ func saveCheck(ctx context.Context, tx *sql.Tx, d usher.Document, received strin
 	return usher.OutcomeStored, nil
 }
 
-func saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document, received string) (usher.Outcome, error) {
+// saveVersioned stores a new version of a contact or order and, when it
+// becomes current, enqueues its CRM deliveries in the same transaction.
+func (s *Store) saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document, now time.Time) (usher.Outcome, error) {
+	received := formatTime(now)
 	var exists int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents
 		WHERE institution = ? AND stream = ? AND external_id = ? AND content_hash = ?`,
@@ -98,8 +103,10 @@ func saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document, received s
 		return "", err
 	}
 	// The head moves only forward in upstream time, so a late retry of an
-	// old version is stored in history without becoming current.
-	_, err = tx.ExecContext(ctx, `INSERT INTO document_heads
+	// old version is stored in history without becoming current (and is
+	// not delivered: the CRM must not go back to it).
+	var headID int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO document_heads
 		(institution, stream, external_id, document_id, version, upstream_updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (institution, stream, external_id) DO UPDATE SET
@@ -108,10 +115,17 @@ func saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document, received s
 			upstream_updated_at = excluded.upstream_updated_at
 		WHERE excluded.upstream_updated_at IS NULL
 			OR document_heads.upstream_updated_at IS NULL
-			OR excluded.upstream_updated_at >= document_heads.upstream_updated_at`,
-		d.Institution, d.Stream, d.ExternalID, id, version, formatTimePtr(d.UpstreamUpdatedAt))
-	if err != nil {
+			OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
+		RETURNING document_id`,
+		d.Institution, d.Stream, d.ExternalID, id, version, formatTimePtr(d.UpstreamUpdatedAt)).Scan(&headID)
+	switch {
+	case err == sql.ErrNoRows:
+		return usher.OutcomeStored, nil
+	case err != nil:
 		return "", err
+	}
+	if err := s.routeStored(ctx, tx, d, int(version), now); err != nil {
+		return "", fmt.Errorf("crm deliveries: %w", err)
 	}
 	return usher.OutcomeStored, nil
 }

@@ -14,11 +14,12 @@ import (
 // SaveDocumentsAndQuarantine stores docs and quarantines bad in one
 // transaction; see usher.QuarantineStore.
 func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument) ([]usher.Outcome, error) {
-	now := formatTime(s.now())
+	at := s.now()
+	now := formatTime(at)
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inWriteTx(ctx, "save and quarantine documents", func(tx *sql.Tx) error {
 		for i, d := range docs {
-			o, err := saveOne(ctx, tx, d, now)
+			o, err := s.saveOne(ctx, tx, d, at)
 			if err != nil {
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
@@ -37,12 +38,13 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	return outcomes, nil
 }
 
-// saveOne stores one valid document with the helpers SaveDocuments uses.
-func saveOne(ctx context.Context, tx *sql.Tx, d usher.Document, received string) (usher.Outcome, error) {
+// saveOne stores one valid document with the helpers SaveDocuments uses,
+// so a document that went through quarantine reaches the CRM like any other.
+func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, d usher.Document, at time.Time) (usher.Outcome, error) {
 	if d.Stream == usher.StreamTicketChecks {
-		return saveCheck(ctx, tx, d, received)
+		return saveCheck(ctx, tx, d, formatTime(at))
 	}
-	return saveVersioned(ctx, tx, d, received)
+	return s.saveVersioned(ctx, tx, d, at)
 }
 
 func quarantineOne(ctx context.Context, tx *sql.Tx, q usher.QuarantinedDocument, now string) error {
@@ -135,13 +137,6 @@ func scanQuarantined(rows *sql.Rows) (usher.QuarantinedDocument, error) {
 	return d, nil
 }
 
-func parseTimeNull(s sql.NullString) *time.Time {
-	if !s.Valid || s.String == "" {
-		return nil
-	}
-	t := parseTime(s.String)
-	return &t
-}
 
 // RecheckQuarantined records a replay that found the document still
 // invalid; see usher.QuarantineStore.
@@ -163,7 +158,8 @@ func (s *Store) RecheckQuarantined(ctx context.Context, id int64, schemaVersion 
 // ReleaseQuarantined stores doc and marks quarantined document id
 // released, once; see usher.QuarantineStore.
 func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Document) (usher.Outcome, bool, error) {
-	now := formatTime(s.now())
+	at := s.now()
+	now := formatTime(at)
 	var outcome usher.Outcome
 	released := false
 	err := s.inWriteTx(ctx, "release quarantined", func(tx *sql.Tx) error {
@@ -177,7 +173,7 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 		if n, _ := res.RowsAffected(); n == 0 {
 			return quarantineExists(ctx, tx, id)
 		}
-		if outcome, err = saveOne(ctx, tx, doc, now); err != nil {
+		if outcome, err = s.saveOne(ctx, tx, doc, at); err != nil {
 			return err
 		}
 		released = true

@@ -31,8 +31,9 @@ type Store struct {
 	// instead of SQLITE_BUSY errors.
 	write *sql.DB
 	// read serves queries concurrently with the writer, which WAL allows.
-	read *sql.DB
-	now  func() time.Time
+	read   *sql.DB
+	now    func() time.Time // routes are the CRM delivery routes SaveDocuments follows (crm.go).
+	routes usher.RouteTable
 }
 
 var _ usher.Store = (*Store)(nil)

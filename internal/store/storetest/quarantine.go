@@ -142,7 +142,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 		page1 := findQuarantined(t, s, usher.QuarantineFilter{Limit: 2})
 		page2 := findQuarantined(t, s, usher.QuarantineFilter{Limit: 2, AfterID: page1[1].ID})
 		if len(page2) != 2 || page2[0].ID <= page1[1].ID || page1[0].ID >= page1[1].ID {
-			t.Fatalf("paging oldest first: page1 %v, page2 %v", ids(page1), ids(page2))
+			t.Fatalf("paging oldest first: page1 %v, page2 %v", quarantineIDs(page1), quarantineIDs(page2))
 		}
 	})
 
@@ -194,7 +194,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 		// Once released, the same content may be quarantined anew.
 		mustQuarantine(t, s, q)
 		if p := findQuarantined(t, s, usher.QuarantineFilter{}); len(p) != 1 || p[0].ID == id {
-			t.Fatalf("re-quarantined rows = %v", ids(p))
+			t.Fatalf("re-quarantined rows = %v", quarantineIDs(p))
 		}
 	})
 
@@ -270,7 +270,7 @@ func findQuarantined(t *testing.T, s usher.Store, f usher.QuarantineFilter) []us
 	return q
 }
 
-func ids(q []usher.QuarantinedDocument) []int64 {
+func quarantineIDs(q []usher.QuarantinedDocument) []int64 {
 	out := make([]int64, len(q))
 	for i, d := range q {
 		out[i] = d.ID

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/internal/crm"
+	"github.com/usher-hub/usher/internal/sim/s360api"
+	"github.com/usher-hub/usher/internal/testdb"
+)
+
+// The secrets the harness shares between usher, the CRM and S-360.
+var (
+	crmSigningSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("a-32-byte-signing-key-for-tests!"))
+	crmAPIKey        = "crm-api-key"
+	s360Secret       = "operator-password"
+)
+
+// testCRM is a CRM on loopback: it verifies every delivery's Standard
+// Webhooks signature, counts deliveries by webhook-id, and can be told to
+// fail.
+type testCRM struct {
+	t      *testing.T
+	signer crm.Signer
+	srv    *httptest.Server
+
+	mu      sync.Mutex
+	status  int                 // answer; 200 unless told otherwise
+	byID    map[string]int      // webhook-id → times received
+	order   map[string][]int    // contact or order id → versions, in arrival order
+	bodies  map[string][]string // contact id → delivered documents
+	badSigs int
+	changed chan struct{}
+	// Once gateAt deliveries arrived, further ones wait for gate to close:
+	// they are in flight, received but not answered.
+	gateAt int
+	gate   chan struct{}
+}
+
+func newTestCRM(t *testing.T) *testCRM {
+	signer, err := crm.NewSigner(crmSigningSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &testCRM{t: t, signer: signer, status: http.StatusOK, byID: map[string]int{}, order: map[string][]int{},
+		bodies: map[string][]string{}, changed: make(chan struct{}, 1)}
+	c.srv = httptest.NewServer(http.HandlerFunc(c.serve))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+func (c *testCRM) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	c.mu.Lock()
+	gated, gate := c.gateAt > 0 && len(c.byID) >= c.gateAt, c.gate
+	c.mu.Unlock()
+	if gated {
+		<-gate
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.signer.Verify(r.Header, body, time.Now(), 5*time.Minute); err != nil || r.Header.Get("Authorization") != "Bearer crm-token" {
+		c.badSigs++
+		http.Error(w, "bad signature or credentials", http.StatusUnauthorized)
+		return
+	}
+	if c.status != http.StatusOK {
+		w.WriteHeader(c.status)
+		return
+	}
+	id := r.Header.Get(crm.HeaderID)
+	c.byID[id]++
+	if c.byID[id] == 1 {
+		var version int
+		fmt.Sscan(r.Header.Get("Usher-Document-Version"), &version)
+		doc := r.Header.Get("Usher-Stream") + "/" + r.Header.Get("Usher-Document-Id")
+		c.order[doc] = append(c.order[doc], version)
+		c.bodies[doc] = append(c.bodies[doc], string(body))
+	}
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
+// holdAfter makes deliveries after the first n wait until release.
+func (c *testCRM) holdAfter(n int) (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gateAt, c.gate = n, make(chan struct{})
+	var once sync.Once
+	gate := c.gate
+	release = func() { once.Do(func() { close(gate) }) }
+	c.t.Cleanup(release)
+	return release
+}
+
+func (c *testCRM) setStatus(s int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.status = s
+}
+
+// counts returns the distinct deliveries, the duplicates and the
+// deliveries with a bad signature.
+func (c *testCRM) counts() (distinct, duplicates, bad int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.byID {
+		distinct++
+		duplicates += n - 1
+	}
+	return distinct, duplicates, c.badSigs
+}
+
+func (c *testCRM) versions(doc string) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.order[doc]...)
+}
+
+func (c *testCRM) lastBody(doc string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.bodies[doc]
+	if len(b) == 0 {
+		return ""
+	}
+	return b[len(b)-1]
+}
+
+// harness is usher wired in-process (newApp, as serve wires it) between
+// the S-360 simulator and the test CRM, all on loopback.
+type harness struct {
+	t   *testing.T
+	sim *s360api.Sim
+	crm *testCRM
+	// usherURL and hc reach usher: in-process or the real binary.
+	usherURL string
+	hc       *http.Client
+	app      *app
+}
+
+type harnessOptions struct {
+	// simLimit calls per simWindow at S-360; usher is told the same.
+	simLimit  int
+	simWindow time.Duration
+	workers   int
+	cooldown  time.Duration
+}
+
+func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
+	t.Helper()
+	if o.simLimit == 0 {
+		o.simLimit, o.simWindow = 6000, time.Minute
+	}
+	if o.cooldown == 0 {
+		o.cooldown = 200 * time.Millisecond
+	}
+	h := &harness{t: t, crm: newTestCRM(t)}
+	var handler http.Handler = http.NotFoundHandler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	h.usherURL, h.hc = srv.URL, srv.Client()
+	h.sim = s360api.New(s360api.Config{
+		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usherURL + "/s360/contacts/myvenue"}},
+		RateLimit:    o.simLimit, RateWindow: o.simWindow,
+	})
+	simSrv := httptest.NewServer(h.sim)
+	t.Cleanup(simSrv.Close)
+	cfg := harnessConfig(testdb.DSN(t, engine), simSrv.URL, h.crm.srv.URL, o)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		a.Close()
+	})
+	h.app, handler = a, a.handler
+	return h
+}
+
+func harnessConfig(database, simURL, crmURL string, o harnessOptions) config.Config {
+	cfg := config.Default()
+	cfg.Database = database
+	cfg.Institutions = []config.Institution{{
+		Code: "myvenue",
+		CRMDestinations: []config.CRMDestination{{
+			Name: "extcrm", URL: crmURL + "/s360/{stream}/{institution}", SigningSecret: crmSigningSecret,
+			Auth: config.Auth{Mode: "bearer", Secret: "crm-token"},
+		}},
+		S360API: &config.S360API{BaseURL: simURL, Operator: "MYVENUE_CRM", Partner: "usher", Secret: s360Secret,
+			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown},
+	}}
+	cfg.APIKeys = []config.APIKey{{Name: "crm", Secret: crmAPIKey, Institutions: []string{"myvenue"}}}
+	cfg.Outbox = config.Outbox{Workers: o.workers, PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}
+	return cfg
+}
+
+// postCRM sends one CRM write and returns the receipt.
+func (h *harness) postCRM(path string, body any, idem string) crm.Receipt {
+	h.t.Helper()
+	status, raw := h.request(http.MethodPost, path, body, idem)
+	if status != http.StatusAccepted {
+		h.t.Fatalf("POST %s: %d %s", path, status, raw)
+	}
+	var rc crm.Receipt
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		h.t.Fatal(err)
+	}
+	return rc
+}
+
+func (h *harness) request(method, path string, body any, idem string) (int, []byte) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, h.usherURL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+crmAPIKey)
+	if idem != "" {
+		req.Header.Set("Idempotency-Key", idem)
+	}
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+// push runs S-360's contact webhook: changed contacts go to usher.
+func (h *harness) push() int {
+	h.t.Helper()
+	n, err := h.sim.PushChanged(context.Background(), h.hc, "MYVENUE")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// waitFor polls cond until it holds, failing after limit. The outbox works
+// in other goroutines on its own clock; the test only waits for it.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/crm"
+	"github.com/usher-hub/usher/internal/outbox"
+	"github.com/usher-hub/usher/internal/testdb"
+)
+
+// TestEchoesAndConflicts follows one contact through the CRM's writes
+// and S-360's pushes: the echo of a CRM write (update or create) is
+// stored but not sent back to the CRM, S-360's own changes are, and a
+// write on top of an S-360 change the CRM had not received yet is a
+// conflict whose merged result reaches the CRM.
+func TestEchoesAndConflicts(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			h := newHarness(t, engine, harnessOptions{})
+			n := h.sim.CreateContacts("MYVENUE", 1, func(int) map[string]any {
+				return map[string]any{"email": "ann@old.example", "individualContact": map[string]any{"firstName": "Ann", "lastName": "Lee"}}
+			})[0]
+			doc := "contacts/" + n
+			h.push()
+			h.settle()
+
+			// The CRM changes the email; S-360 pushes the result back.
+			rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"base_version": 1,
+				"contact": map[string]any{"contactNumber": n, "email": "ann@new.example"}}, "")
+			if rc.Conflict {
+				t.Fatal("a write on top of the version the CRM holds is no conflict")
+			}
+			h.settle()
+			h.push()
+			h.settle()
+			if v := h.crm.versions(doc); !slices.Equal(v, []int{1}) {
+				t.Fatalf("CRM received versions %v, want only [1]: version 2 is the echo of its own write", v)
+			}
+			if got := h.storedVersions(n); got != 2 {
+				t.Fatalf("usher holds %d versions, want 2: the echo is stored, S-360 being the truth", got)
+			}
+
+			// An S-360 operator changes the contact: that is news for the CRM.
+			h.sim.ChangeContact("MYVENUE", n, map[string]any{"individualContact": map[string]any{"firstName": "Annie"}})
+			h.push()
+			h.settle()
+			if v := h.crm.versions(doc); !slices.Equal(v, []int{1, 3}) {
+				t.Fatalf("CRM received versions %v, want [1 3]", v)
+			}
+
+			// The CRM creates a contact; it learns the number from the
+			// request status, and the echo of the create is not sent back.
+			rc = h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"reference": "crm-77",
+				"contact": map[string]any{"email": "bo@example.org", "individualContact": map[string]any{"lastName": "Bo"}}}, "")
+			h.settle()
+			created := h.requestResult(rc)
+			h.push()
+			h.settle()
+			if v := h.crm.versions("contacts/" + created); len(v) != 0 {
+				t.Fatalf("CRM received its own created contact back: versions %v", v)
+			}
+
+			// Conflict: S-360 changes the phone while the CRM is down, and the
+			// CRM, not knowing, changes the email.
+			h.crm.setStatus(http.StatusServiceUnavailable)
+			h.sim.ChangeContact("MYVENUE", n, map[string]any{"cellPhoneNumber": "+41 79 111 11 11"})
+			h.push()
+			rc = h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"contactNumber": n, "email": "ann@crm.example"}}, "")
+			if !rc.Conflict {
+				t.Fatal("a write while S-360's change is still on its way to the CRM must be a conflict")
+			}
+			waitFor(t, time.Minute, "the conflicting write at S-360", func() bool { return h.requestState(rc) == usher.JobDone })
+			h.crm.setStatus(http.StatusOK)
+			h.push()
+			h.settle()
+			if v := h.crm.versions(doc); !slices.Equal(v, []int{1, 3, 4, 5}) {
+				t.Fatalf("CRM received versions %v, want [1 3 4 5]: the merged version 5 must reach it", v)
+			}
+			if last := h.crm.lastBody(doc); !strings.Contains(last, "ann@crm.example") || !strings.Contains(last, "+41 79 111 11 11") {
+				t.Fatalf("merged contact %s: want the CRM's email and S-360's phone", last)
+			}
+			echoes := h.outboxExtra()["echoes"].(map[string]any)
+			if echoes["suppressed"] != 2.0 {
+				t.Fatalf("echo counts %v, want 2 suppressed", echoes)
+			}
+		})
+	}
+}
+
+// TestUpstreamDownThenBack: S-360 goes down with writes queued; the
+// breaker stops usher hammering it, no write is lost or given up, and
+// when S-360 is back the queue drains, each write applied once.
+func TestUpstreamDownThenBack(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			h := newHarness(t, engine, harnessOptions{cooldown: 200 * time.Millisecond})
+			h.sim.SetDown(true)
+			h.postContacts(50, 2)
+			waitFor(t, time.Minute, "the breaker to open", func() bool {
+				return h.circuit() == "open" && h.sim.Stats("MYVENUE").Refused >= 5
+			})
+			down := h.sim.Stats("MYVENUE").Refused
+			h.sim.SetDown(false)
+			waitFor(t, time.Minute, "the queue to drain", func() bool { return h.sim.Stats("MYVENUE").Applied >= 50 })
+			h.settle()
+			st := h.sim.Stats("MYVENUE")
+			t.Logf("%s: %d calls refused while S-360 was down, for 50 queued writes", engine, down)
+			if st.Applied != 50 || h.sim.ContactCount("MYVENUE") != 50 {
+				t.Fatalf("S-360 applied %d writes and holds %d contacts, want 50", st.Applied, h.sim.ContactCount("MYVENUE"))
+			}
+			if failed := h.jobs(usher.JobFailed); len(failed) != 0 {
+				t.Fatalf("%d writes were given up during the outage: %+v", len(failed), failed[0])
+			}
+			if h.circuit() != "closed" {
+				t.Fatalf("circuit = %s after recovery, want closed", h.circuit())
+			}
+		})
+	}
+}
+
+// TestRetriesNeverWriteTwice: S-360 applies writes but the answers are
+// lost; usher retries with the same idempotency key and S-360 replays,
+// so no contact or booking is created twice. A resent CRM request with
+// the same Idempotency-Key is one write.
+func TestRetriesNeverWriteTwice(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			h := newHarness(t, engine, harnessOptions{})
+			h.sim.LoseNextAnswers(10)
+			h.postContacts(30, 3)
+			again := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"reference": "crm-0",
+				"contact": map[string]any{"email": "lead0@example.org", "individualContact": map[string]any{"lastName": "Lead0"}}}, "idem-0")
+			h.settle()
+			st := h.sim.Stats("MYVENUE")
+			if h.sim.ContactCount("MYVENUE") != 30 || st.Applied != 30 || st.Replays != 10 {
+				t.Fatalf("contacts %d, applied %d, replays %d; want 30, 30, 10", h.sim.ContactCount("MYVENUE"), st.Applied, st.Replays)
+			}
+			number := h.requestResult(again)
+			h.sim.LoseNextAnswers(1)
+			booking := map[string]any{"contactNumber": number, "orderType": "OPTION", "reference": "opp-1",
+				"items": []map[string]any{{"productCode": "PERMCOL", "quantity": 2}}}
+			rc := h.postCRM("/api/v1/crm/myvenue/bookings", booking, "booking-1")
+			if rc2 := h.postCRM("/api/v1/crm/myvenue/bookings", booking, "booking-1"); rc2.TrackingID != rc.TrackingID {
+				t.Fatal("a resent booking with the same Idempotency-Key must be the same request")
+			}
+			h.settle()
+			if orders := h.sim.Orders("MYVENUE"); len(orders) != 1 || orders[0]["orderState"] != "IN_OPTION" {
+				t.Fatalf("S-360 orders = %v, want one option", orders)
+			}
+			if status, _ := h.request(http.MethodPost, "/api/v1/crm/myvenue/bookings", map[string]any{"contactNumber": number,
+				"orderType": "SALE", "items": []map[string]any{{"productCode": "X", "quantity": 1}}}, "booking-1"); status != http.StatusConflict {
+				t.Fatalf("reusing an Idempotency-Key for another booking: status %d, want 409", status)
+			}
+		})
+	}
+}
+
+func (h *harness) storedVersions(number string) int {
+	h.t.Helper()
+	docs, err := h.app.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue",
+		Stream: usher.StreamContacts, ExternalID: number, AllVersions: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(docs)
+}
+
+func (h *harness) requestStatus(rc crm.Receipt) crm.RequestStatus {
+	h.t.Helper()
+	status, raw := h.request(http.MethodGet, rc.StatusURL, nil, "")
+	var st crm.RequestStatus
+	if err := json.Unmarshal(raw, &st); status != http.StatusOK || err != nil {
+		h.t.Fatalf("GET %s: %d %s", rc.StatusURL, status, raw)
+	}
+	return st
+}
+
+func (h *harness) requestState(rc crm.Receipt) usher.JobState { return h.requestStatus(rc).State }
+
+// requestResult returns the contact number a done contact write answered.
+func (h *harness) requestResult(rc crm.Receipt) string {
+	h.t.Helper()
+	st := h.requestStatus(rc)
+	var res struct {
+		ContactNumber string `json:"contactNumber"`
+	}
+	if err := json.Unmarshal(st.Result, &res); st.State != usher.JobDone || err != nil || res.ContactNumber == "" {
+		h.t.Fatalf("request %s = %+v, want done with a contact number", rc.TrackingID, st)
+	}
+	return res.ContactNumber
+}
+
+func (h *harness) outboxExtra() map[string]any {
+	h.t.Helper()
+	status, raw := h.request(http.MethodGet, "/api/v1/outbox", nil, "")
+	var body outbox.StatusBody
+	if err := json.Unmarshal(raw, &body); status != http.StatusOK || err != nil || len(body.Institutions) != 1 {
+		h.t.Fatalf("GET /api/v1/outbox: %d %s", status, raw)
+	}
+	return body.Institutions[0].Extra
+}
+
+func (h *harness) circuit() string {
+	s360, _ := h.outboxExtra()["s360"].(map[string]any)
+	return fmt.Sprint(s360["circuit"])
+}
+
+func (h *harness) jobs(state usher.JobState) []usher.Job {
+	h.t.Helper()
+	jobs, err := h.app.store.FindJobs(context.Background(), usher.JobFilter{State: state})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return jobs
+}

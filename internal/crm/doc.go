@@ -1,0 +1,26 @@
+// Package crm is usher's CRM face: it keeps a venue's CRM in step with
+// S-360 in both directions, through the outbox.
+//
+// S-360 to CRM: every contact and order version the store makes current
+// is a delivery job (enqueued by the store in the same transaction).
+// Deliverer posts it to each destination routed for its stream, signed
+// the Standard Webhooks way (webhook-id, webhook-timestamp,
+// webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">), the
+// versions of one document in order, retried with backoff until the dead
+// letter.
+//
+// CRM to S-360: POST /api/v1/crm/{institution}/contacts and .../bookings
+// validate the request, enqueue a job and answer 202 with a tracking id;
+// ContactWriter and BookingWriter call S-360 when the job runs, with the
+// job's idempotency key, within the instance's shared rate budget.
+//
+// Echoes: when S-360 pushes back a contact usher wrote for the CRM, the
+// push is stored (S-360 is the truth) but not sent to the CRM as a change
+// of its own: ContactWriter records an echo mark of what it wrote, and
+// the store recognises the push against it (usher.IsEcho).
+//
+// Conflicts (both sides changed a contact) follow one rule: the CRM's
+// write wins for the fields it sends, S-360 keeps its changes to the
+// others, and the merged contact is delivered back to the CRM (it is not
+// an echo), so both sides converge. Conflicts are logged and counted.
+package crm

@@ -1,0 +1,196 @@
+package s360
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Config describes one S-360 instance's API.
+type Config struct {
+	// Institution is the institution code: the token's subject.
+	Institution string
+	// BaseURL is https://<institution>.ws.secutix.com, or a simulator.
+	BaseURL string
+	// Operator (the token's audience), Partner (its issuer) and Secret
+	// (its HS256 key) are what S-360 issued for the integration.
+	Operator string
+	Partner  string
+	Secret   string
+	// Timeout bounds one call. Default 15 s.
+	Timeout time.Duration
+	// MaxWait bounds how long a call waits for its rate slot when S-360
+	// paused the instance; beyond it the call returns Throttled. Default 30 s.
+	MaxWait time.Duration
+	// ContactVersion and OrderVersion are the service versions called.
+	// Defaults v2_21 and v1_33, the latest frozen versions documented.
+	ContactVersion string
+	OrderVersion   string
+}
+
+// maxResponse bounds an answer read into memory.
+const maxResponse = 4 << 20
+
+// Client calls one S-360 instance.
+type Client struct {
+	cfg     Config
+	http    *http.Client
+	limiter *Limiter
+	breaker *Breaker
+	now     func() time.Time
+	// observe, when set, is told the method and HTTP status (0: none) of
+	// every call made, for metrics.
+	observe func(method string, status int)
+}
+
+// NewClient returns a client of cfg's instance, spending limiter's budget
+// and guarded by breaker. hc's timeout is not used: cfg.Timeout bounds
+// each call.
+func NewClient(cfg Config, hc *http.Client, limiter *Limiter, breaker *Breaker, now func() time.Time) *Client {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 30 * time.Second
+	}
+	if cfg.ContactVersion == "" {
+		cfg.ContactVersion = "v2_21"
+	}
+	if cfg.OrderVersion == "" {
+		cfg.OrderVersion = "v1_33"
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &Client{cfg: cfg, http: hc, limiter: limiter, breaker: breaker, now: now}
+}
+
+// Observe sets a function told of every call made (method, HTTP status).
+func (c *Client) Observe(f func(method string, status int)) { c.observe = f }
+
+// Limiter returns the client's rate limiter.
+func (c *Client) Limiter() *Limiter { return c.limiter }
+
+// Breaker returns the client's circuit breaker.
+func (c *Client) Breaker() *Breaker { return c.breaker }
+
+// Status are the fields every S-360 answer carries.
+type Status struct {
+	RequestID    json.Number `json:"requestId,omitempty"`
+	StatusCode   string      `json:"statusCode"`
+	StatusDetail string      `json:"statusDetail,omitempty"`
+}
+
+// endpoint names one REST-RPC method.
+type endpoint struct {
+	module, service, version, method string
+}
+
+func (e endpoint) path() string {
+	return "/" + e.module + "/backend-apis/" + e.service + "/" + e.version + "/" + e.method
+}
+
+// call runs one REST-RPC call: breaker, rate slot, signed POST, and the
+// answer decoded into out. idem is sent as the Idempotency-Key header.
+func (c *Client) call(ctx context.Context, ep endpoint, idem string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return &CallError{Method: ep.method, Kind: Permanent, Err: err}
+	}
+	ok, retry := c.breaker.Allow()
+	if !ok {
+		return &CallError{Method: ep.method, Kind: Unavailable, RetryAt: retry, Err: errors.New("circuit open: S-360 kept failing")}
+	}
+	if err := c.limiter.Wait(ctx, c.cfg.MaxWait); err != nil {
+		c.breaker.Release()
+		var ce *CallError
+		if errors.As(err, &ce) {
+			ce.Method = ep.method
+			return ce
+		}
+		return &CallError{Method: ep.method, Kind: Temporary, Err: fmt.Errorf("rate bucket: %w", err)}
+	}
+	status, header, answer, err := c.post(ctx, ep, idem, body)
+	if c.observe != nil {
+		c.observe(ep.method, status)
+	}
+	if err != nil {
+		return c.failed(&CallError{Method: ep.method, Kind: Temporary, Err: err})
+	}
+	return c.settle(ctx, ep, status, header, answer, out)
+}
+
+// failed records a temporary failure with the breaker. If it opened the
+// breaker, S-360 is down rather than this call failing: the error becomes
+// Unavailable until the cool-down ends, so an outage postpones jobs
+// without spending their attempts.
+func (c *Client) failed(ce *CallError) error {
+	c.breaker.Record(false)
+	if until, open := c.breaker.OpenUntil(); open {
+		ce.Kind, ce.RetryAt = Unavailable, until
+	}
+	return ce
+}
+
+func (c *Client) post(ctx context.Context, ep endpoint, idem string, body []byte) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+ep.path(), bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	token := SignToken(NewClaims(c.cfg.Institution, c.cfg.Operator, c.cfg.Partner, c.now()), c.cfg.Secret)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if idem != "" {
+		req.Header.Set("Idempotency-Key", idem)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return resp.StatusCode, resp.Header, nil, fmt.Errorf("read answer: %w", err)
+	}
+	return resp.StatusCode, resp.Header, answer, nil
+}
+
+// settle turns an answer into a result or a classified error, and tells
+// the breaker and the shared bucket what it learned.
+func (c *Client) settle(ctx context.Context, ep endpoint, status int, header http.Header, answer []byte, out any) error {
+	var st Status
+	_ = json.Unmarshal(answer, &st)
+	if status < 200 || status > 299 {
+		ce := &CallError{Method: ep.method, Kind: kindOfStatus(status), HTTPStatus: status, StatusCode: st.StatusCode, StatusDetail: st.StatusDetail}
+		switch ce.Kind {
+		case Throttled:
+			c.breaker.Release()
+			ce.RetryAt = retryAfter(header, c.now(), time.Second)
+			if err := c.limiter.Block(ctx, ce.RetryAt); err != nil {
+				ce.Err = fmt.Errorf("could not pause the shared bucket: %w", err)
+			}
+		case Temporary:
+			return c.failed(ce)
+		default:
+			c.breaker.Record(true) // the upstream answered: it is up
+		}
+		return ce
+	}
+	c.breaker.Record(true)
+	if st.StatusCode != "" && !strings.EqualFold(st.StatusCode, "success") {
+		return &CallError{Method: ep.method, Kind: Permanent, HTTPStatus: status, StatusCode: st.StatusCode, StatusDetail: st.StatusDetail}
+	}
+	if out != nil {
+		if err := json.Unmarshal(answer, out); err != nil {
+			return &CallError{Method: ep.method, Kind: Temporary, HTTPStatus: status, Err: fmt.Errorf("decode answer: %w", err)}
+		}
+	}
+	return nil
+}

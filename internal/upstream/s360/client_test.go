@@ -1,0 +1,249 @@
+package s360_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/sim/s360api"
+	"github.com/usher-hub/usher/internal/store/sqlite"
+	"github.com/usher-hub/usher/internal/upstream/s360"
+)
+
+// clock is a test clock that moves only when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type bundle struct {
+	sim    *s360api.Sim
+	client *s360.Client
+	store  usher.RateLimitStore
+	clock  *clock
+}
+
+type options struct {
+	simLimit, clientLimit int
+	throttleStatus        int
+	secret                string
+	clientClock           func() time.Time
+}
+
+// setup starts the simulator on loopback and a client of it whose rate
+// bucket lives in a real SQLite database. Both share a clock that starts
+// at the real time (the JWT carries it) and moves only when told.
+func setup(t *testing.T, o options) *bundle {
+	t.Helper()
+	clk := &clock{t: time.Now()}
+	if o.simLimit == 0 {
+		o.simLimit = 1000
+	}
+	if o.clientLimit == 0 {
+		o.clientLimit = o.simLimit
+	}
+	if o.secret == "" {
+		o.secret = "s3cret"
+	}
+	sim := s360api.New(s360api.Config{
+		Institutions:   []s360api.Institution{{Code: "MYVENUE", Secret: "s3cret"}},
+		RateLimit:      o.simLimit,
+		RateWindow:     time.Minute,
+		ThrottleStatus: o.throttleStatus,
+		Now:            clk.Now,
+	})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usher.db"), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := clk.Now
+	if o.clientClock != nil {
+		now = o.clientClock
+	}
+	limiter := s360.NewLimiter(st, "s360:MYVENUE", usher.RateLimit{Limit: o.clientLimit, Window: time.Minute}, 0, clk.Now)
+	breaker := s360.NewBreaker(3, 30*time.Second, clk.Now)
+	client := s360.NewClient(s360.Config{Institution: "MYVENUE", BaseURL: srv.URL, Operator: "MYVENUE_CRM", Partner: "usher",
+		Secret: o.secret, MaxWait: time.Second}, srv.Client(), limiter, breaker, now)
+	return &bundle{sim: sim, client: client, store: st, clock: clk}
+}
+
+func TestContactRoundTrip(t *testing.T) {
+	b := setup(t, options{})
+	ctx := context.Background()
+	created, err := b.client.SaveIndividualContactData(ctx, json.RawMessage(`{"email":"ann@example.org","individualContact":{"firstName":"Ann","lastName":"Lee"}}`), "crm-1", "idem-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ContactNumber == "" {
+		t.Fatalf("create answered %+v without a contact number", created)
+	}
+	_, err = b.client.SaveIndividualContactData(ctx, json.RawMessage(`{"contactNumber":"`+created.ContactNumber+`","individualContact":{"firstName":"Annie"}}`), "", "idem-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.client.GetContactData(ctx, created.ContactNumber, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Email             string            `json:"email"`
+		StatusCode        string            `json:"statusCode"`
+		IndividualContact map[string]string `json:"individualContact"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Email != "ann@example.org" || got.IndividualContact["firstName"] != "Annie" || got.IndividualContact["lastName"] != "Lee" {
+		t.Fatalf("contact = %s: an update must change only the fields given", raw)
+	}
+	if got.StatusCode != "" {
+		t.Fatal("GetContactData must strip S-360's status fields from the contact")
+	}
+	found, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Identifier: "crm-1"})
+	if err != nil || len(found) != 1 || found[0].ContactNumber != created.ContactNumber {
+		t.Fatalf("search by identifier = %+v, %v", found, err)
+	}
+	order, err := b.client.CreateOrder(ctx, s360.Booking{ContactNumber: created.ContactNumber, OrderType: "OPTION",
+		Operations: []s360.BookingOperation{{ProductCode: "PERMCOL", Quantity: 2}}}, "idem-3")
+	if err != nil || order.OrderID == "" || order.OrderState != "IN_OPTION" {
+		t.Fatalf("order = %+v, %v", order, err)
+	}
+}
+
+func TestRetryWithTheSameKeyWritesOnce(t *testing.T) {
+	b := setup(t, options{})
+	ctx := context.Background()
+	b.sim.LoseNextAnswers(1)
+	contact := json.RawMessage(`{"email":"bo@example.org"}`)
+	_, err := b.client.SaveIndividualContactData(ctx, contact, "crm-2", "idem-lost")
+	if kind, _ := s360.KindOf(err); kind != s360.Temporary {
+		t.Fatalf("lost answer: err = %v, want a temporary error", err)
+	}
+	res, err := b.client.SaveIndividualContactData(ctx, contact, "crm-2", "idem-lost")
+	if err != nil || res.ContactNumber == "" {
+		t.Fatalf("retry = %+v, %v", res, err)
+	}
+	st := b.sim.Stats("MYVENUE")
+	if b.sim.ContactCount("MYVENUE") != 1 || st.Applied != 1 || st.Replays != 1 || st.Keys["idem-lost"] != 1 {
+		t.Fatalf("contacts %d, stats %+v: the retry must replay, not create a second contact", b.sim.ContactCount("MYVENUE"), st)
+	}
+}
+
+func TestThrottlingPausesTheSharedBucket(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, 509} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			// A client promised more than the instance allows: the
+			// simulator throttles the third call.
+			b := setup(t, options{simLimit: 2, clientLimit: 6000, throttleStatus: status})
+			ctx := context.Background()
+			for range 2 {
+				if _, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "x@y.z"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "x@y.z"})
+			kind, retryAt := s360.KindOf(err)
+			if kind != s360.Throttled || retryAt.Sub(b.clock.Now()) < 50*time.Second {
+				t.Fatalf("err = %v (retry at %v), want throttled for about a minute", err, retryAt)
+			}
+			st, err := b.store.RateState(ctx, "s360:MYVENUE")
+			if err != nil || st.BlockedUntil.Sub(retryAt).Abs() > time.Millisecond {
+				t.Fatalf("bucket = %+v, %v: Retry-After must pause the shared bucket", st, err)
+			}
+			_, err = b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "x@y.z"})
+			if kind, _ := s360.KindOf(err); kind != s360.Throttled {
+				t.Fatalf("during the pause err = %v, want throttled", err)
+			}
+			if got := b.sim.Stats("MYVENUE").Throttled; got != 1 {
+				t.Fatalf("simulator refused %d calls, want 1: a paused client must not call", got)
+			}
+			if b.client.Breaker().State() != s360.BreakerClosed {
+				t.Fatal("throttling is not an outage: the breaker must stay closed")
+			}
+		})
+	}
+}
+
+func TestBreakerOpensAndRecovers(t *testing.T) {
+	b := setup(t, options{})
+	ctx := context.Background()
+	b.sim.SetDown(true)
+	for range 3 {
+		if _, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "a@b.c"}); err == nil {
+			t.Fatal("a call to a down S-360 succeeded")
+		}
+	}
+	calls := b.sim.Stats("MYVENUE").Calls
+	_, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "a@b.c"})
+	kind, retryAt := s360.KindOf(err)
+	if kind != s360.Unavailable || !retryAt.Equal(b.clock.Now().Add(30*time.Second)) {
+		t.Fatalf("err = %v, want unavailable until the cool-down ends", err)
+	}
+	if b.sim.Stats("MYVENUE").Calls != calls {
+		t.Fatal("an open breaker must not call")
+	}
+	b.sim.SetDown(false)
+	b.clock.Add(31 * time.Second)
+	if _, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
+		t.Fatalf("probe after the cool-down: %v", err)
+	}
+	if b.client.Breaker().State() != s360.BreakerClosed {
+		t.Fatal("a successful probe must close the breaker")
+	}
+}
+
+func TestRejectedCallsArePermanent(t *testing.T) {
+	t.Run("UnknownContact", func(t *testing.T) {
+		b := setup(t, options{})
+		_, err := b.client.SaveIndividualContactData(context.Background(), json.RawMessage(`{"contactNumber":"999","email":"x@y.z"}`), "", "k")
+		var ce *s360.CallError
+		if kind, _ := s360.KindOf(err); kind != s360.Permanent || !asCallError(err, &ce) || ce.StatusCode != "contact_not_found" || ce.HTTPStatus != 404 {
+			t.Fatalf("err = %v, want permanent contact_not_found", err)
+		}
+	})
+	t.Run("WrongSecret", func(t *testing.T) {
+		b := setup(t, options{secret: "wrong"})
+		_, err := b.client.SearchContacts(context.Background(), s360.SearchCriteria{Email: "x@y.z"})
+		if kind, _ := s360.KindOf(err); kind != s360.Permanent {
+			t.Fatalf("err = %v, want a permanent 401", err)
+		}
+	})
+	t.Run("ExpiredToken", func(t *testing.T) {
+		b := setup(t, options{clientClock: func() time.Time { return time.Now().Add(-time.Hour) }})
+		_, err := b.client.SearchContacts(context.Background(), s360.SearchCriteria{Email: "x@y.z"})
+		var ce *s360.CallError
+		if !asCallError(err, &ce) || ce.HTTPStatus != http.StatusUnauthorized {
+			t.Fatalf("err = %v, want 401 for a token issued an hour ago", err)
+		}
+	})
+}
+
+func asCallError(err error, target **s360.CallError) bool {
+	ce, ok := err.(*s360.CallError)
+	if ok {
+		*target = ce
+	}
+	return ok
+}

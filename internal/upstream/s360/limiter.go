@@ -1,0 +1,95 @@
+package s360
+
+import (
+	"context"
+	"time"
+
+	"github.com/usher-hub/usher"
+)
+
+// DefaultRateLimit is S-360's documented budget: 180 calls a minute per
+// instance, all endpoints together.
+var DefaultRateLimit = usher.RateLimit{Limit: 180, Window: time.Minute}
+
+// DefaultHeadroom is the share of the budget usher leaves unused to
+// absorb network jitter and S-360's own way of counting.
+const DefaultHeadroom = 0.05
+
+// Limiter spends one instance's call budget through a bucket row in the
+// database, so replicas sharing it never overspend together.
+type Limiter struct {
+	store  usher.RateLimitStore
+	bucket string
+	limit  usher.RateLimit
+	plan   usher.RatePlan
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+}
+
+// NewLimiter returns a limiter for bucket, spending limit less headroom.
+func NewLimiter(store usher.RateLimitStore, bucket string, limit usher.RateLimit, headroom float64, now func() time.Time) *Limiter {
+	return &Limiter{store: store, bucket: bucket, limit: limit, plan: limit.Plan(headroom), now: now, sleep: sleepCtx}
+}
+
+// Wait takes one call slot and returns when the call may start. If no
+// slot starts within maxWait (S-360 paused the instance, or replicas
+// queue for it) it returns a Throttled error without taking one, so the
+// job waits in the queue, not in a worker.
+func (l *Limiter) Wait(ctx context.Context, maxWait time.Duration) error {
+	now := l.now()
+	starts, next, err := l.store.ReserveRate(ctx, l.bucket, l.plan, 1, now, now.Add(maxWait))
+	if err != nil {
+		return err
+	}
+	if len(starts) == 0 {
+		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: next}
+	}
+	return l.sleep(ctx, starts[0].Sub(l.now()))
+}
+
+// Block pauses the bucket until until, for every replica.
+func (l *Limiter) Block(ctx context.Context, until time.Time) error {
+	return l.store.BlockRate(ctx, l.bucket, until)
+}
+
+// Headroom describes a bucket for status pages and metrics.
+type Headroom struct {
+	Limit  int           `json:"limit"`
+	Window time.Duration `json:"-"`
+	// WindowSeconds is Window for JSON readers.
+	WindowSeconds float64 `json:"window_seconds"`
+	// Burst is the most calls that may start at once.
+	Burst int `json:"burst"`
+	// Available is how many could start now without waiting (0…Burst).
+	Available    int        `json:"available"`
+	BlockedUntil *time.Time `json:"blocked_until,omitempty"`
+}
+
+// Headroom reads the bucket's state.
+func (l *Limiter) Headroom(ctx context.Context) (Headroom, error) {
+	st, err := l.store.RateState(ctx, l.bucket)
+	if err != nil {
+		return Headroom{}, err
+	}
+	now := l.now()
+	h := Headroom{Limit: l.limit.Limit, Window: l.limit.Window, WindowSeconds: l.limit.Window.Seconds(),
+		Burst: l.plan.Burst, Available: l.plan.Available(st, now)}
+	if st.BlockedUntil.After(now) {
+		h.BlockedUntil = &st.BlockedUntil
+	}
+	return h, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
