@@ -137,7 +137,6 @@ func scanQuarantined(rows *sql.Rows) (usher.QuarantinedDocument, error) {
 	return d, nil
 }
 
-
 // RecheckQuarantined records a replay that found the document still
 // invalid; see usher.QuarantineStore.
 func (s *Store) RecheckQuarantined(ctx context.Context, id int64, schemaVersion string, violations []usher.Violation) error {
