@@ -109,7 +109,7 @@ func (o *simOptions) register(fs *flag.FlagSet, d simOptions) {
 	fs.DurationVar(&o.timeout, "timeout", d.timeout, "how long to wait for an answer; no answer is a failure")
 	fs.StringVar(&o.faults, "faults", d.faults, "faults to inject, such as 5xx=0.1,drop=0.05,slow=0.05,slowdelay=35s,dup=0.1,reorder=0.5")
 	fs.BoolVar(&o.exitWhenDrained, "exit-when-drained", d.exitWhenDrained, "with --until: exit once everything was delivered or given up (status 1 if anything was given up)")
-	fs.StringVar(&o.apiListen, "api-listen", d.apiListen, "also serve S-360's Contact and order API on this address (coming: internal/sim/s360api)")
+	fs.StringVar(&o.apiListen, "api-listen", d.apiListen, "also serve S-360's Contact and order API on this address (operator secret in $S360_API_SECRET)")
 	fs.StringVar(&o.level, "log-level", d.level, "debug, info, warn or error")
 }
 
@@ -122,7 +122,7 @@ func (o *simOptions) logLevel() slog.Level {
 // start builds the venue and the pusher, and the fault proxy and API
 // stand-in when asked for; stop releases them.
 func (o *simOptions) start(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*s360.Simulator, func(), error) {
-	cfg, venue, feed, err := o.build(getenv)
+	cfg, _, feed, err := o.build(getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -141,7 +141,7 @@ func (o *simOptions) start(ctx context.Context, getenv func(string) string, logg
 		cfg.Target = throughProxy(cfg.Target, proxyURL)
 	}
 	if o.apiListen != "" {
-		stopAPI, err := startS360API(ctx, o.apiListen, venue, logger)
+		stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger)
 		if err != nil {
 			stop()
 			return nil, nil, err
