@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/usher-hub/usher/bench/load"
+)
+
+// bench runs the measurements of one invocation and prints their tables.
+type bench struct {
+	o   options
+	out io.Writer
+	log io.Writer
+}
+
+// measurement is one ingest run, with the raw limit of the same documents
+// when it was taken.
+type measurement struct {
+	engine  string
+	stored  int // documents already stored before the run
+	result  load.Result
+	rawRate float64 // 0 when not measured
+}
+
+func (b *bench) run(ctx context.Context) error {
+	fmt.Fprintf(b.out, "Machine: %s\n", load.Machine())
+	fmt.Fprintf(b.out, "Run: %d payloads of %d documents per measurement, stream mix %v\n\n", b.o.payloads, b.o.per, load.Mix)
+	var vsRaw, growth []measurement
+	for _, engine := range b.o.engines {
+		dbs, err := load.NewDatabases(engine, b.o.postgres, b.o.dir)
+		if err != nil {
+			return err
+		}
+		ms, gs, err := b.engine(ctx, dbs, engine)
+		err = errors.Join(err, dbs.Close(context.WithoutCancel(ctx)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", engine, err)
+		}
+		vsRaw, growth = append(vsRaw, ms...), append(growth, gs...)
+	}
+	printVsRaw(b.out, vsRaw)
+	if len(growth) > 0 {
+		printGrowth(b.out, growth)
+	}
+	fmt.Fprintf(b.out, "\nLoad average at the end: %s\n", load.LoadAverage())
+	return nil
+}
+
+// engine measures one engine: each sender count against the raw limit,
+// then each growth step.
+func (b *bench) engine(ctx context.Context, dbs *load.Databases, engine string) (vsRaw, growth []measurement, err error) {
+	gen := load.NewGenerator(b.o.seed)
+	for _, senders := range b.o.senders {
+		m, err := b.againstRaw(ctx, dbs, engine, gen, senders)
+		if err != nil {
+			return nil, nil, err
+		}
+		vsRaw = append(vsRaw, m)
+	}
+	runDocs := b.o.payloads * b.o.per
+	for _, k := range b.o.growth {
+		m, err := b.withHistory(ctx, dbs, engine, gen, k*runDocs)
+		if err != nil {
+			return nil, nil, err
+		}
+		growth = append(growth, m)
+	}
+	return vsRaw, growth, nil
+}
+
+func (b *bench) againstRaw(ctx context.Context, dbs *load.Databases, engine string, gen *load.Generator, senders int) (measurement, error) {
+	payloads := gen.Payloads(b.o.payloads, b.o.per)
+	docs, err := load.Documents(load.Institution.Code, payloads)
+	if err != nil {
+		return measurement{}, err
+	}
+	rawDSN, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	b.logf("%s, %d senders: raw limit of %d documents", engine, senders, len(docs))
+	took, err := load.RawLimit(ctx, rawDSN, docs)
+	if err != nil {
+		return measurement{}, err
+	}
+	m, err := b.ingest(ctx, dbs, engine, senders, payloads, 0)
+	m.rawRate = float64(len(docs)) / took.Seconds()
+	return m, err
+}
+
+func (b *bench) withHistory(ctx context.Context, dbs *load.Databases, engine string, gen *load.Generator, history int) (measurement, error) {
+	dsn, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	b.logf("%s: preloading %d documents of history", engine, history)
+	start := time.Now()
+	if err := load.Preload(ctx, dsn, gen, history, b.o.per); err != nil {
+		return measurement{}, err
+	}
+	b.logf("%s: preloaded in %s", engine, time.Since(start).Round(time.Second))
+	return b.ingestInto(ctx, dsn, engine, b.o.growthSenders, gen.Payloads(b.o.payloads, b.o.per), history)
+}
+
+func (b *bench) ingest(ctx context.Context, dbs *load.Databases, engine string, senders int, payloads []load.Payload, stored int) (measurement, error) {
+	dsn, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	return b.ingestInto(ctx, dsn, engine, senders, payloads, stored)
+}
+
+// ingestInto pushes payloads through a usher server on dsn and checks that
+// every acknowledged document is stored: a fast run that lost documents
+// would prove nothing.
+func (b *bench) ingestInto(ctx context.Context, dsn, engine string, senders int, payloads []load.Payload, stored int) (measurement, error) {
+	srv, err := load.StartServer(ctx, dsn)
+	if err != nil {
+		return measurement{}, err
+	}
+	defer srv.Close()
+	b.logf("%s, %d senders: pushing %d payloads over %d stored documents", engine, senders, len(payloads), stored)
+	res, err := load.Send(ctx, srv.Target(), senders, payloads)
+	if err != nil {
+		return measurement{}, err
+	}
+	n, err := load.CountRows(ctx, srv.Store)
+	if err != nil {
+		return measurement{}, err
+	}
+	if want := int64(stored + res.Docs); n != want {
+		return measurement{}, fmt.Errorf("%d rows stored after acknowledging %d documents over %d: documents lost or duplicated", n, res.Docs, stored)
+	}
+	return measurement{engine: engine, stored: stored, result: res}, nil
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func printVsRaw(w io.Writer, ms []measurement) {
+	fmt.Fprintln(w, "| engine | senders | documents | usher docs/s | raw limit docs/s | usher / raw | p50 ack ms | p99 ack ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, m := range ms {
+		r := m.result
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f | %.0f%% | %.1f | %.1f |\n", m.engine, r.Senders, r.Docs,
+			r.DocsPerSecond(), m.rawRate, 100*r.DocsPerSecond()/m.rawRate,
+			load.Millis(load.Percentile(r.Latencies, 50)), load.Millis(load.Percentile(r.Latencies, 99)))
+	}
+}
+
+func printGrowth(w io.Writer, ms []measurement) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| engine | stored before | senders | usher docs/s | vs first step | p50 ack ms | p99 ack ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	first := map[string]float64{}
+	for _, m := range ms {
+		r := m.result
+		if _, ok := first[m.engine]; !ok {
+			first[m.engine] = r.DocsPerSecond()
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f%% | %.1f | %.1f |\n", m.engine, m.stored, r.Senders,
+			r.DocsPerSecond(), 100*r.DocsPerSecond()/first[m.engine],
+			load.Millis(load.Percentile(r.Latencies, 50)), load.Millis(load.Percentile(r.Latencies, 99)))
+	}
+}
