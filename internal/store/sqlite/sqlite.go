@@ -30,6 +30,9 @@ type Store struct {
 	// single connection turns lock contention into an orderly queue
 	// instead of SQLITE_BUSY errors.
 	write *sql.DB
+	// writer runs write transactions on write, committing those that queue
+	// up together.
+	writer *groupWriter
 	// read serves queries concurrently with the writer, which WAL allows.
 	read *sql.DB
 	now  func() time.Time
@@ -55,7 +58,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(4)
-	s := &Store{write: write, read: read, now: now}
+	s := &Store{write: write, read: read, writer: newGroupWriter(write), now: now}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -100,8 +103,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close finishes the write in progress and closes both pools.
 func (s *Store) Close() error {
+	s.writer.stop()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
