@@ -42,6 +42,7 @@ type options struct {
 	senders       []int
 	growth        []int
 	growthSenders int
+	history       int
 	payloads, per int
 	postgres, dir string
 	seed          uint64
@@ -57,6 +58,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	senders := fs.String("senders", "1,4,16", "numbers of concurrent senders, comma-separated")
 	growth := fs.String("growth", "", "history to preload before measuring again, in multiples of one run's documents (e.g. 1,10,100); empty skips")
 	fs.IntVar(&o.growthSenders, "growth-senders", 16, "senders for the growth measurements")
+	fs.IntVar(&o.history, "history", 1, "history preloaded before each measurement against the raw limit, in multiples of one run's documents (0: a new database)")
 	fs.IntVar(&o.payloads, "payloads", 400, "payloads per measurement")
 	fs.IntVar(&o.per, "per", 50, "documents per payload (S-360 sends at most 50)")
 	fs.StringVar(&o.postgres, "postgres", getenv("TEST_DATABASE_URL"), "PostgreSQL URL allowed to create databases; env TEST_DATABASE_URL")

@@ -36,26 +36,34 @@ func Documents(institution string, payloads []Payload) ([]usher.Document, error)
 	return docs, nil
 }
 
+// Cost is what one measured operation took: wall time, and CPU time in
+// this process and in the PostgreSQL backends serving it.
+type Cost struct {
+	Wall, Process, Backend time.Duration
+}
+
 // RawLimit is the physical limit of the engine at dsn: it opens and
 // migrates the database, then writes docs in one transaction by the
 // engine's fastest path (pgx CopyFrom on PostgreSQL, one prepared INSERT
 // per table on SQLite) into the very tables usher writes, with their
-// indexes and constraints. It returns the time from BEGIN to COMMIT.
+// indexes and constraints. It returns the cost from BEGIN to COMMIT.
 //
 // It writes what a bulk loader would: one row per document in documents
 // or ticket_checks. It does not maintain document_heads, look for
 // duplicates or number versions; that is the work usher adds.
-func RawLimit(ctx context.Context, dsn string, docs []usher.Document) (time.Duration, error) {
+func RawLimit(ctx context.Context, dsn string, docs []usher.Document) (Cost, error) {
 	st, err := store.Open(ctx, dsn, time.Now)
 	if err != nil {
-		return 0, err
+		return Cost{}, err
 	}
 	defer st.Close()
+	backend := BackendCPU(ctx, st)
+	cpu := ProcessCPU()
 	start := time.Now()
 	if err := bulkInsert(ctx, st, docs, start.UTC()); err != nil {
-		return 0, fmt.Errorf("raw limit: %w", err)
+		return Cost{}, fmt.Errorf("raw limit: %w", err)
 	}
-	return time.Since(start), nil
+	return Cost{Wall: time.Since(start), Process: ProcessCPU() - cpu, Backend: BackendCPU(ctx, st) - backend}, nil
 }
 
 func bulkInsert(ctx context.Context, st usher.Store, docs []usher.Document, received time.Time) error {
