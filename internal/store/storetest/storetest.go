@@ -20,6 +20,7 @@ type OpenFunc func(t *testing.T) usher.Store
 // Run runs the whole suite.
 func Run(t *testing.T, open OpenFunc) {
 	t.Run("Documents", func(t *testing.T) { RunDocuments(t, open) })
+	t.Run("Faults", func(t *testing.T) { RunFaults(t, open) })
 }
 
 // RunDocuments checks versioning, idempotency and isolation of documents.
