@@ -70,11 +70,9 @@ func (r Result) DocsPerSecond() float64 { return float64(r.Docs) / r.Elapsed.Sec
 // export jobs do. Any answer but 200 stops the run with an error: a
 // benchmark that loses payloads measures nothing.
 func Send(ctx context.Context, t Target, senders int, payloads []Payload) (Result, error) {
+	next := make(chan Payload)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	client := NewClient(senders)
-	defer client.CloseIdleConnections()
-	next := make(chan Payload)
 	go func() {
 		defer close(next)
 		for _, p := range payloads {
@@ -85,7 +83,19 @@ func Send(ctx context.Context, t Target, senders int, payloads []Payload) (Resul
 			}
 		}
 	}()
-	res := Result{Senders: senders, Latencies: make([]time.Duration, 0, len(payloads))}
+	return SendFrom(ctx, t, senders, next)
+}
+
+// SendFrom is Send for payloads made while sending: it pushes what next
+// yields until next is closed or a push fails. After a failure nothing
+// reads next any more, so whoever feeds it must also stop on a context
+// the caller cancels once SendFrom has returned.
+func SendFrom(ctx context.Context, t Target, senders int, next <-chan Payload) (Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	client := NewClient(senders)
+	defer client.CloseIdleConnections()
+	res := Result{Senders: senders}
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
@@ -94,13 +104,16 @@ func Send(ctx context.Context, t Target, senders int, payloads []Payload) (Resul
 		wg.Go(func() {
 			pprof.Do(ctx, pprof.Labels("side", "client"), func(ctx context.Context) {
 				for p := range next {
+					if ctx.Err() != nil {
+						return // the run has failed
+					}
 					began := time.Now()
 					status, body, err := t.Push(ctx, client, p)
 					took := time.Since(began)
-					mu.Lock()
 					if err == nil && status != http.StatusOK {
 						err = fmt.Errorf("push %s: status %d: %s", p.Stream, status, body)
 					}
+					mu.Lock()
 					if err != nil && firstErr == nil {
 						firstErr = err
 						cancel()
