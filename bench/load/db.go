@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -127,12 +126,4 @@ func CountRows(ctx context.Context, st usher.Store) (int64, error) {
 	default:
 		return 0, fmt.Errorf("count rows: unknown engine %T", st)
 	}
-}
-
-// engineOf names the engine of a usher database setting.
-func engineOf(dsn string) string {
-	if strings.HasPrefix(dsn, "sqlite:") {
-		return "sqlite"
-	}
-	return "postgres"
 }
