@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/metrics"
@@ -57,7 +58,7 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 	svc := ingest.NewService(st, m, logger)
 	h := httpapi.NewHandler(httpapi.Deps{
 		Logger: logger, Gatherer: reg, Ready: st,
-		Ingest: ingest.NewHandler(svc, []usher.Institution{Institution}, 4<<20, m, logger),
+		Ingest: ingest.NewHandler(svc, []usher.Institution{Institution}, config.DefaultMaxBodyBytes, m, logger),
 	})
 	srv := httptest.NewUnstartedServer(labelled(h))
 	srv.Config.ReadHeaderTimeout = 10 * time.Second

@@ -180,8 +180,8 @@ func decodeObject(raw json.RawMessage) (map[string]any, error) {
 // hashDecoded returns usher.HashJSON of the document that fields were
 // decoded from: HashJSON decodes exactly as decodeObject does and hashes
 // the value's canonical encoding, which this computes without decoding
-// again.
-// TestDescribeHashIsHashJSON holds the two together.
+// again. TestDescribeHashIsHashJSON and FuzzDescribeHash hold the two
+// together.
 func hashDecoded(fields map[string]any) (string, error) {
 	canonical, err := json.Marshal(fields) // maps marshal with sorted keys
 	if err != nil {
