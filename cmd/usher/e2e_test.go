@@ -41,7 +41,14 @@ var listenLine = regexp.MustCompile(`listening on (http://\S+)`)
 // prints where it listens.
 func e2eStart(t *testing.T, args ...string) *e2eServer {
 	t.Helper()
-	cmd := exec.Command(e2eBinary(t), append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	return e2eStartCmd(t, exec.Command(e2eBinary(t)), args...)
+}
+
+// e2eStartCmd is e2eStart for a command the caller prepared: another copy
+// of the binary, or another user (cmd.SysProcAttr).
+func e2eStartCmd(t *testing.T, cmd *exec.Cmd, args ...string) *e2eServer {
+	t.Helper()
+	cmd.Args = append(append(cmd.Args[:1], "serve", "--listen", "127.0.0.1:0"), args...)
 	cmd.Env = append(os.Environ(), "USHER_LOG_LEVEL=debug")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -89,6 +96,16 @@ func (s *e2eServer) Stop(t *testing.T) {
 		_ = s.cmd.Process.Kill()
 		<-done
 	}
+}
+
+// Kill ends the server with SIGKILL, as a crash or the OOM killer would:
+// no shutdown, no request finished, and waits for it to be gone.
+func (s *e2eServer) Kill(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.cmd.Wait()
 }
 
 func (s *e2eServer) post(t *testing.T, path string, body []byte, user, pass string) (int, string) {

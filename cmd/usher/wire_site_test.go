@@ -41,7 +41,7 @@ func siteConfigAndSim(t *testing.T, storefront bool) (config.Config, *simcentama
 	return cfg, sim
 }
 
-func getStatus(t *testing.T, h http.Handler, path, key string) int {
+func handlerStatus(t *testing.T, h http.Handler, path, key string) int {
 	t.Helper()
 	req := httptest.NewRequest("GET", path, nil)
 	if key != "" {
@@ -61,17 +61,17 @@ func TestWireSite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := getStatus(t, a.handler, "/api/v1/site/museum/status", "web-key"); code != http.StatusOK {
+		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", "web-key"); code != http.StatusOK {
 			t.Fatalf("status with a key: %d", code)
 		}
-		if code := getStatus(t, a.handler, "/api/v1/site/museum/status", ""); code != http.StatusUnauthorized {
+		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", ""); code != http.StatusUnauthorized {
 			t.Fatalf("status without a key: %d", code)
 		}
 		want := http.StatusNotFound
 		if storefront {
 			want = http.StatusOK
 		}
-		if code := getStatus(t, a.handler, "/storefront/museum/", ""); code != want {
+		if code := handlerStatus(t, a.handler, "/storefront/museum/", ""); code != want {
 			t.Fatalf("storefront enabled=%v: %d, want %d", storefront, code, want)
 		}
 		if err := a.Close(); err != nil {

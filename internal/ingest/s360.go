@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -21,21 +23,31 @@ func SplitPayload(body []byte) ([]json.RawMessage, error) {
 	if len(trimmed) == 0 {
 		return nil, usher.Errorf(usher.EINVALID, "empty body: expected a JSON array of objects")
 	}
+	if trimmed[0] != '[' {
+		return splitOther(trimmed)
+	}
+	// Unmarshal validates the whole body before decoding it, so a separate
+	// json.Valid pass over a valid payload would only read it twice.
+	var items []json.RawMessage
+	if err := json.Unmarshal(trimmed, &items); err != nil {
+		if !json.Valid(trimmed) {
+			return nil, usher.Errorf(usher.EINVALID, "body is not valid JSON: %s", syntaxError(trimmed))
+		}
+		return nil, usher.Errorf(usher.EINVALID, "body is not a JSON array: %v", err)
+	}
+	return items, nil
+}
+
+// splitOther handles a body that is not an array: one bare order object,
+// or an error.
+func splitOther(trimmed []byte) ([]json.RawMessage, error) {
 	if !json.Valid(trimmed) {
 		return nil, usher.Errorf(usher.EINVALID, "body is not valid JSON: %s", syntaxError(trimmed))
 	}
-	switch trimmed[0] {
-	case '{':
+	if trimmed[0] == '{' {
 		return []json.RawMessage{json.RawMessage(trimmed)}, nil
-	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(trimmed, &items); err != nil {
-			return nil, usher.Errorf(usher.EINVALID, "body is not a JSON array: %v", err)
-		}
-		return items, nil
-	default:
-		return nil, usher.Errorf(usher.EINVALID, "body is a JSON %s, expected an array of objects", jsonKind(trimmed))
 	}
+	return nil, usher.Errorf(usher.EINVALID, "body is a JSON %s, expected an array of objects", jsonKind(trimmed))
 }
 
 func syntaxError(body []byte) string {
@@ -82,7 +94,7 @@ func Describe(institution string, stream usher.Stream, raw json.RawMessage) (ush
 	if err != nil {
 		return doc, err
 	}
-	if doc.Hash, err = usher.HashJSON(raw); err != nil {
+	if doc.Hash, err = hashDecoded(fields); err != nil {
 		return doc, usher.Errorf(usher.EINVALID, "%v", err)
 	}
 	switch stream {
@@ -95,8 +107,8 @@ func Describe(institution string, stream usher.Stream, raw json.RawMessage) (ush
 	case usher.StreamOrders:
 		order := fields
 		if inner, ok := fields["orderDetailsData"]; ok {
-			if order, err = decodeObject(inner); err != nil {
-				return doc, usher.Errorf(usher.EINVALID, "orderDetailsData: %v", usher.ErrorMessage(err))
+			if order, ok = inner.(map[string]any); !ok {
+				return doc, usher.Errorf(usher.EINVALID, "orderDetailsData: document is not a JSON object")
 			}
 		}
 		doc.ExternalID = firstID(order, "orderId")
@@ -119,7 +131,7 @@ func Describe(institution string, stream usher.Stream, raw json.RawMessage) (ush
 	return doc, nil
 }
 
-func describeCheck(f map[string]json.RawMessage) (*usher.TicketCheck, error) {
+func describeCheck(f map[string]any) (*usher.TicketCheck, error) {
 	id := firstID(f, "ticket_check_id")
 	if id == "" {
 		return nil, usher.Errorf(usher.EINVALID, "ticket check has no ticket_check_id")
@@ -145,43 +157,57 @@ func describeCheck(f map[string]json.RawMessage) (*usher.TicketCheck, error) {
 	return c, nil
 }
 
-func decodeObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+// decodeObject decodes a document once, numbers kept digit for digit: the
+// fields give its id and times, and the same value gives its content hash,
+// so a document is parsed once rather than once per use.
+func decodeObject(raw json.RawMessage) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || len(bytes.TrimSpace(raw[dec.InputOffset():])) != 0 {
+		return nil, usher.Errorf(usher.EINVALID, "document is not a JSON object")
+	}
+	fields, ok := v.(map[string]any)
+	if !ok {
 		return nil, usher.Errorf(usher.EINVALID, "document is not a JSON object")
 	}
 	return fields, nil
 }
 
+// hashDecoded returns usher.HashJSON of the document that fields were
+// decoded from: HashJSON decodes exactly as decodeObject does and hashes
+// the value's canonical encoding, which this computes without decoding
+// again. TestDescribeHashIsHashJSON and FuzzDescribeHash hold the two
+// together.
+func hashDecoded(fields map[string]any) (string, error) {
+	canonical, err := json.Marshal(fields) // maps marshal with sorted keys
+	if err != nil {
+		return "", fmt.Errorf("hash: %w", err)
+	}
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:]), nil
+}
+
 // firstID returns the first of keys holding a string or an integer, as a
 // decimal string. Large S-360 ids are kept digit for digit.
-func firstID(f map[string]json.RawMessage, keys ...string) string {
+func firstID(f map[string]any, keys ...string) string {
 	for _, k := range keys {
-		raw, ok := f[k]
-		if !ok {
-			continue
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) != "" {
-			return strings.TrimSpace(s)
-		}
-		var n json.Number
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if dec.Decode(&n) == nil {
-			if _, err := strconv.ParseInt(n.String(), 10, 64); err == nil {
-				return n.String()
+		switch v := f[k].(type) {
+		case string:
+			if s := strings.TrimSpace(v); s != "" {
+				return s
+			}
+		case json.Number:
+			if _, err := strconv.ParseInt(v.String(), 10, 64); err == nil {
+				return v.String()
 			}
 		}
 	}
 	return ""
 }
 
-func stringField(f map[string]json.RawMessage, key string) string {
-	var s string
-	if raw, ok := f[key]; ok {
-		_ = json.Unmarshal(raw, &s)
-	}
+func stringField(f map[string]any, key string) string {
+	s, _ := f[key].(string)
 	return s
 }
 
@@ -206,7 +232,7 @@ func ParseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func firstTime(f map[string]json.RawMessage, keys ...string) *time.Time {
+func firstTime(f map[string]any, keys ...string) *time.Time {
 	for _, k := range keys {
 		if t, ok := ParseTime(stringField(f, k)); ok {
 			return &t

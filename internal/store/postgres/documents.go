@@ -16,13 +16,24 @@ import (
 // a whole payload goes to the server in one round trip. It returns whether
 // it inserted and the version that became current (0 if none did: a late
 // old version is kept in history, and not delivered to a CRM).
+//
+// It leaves the planner no index to choose wrongly where it can: the
+// duplicate check is the ON CONFLICT arbiter (the content-hash unique
+// index), and a new id, the common case and every one of a first
+// synchronisation, is recognised by the head's primary key. Only a new
+// version of a known id looks up its highest version in documents. Without
+// planner statistics (a new database before autovacuum's first ANALYZE,
+// or autovacuum off) the cached generic plan of such a lookup may scan the
+// (institution, stream, received_at) index instead, once per document, so
+// that a first synchronisation slowed down as it went (docs/performance.md).
 const saveVersionedSQL = `
 WITH ins AS (
 	INSERT INTO documents (institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
 	SELECT $1, $2, $3,
-		coalesce((SELECT max(version) FROM documents WHERE institution = $1 AND stream = $2 AND external_id = $3), 0) + 1,
+		CASE WHEN EXISTS (SELECT 1 FROM document_heads WHERE institution = $1 AND stream = $2 AND external_id = $3)
+			THEN (SELECT max(version) FROM documents WHERE institution = $1 AND stream = $2 AND external_id = $3) + 1
+			ELSE 1 END,
 		$4, $5::jsonb, $6::timestamptz, $7::timestamptz
-	WHERE NOT EXISTS (SELECT 1 FROM documents WHERE institution = $1 AND stream = $2 AND external_id = $3 AND content_hash = $4)
 	ON CONFLICT (institution, stream, external_id, content_hash) DO NOTHING
 	RETURNING id, version
 ), head AS (

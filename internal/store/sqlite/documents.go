@@ -19,7 +19,8 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	now := s.now()
 	received := formatTime(now)
 	var outcomes []usher.Outcome
-	err := s.inWriteTx(ctx, "save documents", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "save documents", func(sqlTx *sql.Tx) error {
+		tx := newStmtTx(sqlTx)
 		outcomes = make([]usher.Outcome, len(docs))
 		for i, d := range docs {
 			var err error
@@ -37,28 +38,24 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	return outcomes, err
 }
 
-// inWriteTx runs fn in a write transaction and commits it. Any failure
-// rolls everything back and is reported as EUNAVAILABLE, since what can
-// fail here is the database itself (disk full, read-only file, lock).
+// inWriteTx runs fn in a write transaction and returns once it is
+// committed; fn's writes are then durable. fn may share its transaction
+// with other writers' (group commit, see groupWriter) but is atomic on its
+// own: if it fails, none of its writes remain. Any failure is reported as
+// EUNAVAILABLE, since what can fail here is the database itself (disk
+// full, read-only file, lock).
 func (s *Store) inWriteTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return unavailable(op, err)
+	err := s.writer.do(ctx, fn)
+	if err == nil {
+		return nil
 	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		if usher.ErrorCode(err) != usher.EINTERNAL {
-			return err
-		}
-		return unavailable(op, err)
+	if usher.ErrorCode(err) != usher.EINTERNAL {
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return unavailable(op+": commit", err)
-	}
-	return nil
+	return unavailable(op, err)
 }
 
-func saveCheck(ctx context.Context, tx *sql.Tx, d usher.Document, received string) (usher.Outcome, error) {
+func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string) (usher.Outcome, error) {
 	c := d.Check
 	if c == nil {
 		return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
@@ -80,7 +77,7 @@ func saveCheck(ctx context.Context, tx *sql.Tx, d usher.Document, received strin
 
 // saveVersioned stores a new version of a contact or order and, when it
 // becomes current, enqueues its CRM deliveries in the same transaction.
-func (s *Store) saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document, now time.Time) (usher.Outcome, error) {
+func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, now time.Time) (usher.Outcome, error) {
 	received := formatTime(now)
 	var exists int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents
@@ -124,7 +121,7 @@ func (s *Store) saveVersioned(ctx context.Context, tx *sql.Tx, d usher.Document,
 	case err != nil:
 		return "", err
 	}
-	if err := s.routeStored(ctx, tx, d, int(version), now); err != nil {
+	if err := s.routeStored(ctx, tx.tx, d, int(version), now); err != nil {
 		return "", fmt.Errorf("crm deliveries: %w", err)
 	}
 	return usher.OutcomeStored, nil

@@ -18,8 +18,9 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	now := formatTime(at)
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inWriteTx(ctx, "save and quarantine documents", func(tx *sql.Tx) error {
+		st := newStmtTx(tx)
 		for i, d := range docs {
-			o, err := s.saveOne(ctx, tx, d, at)
+			o, err := s.saveOne(ctx, st, d, at)
 			if err != nil {
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
@@ -40,7 +41,7 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 
 // saveOne stores one valid document with the helpers SaveDocuments uses,
 // so a document that went through quarantine reaches the CRM like any other.
-func (s *Store) saveOne(ctx context.Context, tx *sql.Tx, d usher.Document, at time.Time) (usher.Outcome, error) {
+func (s *Store) saveOne(ctx context.Context, tx *stmtTx, d usher.Document, at time.Time) (usher.Outcome, error) {
 	if d.Stream == usher.StreamTicketChecks {
 		return saveCheck(ctx, tx, d, formatTime(at))
 	}
@@ -172,7 +173,7 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 		if n, _ := res.RowsAffected(); n == 0 {
 			return quarantineExists(ctx, tx, id)
 		}
-		if outcome, err = s.saveOne(ctx, tx, doc, at); err != nil {
+		if outcome, err = s.saveOne(ctx, newStmtTx(tx), doc, at); err != nil {
 			return err
 		}
 		released = true

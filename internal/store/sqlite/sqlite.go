@@ -30,6 +30,9 @@ type Store struct {
 	// single connection turns lock contention into an orderly queue
 	// instead of SQLITE_BUSY errors.
 	write *sql.DB
+	// writer runs write transactions on write, committing those that queue
+	// up together.
+	writer *groupWriter
 	// read serves queries concurrently with the writer, which WAL allows.
 	read   *sql.DB
 	now    func() time.Time // routes are the CRM delivery routes SaveDocuments follows (crm.go).
@@ -56,7 +59,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(4)
-	s := &Store{write: write, read: read, now: now}
+	s := &Store{write: write, read: read, writer: newGroupWriter(write), now: now}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -70,11 +73,14 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 //     because usher answers 200 only after a durable commit;
 //   - busy_timeout waits for the lock instead of failing at once;
 //   - foreign_keys is off by default in SQLite;
+//   - temp_store=MEMORY keeps the statement journal of group commit's
+//     savepoints in memory instead of a temporary file written and
+//     closed at every commit;
 //   - _txlock=immediate takes the write lock at BEGIN, so a transaction
 //     never fails half-way trying to upgrade a read lock.
 func dsn(path string, readOnly bool) string {
 	v := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "temp_store(MEMORY)"} {
 		v.Add("_pragma", p)
 	}
 	if readOnly {
@@ -101,8 +107,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close finishes the write in progress and closes both pools.
 func (s *Store) Close() error {
+	s.writer.stop()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/usher-hub/usher/bench/load"
+)
+
+// bench runs the measurements of one invocation and prints their tables.
+type bench struct {
+	o   options
+	out io.Writer
+	log io.Writer
+}
+
+// measurement is one ingest run, with the raw limit of the same documents
+// when it was taken.
+type measurement struct {
+	engine  string
+	stored  int // documents already stored before the run
+	result  load.Result
+	cost    load.Cost
+	raw     load.Cost // zero when not measured
+	rawDocs int
+}
+
+func (b *bench) run(ctx context.Context) error {
+	fmt.Fprintf(b.out, "Machine: %s\n", load.Machine())
+	fmt.Fprintf(b.out, "Run: %d payloads of %d documents per measurement, stream mix %v\n\n", b.o.payloads, b.o.per, load.Mix)
+	var vsRaw, growth []measurement
+	for _, engine := range b.o.engines {
+		dbs, err := load.NewDatabases(engine, b.o.postgres, b.o.dir)
+		if err != nil {
+			return err
+		}
+		ms, gs, err := b.engine(ctx, dbs, engine)
+		err = errors.Join(err, dbs.Close(context.WithoutCancel(ctx)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", engine, err)
+		}
+		vsRaw, growth = append(vsRaw, ms...), append(growth, gs...)
+	}
+	printVsRaw(b.out, vsRaw)
+	if len(growth) > 0 {
+		printGrowth(b.out, growth)
+	}
+	fmt.Fprintf(b.out, "\nLoad average at the end: %s\n", load.LoadAverage())
+	return nil
+}
+
+// engine measures one engine: each sender count against the raw limit,
+// then each growth step.
+func (b *bench) engine(ctx context.Context, dbs *load.Databases, engine string) (vsRaw, growth []measurement, err error) {
+	gen := load.NewGenerator(b.o.seed)
+	for _, senders := range b.o.senders {
+		m, err := b.againstRaw(ctx, dbs, engine, gen, senders)
+		if err != nil {
+			return nil, nil, err
+		}
+		vsRaw = append(vsRaw, m)
+	}
+	runDocs := b.o.payloads * b.o.per
+	for _, k := range b.o.growth {
+		m, err := b.withHistory(ctx, dbs, engine, gen, k*runDocs)
+		if err != nil {
+			return nil, nil, err
+		}
+		growth = append(growth, m)
+	}
+	return vsRaw, growth, nil
+}
+
+func (b *bench) againstRaw(ctx context.Context, dbs *load.Databases, engine string, gen *load.Generator, senders int) (measurement, error) {
+	payloads := gen.Payloads(b.o.payloads, b.o.per)
+	docs, err := load.Documents(load.Institution.Code, payloads)
+	if err != nil {
+		return measurement{}, err
+	}
+	rawDSN, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	b.logf("%s, %d senders: raw limit of %d documents", engine, senders, len(docs))
+	raw, err := load.RawLimit(ctx, rawDSN, docs)
+	if err != nil {
+		return measurement{}, err
+	}
+	dsn, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	history := b.o.history * b.o.payloads * b.o.per
+	if err := b.preload(ctx, dsn, engine, gen, history); err != nil {
+		return measurement{}, err
+	}
+	m, err := b.ingestInto(ctx, dsn, engine, senders, payloads, history)
+	m.raw, m.rawDocs = raw, len(docs)
+	return m, err
+}
+
+// preload stores history documents before a measurement: usher is
+// measured as a database in service (with history and planner
+// statistics), not as a database created a second ago.
+func (b *bench) preload(ctx context.Context, dsn, engine string, gen *load.Generator, history int) error {
+	if history == 0 {
+		return nil
+	}
+	b.logf("%s: preloading %d documents of history", engine, history)
+	start := time.Now()
+	if err := load.Preload(ctx, dsn, gen, history, b.o.per); err != nil {
+		return err
+	}
+	b.logf("%s: preloaded in %s", engine, time.Since(start).Round(time.Second))
+	return nil
+}
+
+func (b *bench) withHistory(ctx context.Context, dbs *load.Databases, engine string, gen *load.Generator, history int) (measurement, error) {
+	dsn, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	if err := b.preload(ctx, dsn, engine, gen, history); err != nil {
+		return measurement{}, err
+	}
+	return b.ingestInto(ctx, dsn, engine, b.o.growthSenders, gen.Payloads(b.o.payloads, b.o.per), history)
+}
+
+// ingestInto pushes payloads through a usher server on dsn and checks that
+// every acknowledged document is stored: a fast run that lost documents
+// would prove nothing.
+func (b *bench) ingestInto(ctx context.Context, dsn, engine string, senders int, payloads []load.Payload, stored int) (measurement, error) {
+	srv, err := load.StartServer(ctx, dsn)
+	if err != nil {
+		return measurement{}, err
+	}
+	defer srv.Close()
+	b.logf("%s, %d senders: pushing %d payloads over %d stored documents", engine, senders, len(payloads), stored)
+	cpu := load.ProcessCPU()
+	res, err := load.Send(ctx, srv.Target(), senders, payloads)
+	if err != nil {
+		return measurement{}, err
+	}
+	cost := load.Cost{Wall: res.Elapsed, Process: load.ProcessCPU() - cpu, Backend: load.BackendCPU(ctx, srv.Store)}
+	n, err := load.CountRows(ctx, srv.Store)
+	if err != nil {
+		return measurement{}, err
+	}
+	if want := int64(stored + res.Docs); n != want {
+		return measurement{}, fmt.Errorf("%d rows stored after acknowledging %d documents over %d: documents lost or duplicated", n, res.Docs, stored)
+	}
+	return measurement{engine: engine, stored: stored, result: res, cost: cost}, nil
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func printVsRaw(w io.Writer, ms []measurement) {
+	fmt.Fprintln(w, "| engine | senders | documents | usher docs/s | raw limit docs/s | usher / raw | p50 ack ms | p99 ack ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, m := range ms {
+		r := m.result
+		rawRate := float64(m.rawDocs) / m.raw.Wall.Seconds()
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f | %.0f%% | %.1f | %.1f |\n", m.engine, r.Senders, r.Docs,
+			r.DocsPerSecond(), rawRate, 100*r.DocsPerSecond()/rawRate,
+			load.Millis(load.Percentile(r.Latencies, 50)), load.Millis(load.Percentile(r.Latencies, 99)))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "CPU per 1000 documents (ms): this process (server, client and, for SQLite, the database) and PostgreSQL's backends.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| engine | senders | usher process | usher backends | raw process | raw backends | usher CPU / raw CPU |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	for _, m := range ms {
+		usher, raw := perThousand(m.cost, m.result.Docs), perThousand(m.raw, m.rawDocs)
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %.0f | %.1fx |\n", m.engine, m.result.Senders,
+			usher[0], usher[1], raw[0], raw[1], (usher[0]+usher[1])/(raw[0]+raw[1]))
+	}
+}
+
+// perThousand returns the process and backend CPU milliseconds per 1000 documents.
+func perThousand(c load.Cost, docs int) [2]float64 {
+	k := float64(docs) / 1000
+	return [2]float64{float64(c.Process.Milliseconds()) / k, float64(c.Backend.Milliseconds()) / k}
+}
+
+func printGrowth(w io.Writer, ms []measurement) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Growth: the same run over more stored history. CPU per 1000 documents depends little on what else the machine runs, so it shows cost against history better than the rate does.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| engine | stored before | senders | usher docs/s | rate vs first step | p50 ack ms | p99 ack ms | CPU ms per 1000 docs | CPU vs first step |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	firstRate, firstCPU := map[string]float64{}, map[string]float64{}
+	for _, m := range ms {
+		r := m.result
+		c := perThousand(m.cost, r.Docs)
+		cpu := c[0] + c[1]
+		if _, ok := firstRate[m.engine]; !ok {
+			firstRate[m.engine], firstCPU[m.engine] = r.DocsPerSecond(), cpu
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.0f%% | %.1f | %.1f | %.0f | %.0f%% |\n", m.engine, m.stored, r.Senders,
+			r.DocsPerSecond(), 100*r.DocsPerSecond()/firstRate[m.engine],
+			load.Millis(load.Percentile(r.Latencies, 50)), load.Millis(load.Percentile(r.Latencies, 99)),
+			cpu, 100*cpu/firstCPU[m.engine])
+	}
+}

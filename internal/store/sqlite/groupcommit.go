@@ -1,0 +1,153 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// maxGroup bounds how many write transactions one commit carries, so a
+// burst never builds one huge transaction.
+const maxGroup = 64
+
+// errClosed is returned to writes that arrive after Close.
+var errClosed = errors.New("store closed")
+
+// groupWriter is SQLite's single writer with group commit. With
+// synchronous=FULL every commit waits for an fsync of the WAL, which costs
+// more than writing a 50-document payload (docs/performance.md). Writes
+// that queue up while a commit is in progress are therefore run together
+// in one transaction, each inside its own SAVEPOINT, and made durable by
+// one COMMIT. Each is still answered only after that COMMIT returns; a
+// write that fails is rolled back to its savepoint alone and answered at
+// once; a failed COMMIT fails every write of the group, none of which was
+// answered yet. A lone write is committed at once: nothing waits to fill a
+// group.
+type groupWriter struct {
+	db    *sql.DB
+	jobs  chan *writeJob
+	quit  chan struct{}
+	done  chan struct{}
+	close sync.Once
+}
+
+// writeJob is one write transaction's body and where its result goes.
+type writeJob struct {
+	fn     func(*sql.Tx) error
+	result chan error // buffered: the writer never blocks on a reply
+}
+
+func newGroupWriter(db *sql.DB) *groupWriter {
+	w := &groupWriter{db: db, jobs: make(chan *writeJob), quit: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// do runs fn in a write transaction and returns once it is committed (nil)
+// or rolled back (the error). Giving up (ctx) is possible only until the
+// writer takes the job: after that, the answer says what happened.
+func (w *groupWriter) do(ctx context.Context, fn func(*sql.Tx) error) error {
+	job := &writeJob{fn: fn, result: make(chan error, 1)}
+	select {
+	case w.jobs <- job:
+	case <-w.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-job.result
+}
+
+// stop lets the writer finish the group in progress and waits for it.
+func (w *groupWriter) stop() {
+	w.close.Do(func() { close(w.quit) })
+	<-w.done
+}
+
+func (w *groupWriter) loop() {
+	defer close(w.done)
+	for {
+		select {
+		case <-w.quit:
+			return
+		case job := <-w.jobs:
+			w.commit(w.gather(job))
+		}
+	}
+}
+
+// gather adds to first every write already waiting, without waiting for more.
+func (w *groupWriter) gather(first *writeJob) []*writeJob {
+	group := []*writeJob{first}
+	for len(group) < maxGroup {
+		select {
+		case job := <-w.jobs:
+			group = append(group, job)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// commit runs group in one transaction. Its context is not any request's:
+// a request that gives up must not interrupt the others' statements.
+func (w *groupWriter) commit(group []*writeJob) {
+	ctx := context.Background()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		answer(group, err)
+		return
+	}
+	defer tx.Rollback()
+	var ok []*writeJob
+	for i, job := range group {
+		fnErr, txErr := runSavepoint(ctx, tx, job.fn)
+		if txErr != nil {
+			// The transaction itself is gone (SQLite rolls it back whole on
+			// some I/O errors and on interrupts): nothing of the group
+			// commits. The first failure says why, so every write carries it.
+			if fnErr != nil {
+				txErr = fmt.Errorf("%v; then %w", fnErr, txErr)
+			}
+			answer(append(ok, group[i:]...), txErr)
+			return
+		}
+		if fnErr != nil {
+			job.result <- fnErr
+			continue
+		}
+		ok = append(ok, job)
+	}
+	if err := tx.Commit(); err != nil {
+		answer(ok, fmt.Errorf("commit: %w", err))
+		return
+	}
+	answer(ok, nil)
+}
+
+// runSavepoint runs fn inside a savepoint and rolls back to it when fn
+// fails. fnErr is fn's error; txErr says the enclosing transaction can no
+// longer be trusted.
+func runSavepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) (fnErr, txErr error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT usher_write"); err != nil {
+		return nil, fmt.Errorf("savepoint: %w", err)
+	}
+	if fnErr = fn(tx); fnErr != nil {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO usher_write"); err != nil {
+			return fnErr, fmt.Errorf("rollback to savepoint: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE usher_write"); err != nil {
+		return fnErr, fmt.Errorf("release savepoint: %w", err)
+	}
+	return fnErr, nil
+}
+
+func answer(jobs []*writeJob, err error) {
+	for _, job := range jobs {
+		job.result <- err
+	}
+}
