@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/internal/testdb"
+)
+
+// isolationConfig configures two institutions with every feature on (push,
+// CRM destinations, S-360 API, Centaman), and a key scoped to each. The
+// upstream and CRM addresses are closed loopback ports: no call is needed.
+const isolationConfig = `
+institutions:
+  - code: venue-a
+    crm_destinations: [{name: crm, url: "http://127.0.0.1:9/a", signing_secret: whsec_YWFhYWFhYWFhYWFhYWFhYQ==}]
+    s360_api: {base_url: "http://127.0.0.1:9", operator: A_CRM, partner: usher, secret: s360-a}
+    centaman: {url: "http://127.0.0.1:9/CENTAMAN.API", username: web, password: pw-a}
+  - code: venue-b
+    crm_destinations: [{name: crm, url: "http://127.0.0.1:9/b", signing_secret: whsec_YmJiYmJiYmJiYmJiYmJiYg==}]
+    s360_api: {base_url: "http://127.0.0.1:9", operator: B_CRM, partner: usher, secret: s360-b}
+    centaman: {url: "http://127.0.0.1:9/CENTAMAN.API", username: web, password: pw-b}
+api_keys:
+  - {name: key-a, secret: key-of-venue-a, institutions: [venue-a]}
+  - {name: key-b, secret: key-of-venue-b, institutions: [venue-b]}
+outbox: {workers: -1}
+`
+
+// TestNoKeyCrossesInstitutions is the security promise of issue 8: a key
+// for institution A never reads or writes B's data, through any route the
+// API documents. It walks every path of docs/openapi.yaml that names an
+// institution, on both engines, and asks for B's data with A's key.
+func TestNoKeyCrossesInstitutions(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			srv := isolationServer(t, engine)
+			seedVenueB(t, srv.URL)
+			checked := 0
+			for _, route := range institutionRoutes(t) {
+				path := fillPath(route.path, "venue-b")
+				status, body := call(t, srv.URL, route.method, path, "key-of-venue-a", nil)
+				checked++
+				if status != http.StatusNotFound && status != http.StatusUnauthorized && status != http.StatusForbidden {
+					t.Errorf("%s %s with venue-a's key: %d %s, want 404", route.method, path, status, clip(body))
+				}
+				if strings.Contains(body, "venue-b\"") && status != http.StatusNotFound {
+					t.Errorf("%s %s leaks venue-b's data: %s", route.method, path, clip(body))
+				}
+			}
+			if checked < 15 {
+				t.Fatalf("only %d routes checked: the walk over docs/openapi.yaml is broken", checked)
+			}
+			// Listings without an institution in the path show only the
+			// key's institutions, and refuse another by name.
+			for _, path := range []string{"/api/v1/quarantine", "/api/v1/outbox"} {
+				status, body := call(t, srv.URL, "GET", path, "key-of-venue-a", nil)
+				if status != http.StatusOK || strings.Contains(body, "venue-b") {
+					t.Errorf("GET %s with venue-a's key: %d %s", path, status, clip(body))
+				}
+				status, _ = call(t, srv.URL, "GET", path+"?institution=venue-b", "key-of-venue-a", nil)
+				if status != http.StatusNotFound {
+					t.Errorf("GET %s?institution=venue-b with venue-a's key: %d, want 404", path, status)
+				}
+			}
+			// The control: B's own key reaches B's data, so the 404s above
+			// are the scope at work, not a broken route.
+			if status, body := call(t, srv.URL, "GET", "/api/v1/quarantine", "key-of-venue-b", nil); status != http.StatusOK || !strings.Contains(body, "venue-b") {
+				t.Fatalf("venue-b's own key: %d %s", status, clip(body))
+			}
+			if status, _ := call(t, srv.URL, "GET", "/api/v1/analytics/venue-b/sales", "key-of-venue-b", nil); status != http.StatusOK {
+				t.Fatalf("venue-b's own key on its sales: %d", status)
+			}
+			dashboardIsolation(t, srv.URL)
+		})
+	}
+}
+
+func isolationServer(t *testing.T, engine string) *httptest.Server {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "usher.yaml")
+	if err := os.WriteFile(path, []byte(isolationConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, func(k string) string {
+		return map[string]string{"USHER_DATABASE": testdb.DSN(t, engine)}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	srv := httptest.NewServer(a.handler)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// seedVenueB gives B data worth stealing: contacts (and so CRM delivery
+// jobs), checks, and a quarantined document.
+func seedVenueB(t *testing.T, base string) {
+	t.Helper()
+	for stream, body := range map[string]string{
+		"contacts":     `[{"contactNumber":"77","lastUpdateDate":"2023-02-09T10:12:01.118+00:00","email":"b@venue-b.example"}]`,
+		"ticketchecks": `[{"ticket_check_id":1,"movement_id":2,"ticket_id":3,"barcode":"4","access_time":"2023-02-09 18:25:10","check_flow":"IN","result":"OK","failure_reason":"NO_FAIL"},{"barcode":"bad"}]`,
+	} {
+		if status, resp := call(t, base, "POST", "/s360/"+stream+"/venue-b", "", strings.NewReader(body)); status != http.StatusOK {
+			t.Fatalf("seed %s: %d %s", stream, status, resp)
+		}
+	}
+}
+
+type route struct{ method, path string }
+
+// institutionRoutes lists every documented operation whose path names an
+// institution, except the push receivers (they use the upstream's
+// credentials, tested in internal/ingest), the public storefront and the
+// dashboard's session routes.
+func institutionRoutes(t *testing.T) []route {
+	t.Helper()
+	raw, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	var out []route
+	for path, ops := range spec.Paths {
+		// Dashboard routes take a session, not a key: dashboardIsolation.
+		if !strings.Contains(path, "{institution}") || strings.HasPrefix(path, "/s360/") ||
+			strings.HasPrefix(path, "/storefront/") || strings.HasPrefix(path, "/dashboard/") {
+			continue
+		}
+		for method := range ops {
+			switch method {
+			case "get", "post", "put", "patch", "delete":
+				out = append(out, route{strings.ToUpper(method), path})
+			}
+		}
+	}
+	return out
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func fillPath(path, institution string) string {
+	return pathParam.ReplaceAllStringFunc(path, func(p string) string {
+		switch p {
+		case "{institution}":
+			return institution
+		case "{report}":
+			return "sales"
+		}
+		return "1"
+	})
+}
+
+// dashboardIsolation signs in to the dashboard with A's key and asks for
+// B's pages and exports.
+func dashboardIsolation(t *testing.T, base string) {
+	t.Helper()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(base+"/dashboard/login", url.Values{"key": {"key-of-venue-a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(resp.Cookies()) != 1 {
+		t.Fatalf("dashboard login with venue-a's key: %d, no session", resp.StatusCode)
+	}
+	session := resp.Cookies()[0]
+	for _, path := range []string{"/dashboard/?institution=venue-b", "/dashboard/health?institution=venue-b", "/dashboard/export/venue-b/sales"} {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.AddCookie(session)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), "b@venue-b") {
+			t.Errorf("dashboard %s with venue-a's session: %d", path, resp.StatusCode)
+		}
+	}
+}
+
+func call(t *testing.T, base, method, path, key string, body io.Reader) (int, string) {
+	t.Helper()
+	if body == nil && method != "GET" {
+		body = strings.NewReader(`{}`)
+	}
+	req, err := http.NewRequest(method, base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
