@@ -19,12 +19,10 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# Fuzz each HTTP endpoint for a while (FUZZTIME=30s by default).
-FUZZTIME ?= 30s
+# Fuzz every Fuzz* target (every HTTP endpoint and parser) for FUZZTIME
+# each, 30s by default: make fuzz FUZZTIME=5m
 fuzz:
-	go test ./internal/ingest -run '^$$' -fuzz '^FuzzIngest$$' -fuzztime $(FUZZTIME)
-	go test ./internal/site -run '^$$' -fuzz '^FuzzSiteAPI$$' -fuzztime $(FUZZTIME)
-	go test ./internal/storefront -run '^$$' -fuzz '^FuzzStorefrontAPI$$' -fuzztime $(FUZZTIME)
+	bash scripts/fuzz.sh
 
 bench:
 	go test ./... -run '^$$' -bench . -benchtime 2s
