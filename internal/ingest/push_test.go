@@ -215,3 +215,49 @@ func TestWrongMethodIs405(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestHostileBodies covers the shapes issue 8 names beyond what the fuzzer
+// finds on its own: a 10 MB string, deep nesting, huge numbers, duplicate
+// keys and content types other than JSON. None may cost more than a 4xx,
+// and S-360's undocumented Content-Type must not matter.
+func TestHostileBodies(t *testing.T) {
+	b := setupPush(t, "sqlite", 4<<20)
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	for _, tt := range []struct {
+		name        string
+		body        string
+		contentType string
+		want        int
+	}{
+		{"10 MB string", `[{"contactNumber":"` + strings.Repeat("x", 10<<20) + `"}]`, "application/json", 413},
+		{"deep nesting", deep, "application/json", 400},
+		{"huge number id", `[{"ticket_check_id":1e999,"access_time":"2023-02-09 18:25:10"}]`, "application/json", 200},
+		{"duplicate keys", `[{"contactNumber":"1","contactNumber":"2","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`, "application/json", 200},
+		{"text/plain", `[{"contactNumber":"5","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`, "text/plain", 200},
+		{"no content type", `[{"contactNumber":"6","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`, "", 200},
+		{"form", `a=b`, "application/x-www-form-urlencoded", 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/s360/contacts/open", strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d %s, want %d", resp.StatusCode, clipBody(body), tt.want)
+			}
+		})
+	}
+}
+
+func clipBody(b []byte) string {
+	if len(b) > 200 {
+		return string(b[:200]) + "…"
+	}
+	return string(b)
+}
