@@ -51,3 +51,24 @@ func RedactQuarantined(stream usher.Stream, body []byte, contactNumber string, r
 	}
 	return out, changed
 }
+
+// RedactContactJob erases the contact inside an outbox job's payload (a
+// CRM write to S-360: {"contact": {…}, …}) with redact, leaving the rest of
+// the job as it was. It reports whether anything changed.
+func RedactContactJob(payload []byte, redact usher.RedactFunc) ([]byte, bool, error) {
+	var job map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &job); err != nil {
+		return nil, false, err
+	}
+	contact, ok := job["contact"]
+	if !ok {
+		return payload, false, nil
+	}
+	out, changed, err := redact(usher.StreamContacts, contact)
+	if err != nil || !changed {
+		return payload, false, err
+	}
+	job["contact"] = out
+	b, err := json.Marshal(job)
+	return b, true, err
+}

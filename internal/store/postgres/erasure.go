@@ -35,7 +35,10 @@ func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher
 			return err
 		}
 		e.Rewritten["quarantined"] = n
-		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 && n == 0 {
+		if e.Rewritten["crm_writes"], err = rewriteContactJobs(ctx, tx, e, redact); err != nil {
+			return err
+		}
+		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 && n == 0 && e.Rewritten["crm_writes"] == 0 {
 			return usher.Errorf(usher.ENOTFOUND, "no contact %s stored for %s", e.ContactNumber, e.Institution)
 		}
 		counts, _ := json.Marshal(e.Rewritten)
@@ -131,6 +134,48 @@ func rewriteQuarantine(ctx context.Context, tx pgx.Tx, e usher.Erasure, redact u
 			continue
 		}
 		if _, err := tx.Exec(ctx, `UPDATE quarantine SET body = $1 WHERE id = $2`, out, r.id); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// rewriteContactJobs erases the contact from finished CRM writes to S-360.
+// A write still queued or in flight would send the contact upstream after
+// the erasure, so the erasure waits for it instead (ECONFLICT).
+func rewriteContactJobs(ctx context.Context, tx pgx.Tx, e usher.Erasure, redact usher.RedactFunc) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT id, state, payload::text FROM outbox_jobs
+		WHERE institution = $1 AND kind = $2 AND payload->'contact'->>'contactNumber' = $3 FOR UPDATE`,
+		e.Institution, usher.KindS360SaveContact, e.ContactNumber)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id             int64
+		state, payload string
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.state, &x.payload)
+		return x, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range found {
+		if r.state == string(usher.JobQueued) || r.state == string(usher.JobInFlight) {
+			return 0, usher.Errorf(usher.ECONFLICT, "a CRM write for contact %s is still %s: erase it once the outbox has sent it", e.ContactNumber, r.state)
+		}
+		out, changed, err := privacy.RedactContactJob([]byte(r.payload), redact)
+		if err != nil {
+			return 0, err
+		}
+		if !changed {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE outbox_jobs SET payload = $1::jsonb WHERE id = $2`, string(out), r.id); err != nil {
 			return 0, err
 		}
 		n++

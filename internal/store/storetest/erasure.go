@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/privacy"
@@ -101,4 +102,42 @@ func quarantined(t *testing.T, stream usher.Stream, id string, raw []byte) usher
 	}
 	return usher.QuarantinedDocument{Institution: "myvenue", Stream: stream, DocType: usher.DocTypeOf(stream), ExternalID: id,
 		Hash: h, Raw: raw, SchemaVersion: "test", Violations: []usher.Violation{{Path: "$", Message: "test"}}}
+}
+
+// RunErasureOfCRMWrites checks that a CRM write to S-360 naming the
+// contact is erased once sent, and that an unsent one makes the erasure
+// wait rather than be undone by the write.
+func RunErasureOfCRMWrites(t *testing.T, open OpenFunc) {
+	ctx := context.Background()
+	s := open(t)
+	payload := json.RawMessage(`{"contact":{"contactNumber":"42","email":"ada@example.org","individualContact":{"firstName":"Ada"}},"identifier":"crm-1"}`)
+	_, err := s.EnqueueJobs(ctx, []usher.NewJob{{Institution: "myvenue", Kind: usher.KindS360SaveContact, OrderKey: "contact:42",
+		IdempotencyKey: "w1", Payload: payload, MaxAttempts: 3, RunAt: time.Now().Add(-time.Minute)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forget := func() (usher.Erasure, error) {
+		return s.ForgetContact(ctx, usher.Erasure{Institution: "myvenue", ContactNumber: "42", Actor: "dpo"}, privacy.Redact)
+	}
+	if _, err := forget(); usher.ErrorCode(err) != usher.ECONFLICT {
+		t.Fatalf("erasure with a queued write: %v, want a conflict", err)
+	}
+	claimed, err := s.ClaimJobs(ctx, usher.ClaimRequest{Owner: "test", Kinds: []string{usher.KindS360SaveContact}, Limit: 1, Now: time.Now(), LeaseUntil: time.Now().Add(time.Minute)})
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	if err := s.FinishJob(ctx, usher.JobFinish{ID: claimed[0].ID, LeaseToken: claimed[0].LeaseToken, State: usher.JobDone, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := forget()
+	if err != nil || e.Rewritten["crm_writes"] != 1 {
+		t.Fatalf("erasure after the write was sent: %+v %v", e, err)
+	}
+	got, err := s.FindJobs(ctx, usher.JobFilter{Institutions: []string{"myvenue"}, Limit: 10})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("jobs: %v %v", got, err)
+	}
+	if p := string(got[0].Payload); strings.Contains(p, "Ada") || strings.Contains(p, "ada@") || !strings.Contains(p, `"crm-1"`) {
+		t.Fatalf("job payload after erasure: %s", p)
+	}
 }
