@@ -43,6 +43,8 @@ type Config struct {
 	// APIKeys are the credentials of usher's own API (/api/v1) and
 	// dashboard, each scoped to some institutions.
 	APIKeys []APIKey `yaml:"api_keys"`
+	// Analytics configures the reports and the dashboard (analytics.go).
+	Analytics Analytics `yaml:"analytics"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -86,6 +88,7 @@ func Default() Config {
 		MaxBodyBytes: DefaultMaxBodyBytes,
 		LogLevel:     "info",
 		LogFormat:    "text",
+		Analytics:    Analytics{SessionTTL: DefaultSessionTTL},
 	}
 }
 
@@ -140,6 +143,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("api key %s: %w", k.Name, err)
 		}
 	}
+	if err := c.Analytics.applyEnv(getenv); err != nil {
+		return err
+	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -193,6 +199,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("institutions[%d]: code %q appears twice", i, inst.Code)
 		}
 		seen[inst.Code] = true
+	}
+	if err := c.Analytics.validate(); err != nil {
+		return err
 	}
 	for i, k := range c.APIKeys {
 		if k.Name == "" || k.Secret == "" {
@@ -293,6 +302,7 @@ func (c Config) Redacted() Config {
 			out.Institutions[i].Auth.Secret = "REDACTED"
 		}
 	}
+	out.Analytics = c.Analytics.redacted()
 	out.APIKeys = append([]APIKey(nil), c.APIKeys...)
 	for i := range out.APIKeys {
 		out.APIKeys[i].Secret = "REDACTED"

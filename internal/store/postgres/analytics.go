@@ -195,14 +195,12 @@ func (s *Store) failureReasons(ctx context.Context, q usher.ReportQuery, period,
 	return out, nil
 }
 
-func breakdownLabel(by string) (string, error) {
+func breakdownDimension(by string) (string, error) {
 	switch by {
-	case usher.ByProduct, "":
-		return "product", nil
-	case usher.ByAudience:
-		return "audience", nil
-	case usher.ByCategory:
-		return "category", nil
+	case "":
+		return usher.ByProduct, nil
+	case usher.ByProduct, usher.ByAudience, usher.ByCategory:
+		return by, nil
 	}
 	return "", usher.Errorf(usher.EINVALID, "breakdown report: by must be product, audience or category, got %q", by)
 }
@@ -214,18 +212,18 @@ func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]ush
 	if err != nil {
 		return nil, err
 	}
-	label, err := breakdownLabel(q.By)
+	dimension, err := breakdownDimension(q.By)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT `+period+` AS period, matched, `+label+` AS label,
+		SELECT `+period+` AS period, matched, label,
 			coalesce((sum(checks) FILTER (WHERE ok AND check_flow = 'IN'))::bigint, 0),
 			coalesce((sum(checks) FILTER (WHERE ok AND check_flow = 'OUT'))::bigint, 0),
 			coalesce((sum(checks) FILTER (WHERE NOT ok))::bigint, 0)
-		FROM attendance_movement_daily WHERE institution = $1 AND day BETWEEN $2 AND $3
+		FROM attendance_movement_daily WHERE institution = $1 AND day BETWEEN $2 AND $3 AND dimension = $4
 		GROUP BY 1, 2, 3 HAVING sum(checks) <> 0
-		ORDER BY 1, 2 DESC, 3`, q.Institution, q.From, q.To)
+		ORDER BY 1, 2 DESC, 3`, q.Institution, q.From, q.To, dimension)
 	if err != nil {
 		return nil, unavailable("breakdown report", err)
 	}
@@ -335,9 +333,9 @@ var rebuildStatements = []string{
 		SELECT institution, day, gate, check_flow, result, failure_reason, count(*) FROM ticket_check_facts
 		WHERE institution = $1 GROUP BY institution, day, gate, check_flow, result, failure_reason`,
 	// Every check starts unmatched; linking the orders below moves them.
-	`INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-		SELECT institution, day, check_flow, ok, false, '', '', '', count(*) FROM ticket_check_facts
-		WHERE institution = $1 GROUP BY institution, day, check_flow, ok`,
+	`INSERT INTO attendance_movement_daily (institution, day, dimension, label, check_flow, ok, matched, checks)
+		SELECT f.institution, f.day, d.dimension, '', f.check_flow, f.ok, false, count(*) FROM ticket_check_facts f CROSS JOIN analytics_dimensions d
+		WHERE f.institution = $1 GROUP BY f.institution, f.day, d.dimension, f.check_flow, f.ok`,
 	`INSERT INTO contacts_daily (institution, day, party, change, contacts)
 		SELECT institution, day, party, change, count(*) FROM contact_changes
 		WHERE institution = $1 GROUP BY institution, day, party, change`,

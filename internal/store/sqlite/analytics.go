@@ -201,14 +201,12 @@ func (s *Store) failureReasons(ctx context.Context, q usher.ReportQuery, period,
 	return out, nil
 }
 
-func breakdownLabel(by string) (string, error) {
+func breakdownDimension(by string) (string, error) {
 	switch by {
-	case usher.ByProduct, "":
-		return "product", nil
-	case usher.ByAudience:
-		return "audience", nil
-	case usher.ByCategory:
-		return "category", nil
+	case "":
+		return usher.ByProduct, nil
+	case usher.ByProduct, usher.ByAudience, usher.ByCategory:
+		return by, nil
 	}
 	return "", usher.Errorf(usher.EINVALID, "breakdown report: by must be product, audience or category, got %q", by)
 }
@@ -220,19 +218,19 @@ func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]ush
 	if err != nil {
 		return nil, err
 	}
-	label, err := breakdownLabel(q.By)
+	dimension, err := breakdownDimension(q.By)
 	if err != nil {
 		return nil, err
 	}
 	from, to := dayBounds(q)
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT `+period+` AS period, matched, `+label+` AS label,
+		SELECT `+period+` AS period, matched, label,
 			sum(CASE WHEN ok = 1 AND check_flow = 'IN' THEN checks ELSE 0 END),
 			sum(CASE WHEN ok = 1 AND check_flow = 'OUT' THEN checks ELSE 0 END),
 			sum(CASE WHEN ok = 0 THEN checks ELSE 0 END)
-		FROM attendance_movement_daily WHERE institution = ? AND day >= ? AND day <= ?
+		FROM attendance_movement_daily WHERE institution = ? AND day >= ? AND day <= ? AND dimension = ?
 		GROUP BY period, matched, label HAVING sum(checks) <> 0
-		ORDER BY period, matched DESC, label`, q.Institution, from, to)
+		ORDER BY period, matched DESC, label`, q.Institution, from, to, dimension)
 	if err != nil {
 		return nil, unavailable("breakdown report", err)
 	}
@@ -364,9 +362,9 @@ var rebuildStatements = []string{
 		SELECT institution, day, gate, check_flow, result, failure_reason, count(*) FROM ticket_check_facts
 		WHERE institution = ? GROUP BY institution, day, gate, check_flow, result, failure_reason`,
 	// Every check starts unmatched; linking the orders below moves them.
-	`INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-		SELECT institution, day, check_flow, ok, 0, '', '', '', count(*) FROM ticket_check_facts
-		WHERE institution = ? GROUP BY institution, day, check_flow, ok`,
+	`INSERT INTO attendance_movement_daily (institution, day, dimension, label, check_flow, ok, matched, checks)
+		SELECT f.institution, f.day, d.dimension, '', f.check_flow, f.ok, 0, count(*) FROM ticket_check_facts f CROSS JOIN analytics_dimensions d
+		WHERE f.institution = ? GROUP BY f.institution, f.day, d.dimension, f.check_flow, f.ok`,
 	`INSERT INTO contacts_daily (institution, day, party, change, contacts)
 		SELECT institution, day, party, change, count(*) FROM contact_changes
 		WHERE institution = ? GROUP BY institution, day, party, change`,
