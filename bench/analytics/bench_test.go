@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -102,11 +101,11 @@ func sqliteArgs(from, to, today time.Time) []any {
 	return []any{Institution, from.Format(time.DateOnly), to.Format(time.DateOnly), today.Format(time.DateOnly)}
 }
 
-// argsFor trims args to the parameters query uses ($4 / ?4 is only in
-// the occupancy query): drivers refuse extra arguments.
+// argsFor returns the arguments of query: (institution, from, to), or
+// (institution, today) for the occupancy queries.
 func argsFor(query string, args []any) []any {
-	if strings.Contains(query, "$4") || strings.Contains(query, "?4") {
-		return args
+	if query == pgOccupancy || query == liteOccupancy {
+		return []any{args[0], args[3]}
 	}
 	return args[:3]
 }

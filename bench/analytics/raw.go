@@ -9,10 +9,9 @@ import (
 
 // A case is one report question: how usher answers it (through the
 // analytics service) and how it is asked in plain SQL on the raw tables
-// (ticket_checks, documents, document_heads), without usher's rollups.
-// The views the raw SQL names (order_lines, contact_changes) store
-// nothing: they are the JSON-expanding SQL over documents, inlined by the
-// planner, so the raw side does all of that work at query time.
+// (ticket_checks, documents, document_heads), without usher's rollups:
+// lean SQL a DBA would write for the reference order shape, not usher's
+// defensive views.
 //
 // Each raw question returns the same figures as usher; checksum names the
 // column both sides total to prove it (see sum).
@@ -36,35 +35,37 @@ var benchCases = []benchCase{
 			sum(tickets) FILTER (WHERE kind IN ('sale', 'refund')), sum(gross) FILTER (WHERE kind IN ('sale', 'refund')),
 			sum(refunded) FILTER (WHERE kind IN ('sale', 'refund')), count(*) FILTER (WHERE kind = 'abandoned'),
 			sum(gross) FILTER (WHERE kind = 'abandoned'), count(*) FILTER (WHERE kind = 'pending')
-			FROM (SELECT l.document_id, l.day, l.kind, sum(l.tickets) AS tickets, sum(l.gross) AS gross, sum(l.refunded) AS refunded
-			      FROM document_heads h JOIN order_lines l ON l.document_id = h.document_id
-			      WHERE h.institution = $1 AND h.stream = 'orders' GROUP BY 1, 2, 3) o
+			FROM (SELECT day, ` + pgKind + ` AS kind, sum(CASE WHEN neg THEN -1 ELSE 1 END) AS tickets,
+			             sum(CASE WHEN neg THEN 0 ELSE amount END) AS gross, sum(CASE WHEN neg THEN abs(amount) ELSE 0 END) AS refunded
+			      FROM (` + pgLines + `) l GROUP BY id, day, state, type) o
 			WHERE day BETWEEN $2 AND $3 GROUP BY day ORDER BY day`},
 		sqlite: []string{`SELECT day, sum(kind = 'sale'), sum(kind = 'refund'),
 			sum(CASE WHEN kind IN ('sale', 'refund') THEN tickets END), sum(CASE WHEN kind IN ('sale', 'refund') THEN gross END),
 			sum(CASE WHEN kind IN ('sale', 'refund') THEN refunded END), sum(kind = 'abandoned'),
 			sum(CASE WHEN kind = 'abandoned' THEN gross END), sum(kind = 'pending')
-			FROM (SELECT l.document_id, l.day, l.kind, sum(l.tickets) AS tickets, sum(l.gross) AS gross, sum(l.refunded) AS refunded
-			      FROM document_heads h JOIN order_lines l ON l.document_id = h.document_id
-			      WHERE h.institution = ?1 AND h.stream = 'orders' GROUP BY 1, 2, 3)
+			FROM (SELECT day, ` + liteKind + ` AS kind, sum(CASE WHEN neg THEN -1 ELSE 1 END) AS tickets,
+			             sum(CASE WHEN neg THEN 0 ELSE amount END) AS gross, sum(CASE WHEN neg THEN abs(amount) ELSE 0 END) AS refunded
+			      FROM (` + liteLines + `) GROUP BY id)
 			WHERE day BETWEEN ?2 AND ?3 GROUP BY day ORDER BY day`}},
 	{name: "sales_month_product", report: analytics.ReportSales, interval: usher.IntervalMonth, by: usher.ByProduct, checksum: 2,
-		postgres: []string{`SELECT date_trunc('month', l.day)::date, l.product,
-			count(DISTINCT l.document_id) FILTER (WHERE kind = 'sale'), count(DISTINCT l.document_id) FILTER (WHERE kind = 'refund'),
-			sum(tickets) FILTER (WHERE kind IN ('sale', 'refund')), sum(gross) FILTER (WHERE kind IN ('sale', 'refund')),
-			sum(refunded) FILTER (WHERE kind IN ('sale', 'refund')), count(DISTINCT l.document_id) FILTER (WHERE kind = 'abandoned'),
-			sum(gross) FILTER (WHERE kind = 'abandoned'), count(DISTINCT l.document_id) FILTER (WHERE kind = 'pending')
-			FROM document_heads h JOIN order_lines l ON l.document_id = h.document_id
-			WHERE h.institution = $1 AND h.stream = 'orders' AND l.day BETWEEN $2 AND $3
-			GROUP BY 1, 2 ORDER BY 1, 2`},
-		sqlite: []string{`SELECT substr(l.day, 1, 7), l.product,
-			count(DISTINCT CASE WHEN kind = 'sale' THEN l.document_id END), count(DISTINCT CASE WHEN kind = 'refund' THEN l.document_id END),
-			sum(CASE WHEN kind IN ('sale', 'refund') THEN tickets END), sum(CASE WHEN kind IN ('sale', 'refund') THEN gross END),
-			sum(CASE WHEN kind IN ('sale', 'refund') THEN refunded END), count(DISTINCT CASE WHEN kind = 'abandoned' THEN l.document_id END),
-			sum(CASE WHEN kind = 'abandoned' THEN gross END), count(DISTINCT CASE WHEN kind = 'pending' THEN l.document_id END)
-			FROM document_heads h JOIN order_lines l ON l.document_id = h.document_id
-			WHERE h.institution = ?1 AND h.stream = 'orders' AND l.day BETWEEN ?2 AND ?3
-			GROUP BY 1, 2 ORDER BY 1, 2`}},
+		postgres: []string{`SELECT date_trunc('month', day)::date, product,
+			count(DISTINCT id) FILTER (WHERE kind = 'sale'), count(DISTINCT id) FILTER (WHERE kind = 'refund'),
+			sum(CASE WHEN neg THEN -1 ELSE 1 END) FILTER (WHERE kind IN ('sale', 'refund')),
+			sum(CASE WHEN neg THEN 0 ELSE amount END) FILTER (WHERE kind IN ('sale', 'refund')),
+			sum(CASE WHEN neg THEN abs(amount) ELSE 0 END) FILTER (WHERE kind IN ('sale', 'refund')),
+			count(DISTINCT id) FILTER (WHERE kind = 'abandoned'), sum(amount) FILTER (WHERE kind = 'abandoned'),
+			count(DISTINCT id) FILTER (WHERE kind = 'pending')
+			FROM (SELECT *, ` + pgKind + ` AS kind FROM (` + pgLines + `) l) k
+			WHERE day BETWEEN $2 AND $3 GROUP BY 1, 2 ORDER BY 1, 2`},
+		sqlite: []string{`SELECT substr(day, 1, 7), product,
+			count(DISTINCT CASE WHEN kind = 'sale' THEN id END), count(DISTINCT CASE WHEN kind = 'refund' THEN id END),
+			sum(CASE WHEN kind IN ('sale', 'refund') THEN CASE WHEN neg THEN -1 ELSE 1 END END),
+			sum(CASE WHEN kind IN ('sale', 'refund') AND NOT neg THEN amount END),
+			sum(CASE WHEN kind IN ('sale', 'refund') AND neg THEN abs(amount) END),
+			count(DISTINCT CASE WHEN kind = 'abandoned' THEN id END), sum(CASE WHEN kind = 'abandoned' THEN amount END),
+			count(DISTINCT CASE WHEN kind = 'pending' THEN id END)
+			FROM (SELECT *, ` + liteKind + ` AS kind FROM (` + liteLines + `))
+			WHERE day BETWEEN ?2 AND ?3 GROUP BY 1, 2 ORDER BY 1, 2`}},
 	{name: "attendance_day", report: analytics.ReportAttendance, interval: usher.IntervalDay, checksum: 1,
 		postgres: []string{
 			`SELECT access_time::date, count(*) FILTER (WHERE result IN ('OK', 'OFFLINE_OK') AND check_flow = 'IN'),
@@ -106,35 +107,59 @@ var benchCases = []benchCase{
 				FROM ticket_checks WHERE institution = ?1 AND access_time >= ?2 AND access_time < date(?3, '+1 day')
 				AND result NOT IN ('OK', 'OFFLINE_OK') GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`}},
 	{name: "breakdown_month_product", report: analytics.ReportBreakdown, interval: usher.IntervalMonth, by: usher.ByProduct, checksum: -1,
-		postgres: []string{`SELECT date_trunc('month', tc.access_time)::date, om.movement_id IS NOT NULL, coalesce(om.product, ''),
+		postgres: []string{`SELECT date_trunc('month', tc.access_time)::date, m.movement_id IS NOT NULL, coalesce(m.product, ''),
 			count(*) FILTER (WHERE result IN ('OK', 'OFFLINE_OK') AND check_flow = 'IN'),
 			count(*) FILTER (WHERE result IN ('OK', 'OFFLINE_OK') AND check_flow = 'OUT'),
 			count(*) FILTER (WHERE result NOT IN ('OK', 'OFFLINE_OK'))
-			FROM ticket_checks tc
-			LEFT JOIN (SELECT DISTINCT ON (l.movement_id) l.institution, l.movement_id, l.product
-			           FROM document_heads h JOIN order_lines l ON l.document_id = h.document_id
-			           WHERE h.institution = $1 AND h.stream = 'orders' AND l.movement_id IS NOT NULL) om
-			  ON om.institution = tc.institution AND om.movement_id = tc.movement_id
+			FROM ticket_checks tc LEFT JOIN (` + pgLines + `) m ON m.movement_id = tc.movement_id
 			WHERE tc.institution = $1 AND tc.access_time >= $2 AND tc.access_time < $3::date + 1
 			GROUP BY 1, 2, 3 ORDER BY 1, 2 DESC, 3`},
-		sqlite: []string{`SELECT substr(tc.access_time, 1, 7), om.movement_id IS NOT NULL, coalesce(om.product, ''),
+		sqlite: []string{`WITH m AS MATERIALIZED (` + liteLines + `)
+			SELECT substr(tc.access_time, 1, 7), m.movement_id IS NOT NULL, coalesce(m.product, ''),
 			sum(result IN ('OK', 'OFFLINE_OK') AND check_flow = 'IN'), sum(result IN ('OK', 'OFFLINE_OK') AND check_flow = 'OUT'),
 			sum(result NOT IN ('OK', 'OFFLINE_OK'))
-			FROM ticket_checks tc
-			LEFT JOIN (SELECT l.institution, l.movement_id, l.product
-			           FROM document_heads h JOIN order_lines l ON l.document_id = h.document_id
-			           WHERE h.institution = ?1 AND h.stream = 'orders' AND l.movement_id IS NOT NULL GROUP BY l.movement_id) om
-			  ON om.institution = tc.institution AND om.movement_id = tc.movement_id
+			FROM ticket_checks tc LEFT JOIN m ON m.movement_id = tc.movement_id
 			WHERE tc.institution = ?1 AND tc.access_time >= ?2 AND tc.access_time < date(?3, '+1 day')
 			GROUP BY 1, 2, 3 ORDER BY 1, 2 DESC, 3`}},
 	{name: "contacts_day", report: analytics.ReportContacts, interval: usher.IntervalDay, checksum: 1,
-		postgres: []string{`SELECT day, count(*) FILTER (WHERE change = 'new' AND party = 'person'), count(*) FILTER (WHERE change = 'new' AND party = 'company'),
-			count(*) FILTER (WHERE change = 'updated' AND party = 'person'), count(*) FILTER (WHERE change = 'updated' AND party = 'company')
-			FROM contact_changes WHERE institution = $1 AND day BETWEEN $2 AND $3 GROUP BY 1 ORDER BY 1`},
-		sqlite: []string{`SELECT day, sum(change = 'new' AND party = 'person'), sum(change = 'new' AND party = 'company'),
-			sum(change = 'updated' AND party = 'person'), sum(change = 'updated' AND party = 'company')
-			FROM contact_changes WHERE institution = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY 1 ORDER BY 1`}},
+		postgres: []string{`SELECT day, count(*) FILTER (WHERE version = 1 AND NOT company), count(*) FILTER (WHERE version = 1 AND company),
+			count(*) FILTER (WHERE version > 1 AND NOT company), count(*) FILTER (WHERE version > 1 AND company)
+			FROM (SELECT version, body ->> 'type' = 'STRUCTURE' AS company,
+			             left(CASE WHEN version = 1 THEN body ->> 'creationDate' ELSE body ->> 'lastUpdateDate' END, 10)::date AS day
+			      FROM documents WHERE institution = $1 AND stream = 'contacts') c
+			WHERE day BETWEEN $2 AND $3 GROUP BY 1 ORDER BY 1`},
+		sqlite: []string{`SELECT day, sum(version = 1 AND NOT company), sum(version = 1 AND company),
+			sum(version > 1 AND NOT company), sum(version > 1 AND company)
+			FROM (SELECT version, body ->> '$.type' = 'STRUCTURE' AS company,
+			             substr(CASE WHEN version = 1 THEN body ->> '$.creationDate' ELSE body ->> '$.lastUpdateDate' END, 1, 10) AS day
+			      FROM documents WHERE institution = ?1 AND stream = 'contacts')
+			WHERE day BETWEEN ?2 AND ?3 GROUP BY 1 ORDER BY 1`}},
 }
+
+// The movements of the current order versions, one row each, with what
+// the raw queries need of their order.
+const (
+	pgLines = `SELECT d.id, left(o ->> 'creationDateTime', 10)::date AS day, o ->> 'orderState' AS state, o ->> 'orderType' AS type,
+		op ->> 'product' AS product, (mv ->> 'movementId')::bigint AS movement_id, (mv ->> 'amount')::bigint AS amount,
+		(mv ->> 'amount')::bigint < 0 OR mv ->> 'movementType' = 'REFUND' OR o ->> 'orderType' = 'REFUND' AS neg
+		FROM document_heads h JOIN documents d ON d.id = h.document_id
+		CROSS JOIN LATERAL (SELECT d.body -> 'orderDetailsData' AS o) x
+		CROSS JOIN LATERAL jsonb_array_elements(o -> 'operationDatas') op
+		CROSS JOIN LATERAL jsonb_array_elements(op -> 'movementDatas') mv
+		WHERE h.institution = $1 AND h.stream = 'orders'`
+	pgKind = `CASE WHEN state = 'ABANDONNED' THEN 'abandoned' WHEN type = 'REFUND' THEN 'refund'
+		WHEN type IN ('RESERVATION', 'OPTION') THEN 'pending' ELSE 'sale' END`
+	liteLines = `SELECT id, substr(created, 1, 10) AS day, state, type, product, movement_id, amount,
+		amount < 0 OR movement_type = 'REFUND' OR type = 'REFUND' AS neg
+		FROM (SELECT d.id, d.body ->> '$.orderDetailsData.creationDateTime' AS created,
+		             d.body ->> '$.orderDetailsData.orderState' AS state, d.body ->> '$.orderDetailsData.orderType' AS type,
+		             op.value ->> '$.product' AS product, mv.value ->> '$.movementId' AS movement_id,
+		             mv.value ->> '$.amount' AS amount, mv.value ->> '$.movementType' AS movement_type
+		      FROM document_heads h JOIN documents d ON d.id = h.document_id,
+		           json_each(d.body, '$.orderDetailsData.operationDatas') op, json_each(op.value, '$.movementDatas') mv
+		      WHERE h.institution = ?1 AND h.stream = 'orders')`
+	liteKind = pgKind
+)
 
 // The attendance report also answers the peak hour and today's occupancy.
 const (
@@ -142,12 +167,12 @@ const (
 		WHERE institution = $1 AND access_time >= $2 AND access_time < $3::date + 1
 		AND result IN ('OK', 'OFFLINE_OK') AND check_flow = 'IN' GROUP BY 1 ORDER BY 2 DESC LIMIT 1`
 	pgOccupancy = `SELECT count(*) FILTER (WHERE check_flow = 'IN'), count(*) FILTER (WHERE check_flow = 'OUT') FROM ticket_checks
-		WHERE institution = $1 AND access_time >= $4 AND access_time < $4::date + 1 AND result IN ('OK', 'OFFLINE_OK')`
+		WHERE institution = $1 AND access_time >= $2 AND access_time < $2::date + 1 AND result IN ('OK', 'OFFLINE_OK')`
 	liteHourPeak = `SELECT substr(access_time, 1, 13), count(*) FROM ticket_checks
 		WHERE institution = ?1 AND access_time >= ?2 AND access_time < date(?3, '+1 day')
 		AND result IN ('OK', 'OFFLINE_OK') AND check_flow = 'IN' GROUP BY 1 ORDER BY 2 DESC LIMIT 1`
 	liteOccupancy = `SELECT sum(check_flow = 'IN'), sum(check_flow = 'OUT') FROM ticket_checks
-		WHERE institution = ?1 AND access_time >= ?4 AND access_time < date(?4, '+1 day') AND result IN ('OK', 'OFFLINE_OK')`
+		WHERE institution = ?1 AND access_time >= ?2 AND access_time < date(?2, '+1 day') AND result IN ('OK', 'OFFLINE_OK')`
 )
 
 // sum totals the figure a case's checksum names in an usher result: the
