@@ -153,8 +153,8 @@ const (
 		amount < 0 OR movement_type = 'REFUND' OR type = 'REFUND' AS neg
 		FROM (SELECT d.id, d.body ->> '$.orderDetailsData.creationDateTime' AS created,
 		             d.body ->> '$.orderDetailsData.orderState' AS state, d.body ->> '$.orderDetailsData.orderType' AS type,
-		             op.value ->> '$.product' AS product, mv.value ->> '$.movementId' AS movement_id,
-		             mv.value ->> '$.amount' AS amount, mv.value ->> '$.movementType' AS movement_type
+		             op.value ->> '$.product' AS product, CAST(mv.value ->> '$.movementId' AS INTEGER) AS movement_id,
+		             CAST(mv.value ->> '$.amount' AS INTEGER) AS amount, mv.value ->> '$.movementType' AS movement_type
 		      FROM document_heads h JOIN documents d ON d.id = h.document_id,
 		           json_each(d.body, '$.orderDetailsData.operationDatas') op, json_each(op.value, '$.movementDatas') mv
 		      WHERE h.institution = ?1 AND h.stream = 'orders')`
