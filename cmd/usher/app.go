@@ -82,6 +82,10 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	institutions := cfg.DomainInstitutions()
 	svc := ingest.NewService(st, ingestMetrics, logger)
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
+	if err := wireAnalytics(a); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,

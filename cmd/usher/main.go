@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"serve":   {"start the server (ingest, API, dashboard)", runServe},
 		"migrate": {"apply database migrations and exit", runMigrate},
 		"config":  {"print the effective configuration, secrets redacted", runConfig},
+		"report":  {"print a venue report (sales, attendance, gates, breakdown, contacts, health)", runReport},
 		"version": {"print the version", runVersion},
 	}
 }
