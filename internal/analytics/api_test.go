@@ -2,9 +2,9 @@ package analytics_test
 
 import (
 	"context"
-	"fmt"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"

@@ -146,7 +146,9 @@ func breakdownView(pg *reportPage, res *analytics.Result, rows []analytics.Break
 			return unmatchedLabel
 		}
 		return groupName(r.Label)
-	}, func(r analytics.BreakdownRow) []float64 { return []float64{float64(r.In), float64(r.Out), float64(r.Failed)} })
+	}, func(r analytics.BreakdownRow) []float64 {
+		return []float64{float64(r.In), float64(r.Out), float64(r.Failed)}
+	})
 	pg.Charts = []Chart{totals.chart("breakdown-"+res.By, "Checks per "+res.By, 0,
 		[]Series{{Name: "In", Class: "s1"}, {Name: "Out", Class: "s2"}, {Name: "Refused", Class: "s4"}})}
 }
