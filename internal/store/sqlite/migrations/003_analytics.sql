@@ -105,6 +105,9 @@ CREATE TABLE analytics_movement_work (
     movement_id INTEGER NOT NULL,
     PRIMARY KEY (institution, movement_id)
 ) WITHOUT ROWID;
+CREATE TABLE analytics_shift_ops (
+    to_matched INTEGER NOT NULL
+);
 
 -- One row per ticket check with the columns the rollups group by. The gate
 -- is an optional column of the data-export query (gate, access_point or
@@ -236,6 +239,40 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- Moves the checks of the movements in analytics_movement_work between
+-- the unmatched rows and the matched rows of their order_movements entries
+-- (the SQLite twin of PostgreSQL's analytics_shift_checks). CROSS JOIN and
+-- INDEXED BY fix the plan: without statistics the planner would scan every
+-- check of the institution per movement. The day and ok expressions are
+-- those of ticket_check_facts.
+-- +goose StatementBegin
+CREATE TRIGGER analytics_shift_checks AFTER INSERT ON analytics_shift_ops
+BEGIN
+    INSERT INTO attendance_movement_daily (institution, dimension, day, label, check_flow, ok, matched, checks)
+    SELECT institution, dimension, day, label, check_flow, ok, matched, sum(n) FROM (
+        SELECT f.institution, d.dimension, substr(f.access_time, 1, 10) AS day,
+               CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END AS label,
+               f.check_flow, f.result IN ('OK', 'OFFLINE_OK') AS ok, 1 AS matched,
+               CASE WHEN NEW.to_matched THEN count(*) ELSE -count(*) END AS n
+        FROM analytics_movement_work w
+        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
+        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
+        CROSS JOIN analytics_dimensions d
+        GROUP BY 1, 2, 3, 4, 5, 6
+        UNION ALL
+        SELECT f.institution, d.dimension, substr(f.access_time, 1, 10), '', f.check_flow, f.result IN ('OK', 'OFFLINE_OK'), 0,
+               CASE WHEN NEW.to_matched THEN -count(*) ELSE count(*) END
+        FROM analytics_movement_work w
+        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
+        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
+        CROSS JOIN analytics_dimensions d
+        GROUP BY 1, 2, 3, 4, 5, 6)
+    GROUP BY institution, dimension, day, label, check_flow, ok, matched
+    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + excluded.checks;
+    DELETE FROM analytics_shift_ops WHERE rowid = NEW.rowid;
+END;
+-- +goose StatementEnd
+
 -- Applies one order version with a sign: +1 when it becomes current, -1
 -- when a newer version replaces it. Sales rollups add or remove its lines;
 -- its movements are unlinked (-1) or linked (+1), moving the checks that
@@ -278,29 +315,9 @@ BEGIN
     SELECT institution, movement_id FROM order_lines
     WHERE NEW.sign > 0 AND document_id = NEW.document_id AND movement_id IS NOT NULL;
 
-    -- CROSS JOIN and INDEXED BY fix the plan: without statistics the
-    -- planner would scan every check of the institution per movement. The
-    -- day and ok expressions are those of ticket_check_facts. Unlinking
-    -- moves checks from matched rows to unmatched ones; linking, back.
-    INSERT INTO attendance_movement_daily (institution, day, dimension, label, check_flow, ok, matched, checks)
-    SELECT institution, day, dimension, label, check_flow, ok, matched, sum(n) FROM (
-        SELECT f.institution, substr(f.access_time, 1, 10) AS day, d.dimension,
-               CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END AS label,
-               f.check_flow, f.result IN ('OK', 'OFFLINE_OK') AS ok, 1 AS matched, -count(*) AS n
-        FROM analytics_movement_work w
-        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
-        CROSS JOIN analytics_dimensions d
-        GROUP BY 1, 2, 3, 4, 5, 6
-        UNION ALL
-        SELECT f.institution, substr(f.access_time, 1, 10), d.dimension, '', f.check_flow, f.result IN ('OK', 'OFFLINE_OK'), 0, count(*)
-        FROM analytics_movement_work w
-        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
-        CROSS JOIN analytics_dimensions d
-        GROUP BY 1, 2, 3, 4, 5, 6)
-    GROUP BY institution, day, dimension, label, check_flow, ok, matched
-    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + excluded.checks;
+    -- Unlinking moves the checks of the work movements from their
+    -- matched rows to unmatched ones; linking, back.
+    INSERT INTO analytics_shift_ops (to_matched) VALUES (0);
 
     DELETE FROM order_movements
     WHERE (institution, movement_id) IN (SELECT institution, movement_id FROM analytics_movement_work);
@@ -312,25 +329,7 @@ BEGIN
         order_id = excluded.order_id, product = excluded.product,
         audience = excluded.audience, category = excluded.category;
 
-    INSERT INTO attendance_movement_daily (institution, day, dimension, label, check_flow, ok, matched, checks)
-    SELECT institution, day, dimension, label, check_flow, ok, matched, sum(n) FROM (
-        SELECT f.institution, substr(f.access_time, 1, 10) AS day, d.dimension,
-               CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END AS label,
-               f.check_flow, f.result IN ('OK', 'OFFLINE_OK') AS ok, 1 AS matched, count(*) AS n
-        FROM analytics_movement_work w
-        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
-        CROSS JOIN analytics_dimensions d
-        GROUP BY 1, 2, 3, 4, 5, 6
-        UNION ALL
-        SELECT f.institution, substr(f.access_time, 1, 10), d.dimension, '', f.check_flow, f.result IN ('OK', 'OFFLINE_OK'), 0, -count(*)
-        FROM analytics_movement_work w
-        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
-        CROSS JOIN analytics_dimensions d
-        GROUP BY 1, 2, 3, 4, 5, 6)
-    GROUP BY institution, day, dimension, label, check_flow, ok, matched
-    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + excluded.checks;
+    INSERT INTO analytics_shift_ops (to_matched) SELECT 1 WHERE NEW.sign > 0;
 
     DELETE FROM analytics_movement_work;
     DELETE FROM analytics_order_ops WHERE rowid = NEW.rowid;
@@ -339,6 +338,7 @@ END;
 
 -- +goose Down
 DROP TRIGGER analytics_order_ops_apply;
+DROP TRIGGER analytics_shift_checks;
 DROP TRIGGER order_heads_analytics_update;
 DROP TRIGGER order_heads_analytics_insert;
 DROP TRIGGER contacts_analytics;
@@ -347,6 +347,7 @@ DROP VIEW contact_changes;
 DROP VIEW order_lines;
 DROP VIEW order_facts;
 DROP VIEW ticket_check_facts;
+DROP TABLE analytics_shift_ops;
 DROP TABLE analytics_movement_work;
 DROP TABLE analytics_order_ops;
 DROP INDEX ticket_checks_received;
