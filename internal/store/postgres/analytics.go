@@ -289,14 +289,18 @@ func scanRows(rows pgx.Rows, fn func(scan func(...any) error) error) error {
 func (s *Store) IngestHealth(ctx context.Context, institution string, since time.Time) ([]usher.StreamHealth, error) {
 	out := make([]usher.StreamHealth, 0, len(usher.Streams))
 	for _, st := range usher.Streams {
-		q := `SELECT (SELECT max(received_at) FROM documents WHERE institution = $1 AND stream = $2),
-			(SELECT count(*) FROM documents WHERE institution = $1 AND stream = $2 AND received_at >= $3)`
-		if st == usher.StreamTicketChecks {
-			q = `SELECT (SELECT max(received_at) FROM ticket_checks WHERE institution = $1 AND $2 <> ''),
-				(SELECT count(*) FROM ticket_checks WHERE institution = $1 AND received_at >= $3)`
-		}
 		h := usher.StreamHealth{Stream: st}
-		if err := s.pool.QueryRow(ctx, q, institution, string(st), since).Scan(&h.LastReceivedAt, &h.ReceivedSince); err != nil {
+		var row pgx.Row
+		if st == usher.StreamTicketChecks {
+			row = s.pool.QueryRow(ctx, `SELECT
+				(SELECT max(received_at) FROM ticket_checks WHERE institution = $1),
+				(SELECT count(*) FROM ticket_checks WHERE institution = $1 AND received_at >= $2)`, institution, since)
+		} else {
+			row = s.pool.QueryRow(ctx, `SELECT
+				(SELECT max(received_at) FROM documents WHERE institution = $1 AND stream = $2),
+				(SELECT count(*) FROM documents WHERE institution = $1 AND stream = $2 AND received_at >= $3)`, institution, string(st), since)
+		}
+		if err := row.Scan(&h.LastReceivedAt, &h.ReceivedSince); err != nil {
 			return nil, unavailable("ingest health", err)
 		}
 		out = append(out, h)
