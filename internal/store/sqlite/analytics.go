@@ -310,20 +310,21 @@ func scanRows(rows *sql.Rows, layout string, fn func(scan func(period *time.Time
 func (s *Store) IngestHealth(ctx context.Context, institution string, since time.Time) ([]usher.StreamHealth, error) {
 	out := make([]usher.StreamHealth, 0, len(usher.Streams))
 	for _, st := range usher.Streams {
-		table, filter := "documents", "institution = ? AND stream = ?"
-		args := []any{institution, string(st)}
+		var row *sql.Row
 		if st == usher.StreamTicketChecks {
-			table, filter, args = "ticket_checks", "institution = ?", []any{institution}
+			row = s.read.QueryRowContext(ctx, `SELECT
+				(SELECT max(received_at) FROM ticket_checks WHERE institution = ?1),
+				(SELECT count(*) FROM ticket_checks WHERE institution = ?1 AND received_at >= ?2)`, institution, formatTime(since))
+		} else {
+			row = s.read.QueryRowContext(ctx, `SELECT
+				(SELECT max(received_at) FROM documents WHERE institution = ?1 AND stream = ?3),
+				(SELECT count(*) FROM documents WHERE institution = ?1 AND stream = ?3 AND received_at >= ?2)`, institution, formatTime(since), string(st))
 		}
 		var last sql.NullString
-		var count int64
-		err := s.read.QueryRowContext(ctx, `SELECT (SELECT max(received_at) FROM `+table+` WHERE `+filter+`),
-			(SELECT count(*) FROM `+table+` WHERE `+filter+` AND received_at >= ?)`,
-			append(append(append([]any{}, args...), args...), formatTime(since))...).Scan(&last, &count)
-		if err != nil {
+		h := usher.StreamHealth{Stream: st}
+		if err := row.Scan(&last, &h.ReceivedSince); err != nil {
 			return nil, unavailable("ingest health", err)
 		}
-		h := usher.StreamHealth{Stream: st, ReceivedSince: count}
 		if last.Valid {
 			t := parseTime(last.String)
 			h.LastReceivedAt = &t
