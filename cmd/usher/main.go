@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"demo":       {"start usher on SQLite with a simulated S-360 venue pushing to it", runDemo},
 		"sim":        {"run a stand-in upstream: sim s360 pushes a simulated venue, sim centaman serves a Centaman API", runSim},
 		"deliveries": {"list or retry outbox jobs: CRM deliveries and writes to S-360", runDeliveries},
+		"report":     {"print a venue report (sales, attendance, gates, breakdown, contacts, health)", runReport},
 	}
 }
 

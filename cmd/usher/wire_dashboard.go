@@ -12,9 +12,13 @@ import (
 
 // wireDashboard mounts the analytics API (/api/v1/analytics/...) and the
 // venue dashboard (/ and /dashboard/...) over one analytics service.
-// Reports count days in the server's local zone, the venue's wall clock.
+// "Today" is the venue's (analytics.timezone, default the server's zone).
 func wireDashboard(a *app) error {
-	svc := analytics.NewService(a.store, time.Now, time.Local)
+	zone, err := a.cfg.Analytics.Location()
+	if err != nil {
+		return err
+	}
+	svc := analytics.NewService(a.store, time.Now, zone)
 	codes := make([]string, len(a.cfg.Institutions))
 	for i, inst := range a.cfg.Institutions {
 		codes[i] = inst.Code

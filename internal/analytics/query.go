@@ -190,3 +190,10 @@ func FormatPeriod(t time.Time, iv usher.Interval) string {
 	}
 	return t.Format(time.DateOnly)
 }
+
+// Intervals lists the intervals report accepts, its default first.
+func Intervals(report Report) []usher.Interval { return specs[report].intervals }
+
+// Breakdowns lists the by values report accepts, its default first; nil
+// when the report has no breakdown.
+func Breakdowns(report Report) []string { return specs[report].by }

@@ -50,6 +50,8 @@ type Config struct {
 	Dashboard Dashboard `yaml:"dashboard"`
 	// Outbox tunes the outbox workers (crm.go).
 	Outbox Outbox `yaml:"outbox"`
+	// Analytics sets the venue's time zone for reports (analytics.go).
+	Analytics Analytics `yaml:"analytics"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -163,6 +165,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if err := c.resolveCRMSecrets(getenv); err != nil {
 		return err
 	}
+	if err := c.Analytics.applyEnv(getenv); err != nil {
+		return err
+	}
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -221,6 +226,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.validateCRM(); err != nil {
+		return err
+	}
+	if err := c.Analytics.validate(); err != nil {
 		return err
 	}
 	for i, k := range c.APIKeys {

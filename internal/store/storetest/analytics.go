@@ -50,14 +50,28 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		save(t, s, fx.All(t, "othervenue"))
 		save(t, s, fx.Orders(t, fx.Institution))
 		save(t, s, fx.Contacts(t, fx.Institution))
-		if err := s.RebuildAnalytics(context.Background(), fx.Institution); err != nil {
-			t.Fatalf("rebuild: %v", err)
-		}
+		rebuild(t, s, fx.Institution)
 		checkFixtureReports(t, s)
-		if err := s.RebuildAnalytics(context.Background(), "othervenue"); err != nil {
-			t.Fatalf("rebuild other: %v", err)
-		}
+		rebuild(t, s, "othervenue")
 		checkFixtureReports(t, s)
+	})
+
+	t.Run("RebuildMatchesIngestOnOddData", func(t *testing.T) {
+		// Versions, a movement claimed by two orders, an order without
+		// lines and values of the wrong type: whatever ingest made of
+		// them, a rebuild makes the same.
+		s := open(t)
+		orderVersions(t, s)
+		save(t, s, oddDocuments(t))
+		thief := fx.Order(t, fx.Institution, 10000000099, "CLOSED", "SALE", "2023-02-11T10:00:00.000+01:00",
+			fx.Operation{Product: "Egypt", Event: "Egypt 11.02.2023", Quantity: 1, UnitPrice: 5000,
+				Movements: []fx.Movement{{ID: 202, Type: "SALE", Amount: 5000, Audience: "STUDENT", Category: "INVITED"}}})
+		save(t, s, []usher.Document{thief})
+		before := snapshot(t, s)
+		rebuild(t, s, fx.Institution)
+		if after := snapshot(t, s); after != before {
+			t.Errorf("reports after a rebuild differ from ingest's:\n--- ingest\n%s\n--- rebuild\n%s", before, after)
+		}
 	})
 
 	t.Run("InstitutionsAreSeparate", func(t *testing.T) {
@@ -229,10 +243,10 @@ func orderVersions(t *testing.T, s usher.Store) {
 	checkAttendance(t, s)
 }
 
-// oddValues stores documents with values of the wrong type: ingest must
-// succeed (validation, not the projection, judges documents) and reports
-// must stay readable.
-func oddValues(t *testing.T, s usher.Store) {
+// oddDocuments are documents with values of the wrong type: an
+// impossible date, operations that are not an array, a movement id that
+// is text, a gate that is an object, a contact type that is an array.
+func oddDocuments(t *testing.T) []usher.Document {
 	odd := fx.Order(t, fx.Institution, 77, "CLOSED", "SALE", "2023-02-09T09:15:00.000+01:00")
 	odd.Raw = []byte(`{"orderDetailsData":{"orderId":77,"creationDateTime":"2023-02-31T99:00","operationDatas":{"not":"an array"}}}`)
 	odd2 := fx.Order(t, fx.Institution, 78, "CLOSED", "SALE", "2023-02-09T09:15:00.000+01:00")
@@ -241,7 +255,14 @@ func oddValues(t *testing.T, s usher.Store) {
 	check.Raw = []byte(`{"ticket_check_id":90,"gate":{"nested":true},"access_time":"2023-02-09 10:00:00"}`)
 	contact := fx.Contact(t, fx.Institution, "K9", false, "2023-02-09T08:00:00.000+01:00", "2023-02-09T08:00:00.000+01:00")
 	contact.Raw = []byte(`{"contactNumber":"K9","creationDate":12,"type":["odd"]}`)
-	save(t, s, []usher.Document{odd, odd2, check, contact})
+	return []usher.Document{odd, odd2, check, contact}
+}
+
+// oddValues stores the odd documents in an empty store: ingest must
+// succeed (validation, not the projection, judges documents) and reports
+// must stay readable.
+func oddValues(t *testing.T, s usher.Store) {
+	save(t, s, oddDocuments(t))
 	day := query(usher.IntervalDay, usher.ByAll)
 	day.From, day.To = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 	if got := sales(t, s, day).Rows; len(got) == 0 {
@@ -289,6 +310,34 @@ func ingestHealth(t *testing.T, s usher.Store) {
 			t.Errorf("unknown institution has %s health %+v", h.Stream, h)
 		}
 	}
+}
+
+func rebuild(t *testing.T, s usher.Store, institution string) {
+	t.Helper()
+	if err := s.RebuildAnalytics(context.Background(), institution); err != nil {
+		t.Fatalf("rebuild %s: %v", institution, err)
+	}
+}
+
+// snapshot renders every report of the fixture venue, over all time.
+func snapshot(t *testing.T, s usher.Store) string {
+	t.Helper()
+	all := func(by string) usher.ReportQuery {
+		q := query(usher.IntervalDay, by)
+		q.From, q.To = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+		return q
+	}
+	out := fmt.Sprintf("%+v\n%+v\n", attendance(t, s, all("")), contacts(t, s, all("")))
+	for _, by := range []string{usher.ByAll, usher.ByProduct, usher.ByEvent} {
+		out += fmt.Sprintf("sales %s %+v\n", by, sales(t, s, all(by)))
+	}
+	for _, by := range []string{usher.ByGate, usher.ByFlow} {
+		out += fmt.Sprintf("gates %s %+v\n", by, gates(t, s, all(by)))
+	}
+	for _, by := range []string{usher.ByProduct, usher.ByAudience, usher.ByCategory} {
+		out += fmt.Sprintf("breakdown %s %+v\n", by, breakdown(t, s, all(by)))
+	}
+	return out
 }
 
 func query(iv usher.Interval, by string) usher.ReportQuery {

@@ -44,35 +44,40 @@ CREATE TABLE order_movements (
 );
 CREATE INDEX order_movements_order ON order_movements (institution, order_id);
 
--- Checks per day joined to their movement; matched = false rows (with
--- empty product, audience and category) count checks whose order usher has
--- not received yet. They move to a matched row when the order arrives.
+-- Checks per day joined to their movement, once per dimension (product,
+-- audience, category) so that each breakdown reads only its own rows
+-- instead of their cross product. matched = false rows (label '') count
+-- checks whose order usher has not received yet; they move to a matched
+-- row when the order arrives.
 CREATE TABLE attendance_movement_daily (
     institution text    NOT NULL,
+    dimension   text    NOT NULL,
     day         date    NOT NULL,
+    label       text    NOT NULL,
     check_flow  text    NOT NULL,
     ok          boolean NOT NULL,
     matched     boolean NOT NULL,
-    product     text    NOT NULL,
-    audience    text    NOT NULL,
-    category    text    NOT NULL,
     checks      bigint  NOT NULL,
-    PRIMARY KEY (institution, day, check_flow, ok, matched, product, audience, category)
+    PRIMARY KEY (institution, dimension, day, label, check_flow, ok, matched)
 );
+
+-- The breakdown dimensions, one row each.
+CREATE TABLE analytics_dimensions (dimension text PRIMARY KEY);
+INSERT INTO analytics_dimensions VALUES ('product'), ('audience'), ('category');
 
 -- Sales per order day, kind (sale, refund, abandoned, pending) and
 -- dimension: 'all' (label ''), 'product' or 'event'. Money in thousandths.
 CREATE TABLE sales_daily (
     institution text    NOT NULL,
-    day         date    NOT NULL,
     dimension   text    NOT NULL,
+    day         date    NOT NULL,
     label       text    NOT NULL,
     kind        text    NOT NULL,
     orders      bigint  NOT NULL,
     tickets     bigint  NOT NULL,
     gross       numeric NOT NULL,
     refunded    numeric NOT NULL,
-    PRIMARY KEY (institution, day, dimension, label, kind)
+    PRIMARY KEY (institution, dimension, day, label, kind)
 );
 
 -- Contact changes per day, party (person, company) and change (new, updated).
@@ -196,13 +201,15 @@ BEGIN
     GROUP BY f.institution, f.day, f.gate, f.check_flow, f.result, f.failure_reason
     ON CONFLICT (institution, day, gate, check_flow, result, failure_reason) DO UPDATE SET checks = gate_daily.checks + excluded.checks;
 
-    INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-    SELECT f.institution, f.day, f.check_flow, f.ok, om.movement_id IS NOT NULL,
-           coalesce(om.product, ''), coalesce(om.audience, ''), coalesce(om.category, ''), count(*)
+    INSERT INTO attendance_movement_daily (institution, dimension, day, label, check_flow, ok, matched, checks)
+    SELECT f.institution, d.dimension, f.day,
+           coalesce(CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END, ''),
+           f.check_flow, f.ok, om.movement_id IS NOT NULL, count(*)
     FROM new_checks n JOIN ticket_check_facts f USING (institution, ticket_check_id)
+    CROSS JOIN analytics_dimensions d
     LEFT JOIN order_movements om ON om.institution = f.institution AND om.movement_id = f.movement_id
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-    ON CONFLICT (institution, day, check_flow, ok, matched, product, audience, category)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched)
     DO UPDATE SET checks = attendance_movement_daily.checks + excluded.checks;
     RETURN NULL;
 END $$;
@@ -232,24 +239,27 @@ FOR EACH STATEMENT EXECUTE FUNCTION analytics_contacts_inserted();
 -- the matched rows of their current order_movements entries.
 -- +goose StatementBegin
 CREATE FUNCTION analytics_shift_checks(p_institution text, p_movements bigint[], p_to_matched boolean) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-    SELECT institution, day, check_flow, ok, matched, product, audience, category, sum(n) FROM (
-        SELECT f.institution, f.day, f.check_flow, f.ok, true AS matched, om.product, om.audience, om.category,
-               CASE WHEN p_to_matched THEN count(*) ELSE -count(*) END AS n
+    INSERT INTO attendance_movement_daily (institution, dimension, day, label, check_flow, ok, matched, checks)
+    SELECT institution, dimension, day, label, check_flow, ok, matched, sum(n) FROM (
+        SELECT f.institution, d.dimension, f.day,
+               CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END AS label,
+               f.check_flow, f.ok, true AS matched, CASE WHEN p_to_matched THEN count(*) ELSE -count(*) END AS n
         FROM order_movements om
         JOIN ticket_check_facts f ON f.institution = om.institution AND f.movement_id = om.movement_id
+        CROSS JOIN analytics_dimensions d
         WHERE om.institution = p_institution AND om.movement_id = ANY (p_movements)
-        GROUP BY f.institution, f.day, f.check_flow, f.ok, om.product, om.audience, om.category
+        GROUP BY 1, 2, 3, 4, 5, 6
         UNION ALL
-        SELECT f.institution, f.day, f.check_flow, f.ok, false, '', '', '',
+        SELECT f.institution, d.dimension, f.day, '', f.check_flow, f.ok, false,
                CASE WHEN p_to_matched THEN -count(*) ELSE count(*) END
         FROM order_movements om
         JOIN ticket_check_facts f ON f.institution = om.institution AND f.movement_id = om.movement_id
+        CROSS JOIN analytics_dimensions d
         WHERE om.institution = p_institution AND om.movement_id = ANY (p_movements)
-        GROUP BY f.institution, f.day, f.check_flow, f.ok
+        GROUP BY 1, 2, 3, 4, 5, 6
     ) moved
-    GROUP BY institution, day, check_flow, ok, matched, product, audience, category
-    ON CONFLICT (institution, day, check_flow, ok, matched, product, audience, category)
+    GROUP BY institution, dimension, day, label, check_flow, ok, matched
+    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched)
     DO UPDATE SET checks = attendance_movement_daily.checks + excluded.checks;
 $$;
 -- +goose StatementEnd
@@ -274,7 +284,7 @@ BEGIN
          (SELECT coalesce(sum(tickets), 0) AS tickets, coalesce(sum(gross), 0) AS gross, coalesce(sum(refunded), 0) AS refunded
           FROM order_lines WHERE document_id = p_document_id) l
     WHERE f.document_id = p_document_id
-    ON CONFLICT (institution, day, dimension, label, kind) DO UPDATE SET
+    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
         gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
 
@@ -282,7 +292,7 @@ BEGIN
     SELECT institution, day, 'product', product, kind, p_sign, p_sign * sum(tickets), p_sign * sum(gross), p_sign * sum(refunded)
     FROM order_lines WHERE document_id = p_document_id
     GROUP BY institution, day, kind, product
-    ON CONFLICT (institution, day, dimension, label, kind) DO UPDATE SET
+    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
         gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
 
@@ -290,7 +300,7 @@ BEGIN
     SELECT institution, day, 'event', event, kind, p_sign, p_sign * sum(tickets), p_sign * sum(gross), p_sign * sum(refunded)
     FROM order_lines WHERE document_id = p_document_id
     GROUP BY institution, day, kind, event
-    ON CONFLICT (institution, day, dimension, label, kind) DO UPDATE SET
+    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
         gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
 
@@ -347,6 +357,7 @@ DROP FUNCTION analytics_date(text);
 DROP INDEX ticket_checks_received;
 DROP TABLE contacts_daily;
 DROP TABLE sales_daily;
+DROP TABLE analytics_dimensions;
 DROP TABLE attendance_movement_daily;
 DROP TABLE order_movements;
 DROP TABLE gate_daily;

@@ -44,35 +44,40 @@ CREATE TABLE order_movements (
 ) WITHOUT ROWID;
 CREATE INDEX order_movements_order ON order_movements (institution, order_id);
 
--- Checks per day joined to their movement; matched = 0 rows (with empty
--- product, audience and category) count checks whose order usher has not
--- received yet. They move to a matched row when the order arrives.
+-- Checks per day joined to their movement, once per dimension (product,
+-- audience, category) so that each breakdown reads only its own rows
+-- instead of their cross product. matched = 0 rows (label '') count checks
+-- whose order usher has not received yet; they move to a matched row when
+-- the order arrives.
 CREATE TABLE attendance_movement_daily (
     institution TEXT    NOT NULL,
+    dimension   TEXT    NOT NULL,
     day         TEXT    NOT NULL,
+    label       TEXT    NOT NULL,
     check_flow  TEXT    NOT NULL,
     ok          INTEGER NOT NULL,
     matched     INTEGER NOT NULL,
-    product     TEXT    NOT NULL,
-    audience    TEXT    NOT NULL,
-    category    TEXT    NOT NULL,
     checks      INTEGER NOT NULL,
-    PRIMARY KEY (institution, day, check_flow, ok, matched, product, audience, category)
+    PRIMARY KEY (institution, dimension, day, label, check_flow, ok, matched)
 ) WITHOUT ROWID;
+
+-- The breakdown dimensions, one row each.
+CREATE TABLE analytics_dimensions (dimension TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO analytics_dimensions VALUES ('product'), ('audience'), ('category');
 
 -- Sales per order day, kind (sale, refund, abandoned, pending) and
 -- dimension: 'all' (label ''), 'product' or 'event'. Money in thousandths.
 CREATE TABLE sales_daily (
     institution TEXT    NOT NULL,
-    day         TEXT    NOT NULL,
     dimension   TEXT    NOT NULL,
+    day         TEXT    NOT NULL,
     label       TEXT    NOT NULL,
     kind        TEXT    NOT NULL,
     orders      INTEGER NOT NULL,
     tickets     INTEGER NOT NULL,
     gross       INTEGER NOT NULL,
     refunded    INTEGER NOT NULL,
-    PRIMARY KEY (institution, day, dimension, label, kind)
+    PRIMARY KEY (institution, dimension, day, label, kind)
 ) WITHOUT ROWID;
 
 -- Contact changes per day, party (person, company) and change (new, updated).
@@ -100,6 +105,9 @@ CREATE TABLE analytics_movement_work (
     movement_id INTEGER NOT NULL,
     PRIMARY KEY (institution, movement_id)
 ) WITHOUT ROWID;
+CREATE TABLE analytics_shift_ops (
+    to_matched INTEGER NOT NULL
+);
 
 -- One row per ticket check with the columns the rollups group by. The gate
 -- is an optional column of the data-export query (gate, access_point or
@@ -195,13 +203,15 @@ BEGIN
     WHERE institution = NEW.institution AND ticket_check_id = NEW.ticket_check_id
     ON CONFLICT (institution, day, gate, check_flow, result, failure_reason) DO UPDATE SET checks = checks + 1;
 
-    INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-    SELECT f.institution, f.day, f.check_flow, f.ok, om.movement_id IS NOT NULL,
-           coalesce(om.product, ''), coalesce(om.audience, ''), coalesce(om.category, ''), 1
+    INSERT INTO attendance_movement_daily (institution, day, dimension, label, check_flow, ok, matched, checks)
+    SELECT f.institution, f.day, d.dimension,
+           coalesce(CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END, ''),
+           f.check_flow, f.ok, om.movement_id IS NOT NULL, 1
     FROM ticket_check_facts f
+    CROSS JOIN analytics_dimensions d
     LEFT JOIN order_movements om ON om.institution = f.institution AND om.movement_id = f.movement_id
     WHERE f.institution = NEW.institution AND f.ticket_check_id = NEW.ticket_check_id
-    ON CONFLICT (institution, day, check_flow, ok, matched, product, audience, category) DO UPDATE SET checks = checks + 1;
+    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + 1;
 END;
 -- +goose StatementEnd
 
@@ -229,6 +239,40 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- Moves the checks of the movements in analytics_movement_work between
+-- the unmatched rows and the matched rows of their order_movements entries
+-- (the SQLite twin of PostgreSQL's analytics_shift_checks). CROSS JOIN and
+-- INDEXED BY fix the plan: without statistics the planner would scan every
+-- check of the institution per movement. The day and ok expressions are
+-- those of ticket_check_facts.
+-- +goose StatementBegin
+CREATE TRIGGER analytics_shift_checks AFTER INSERT ON analytics_shift_ops
+BEGIN
+    INSERT INTO attendance_movement_daily (institution, dimension, day, label, check_flow, ok, matched, checks)
+    SELECT institution, dimension, day, label, check_flow, ok, matched, sum(n) FROM (
+        SELECT f.institution, d.dimension, substr(f.access_time, 1, 10) AS day,
+               CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END AS label,
+               f.check_flow, f.result IN ('OK', 'OFFLINE_OK') AS ok, 1 AS matched,
+               CASE WHEN NEW.to_matched THEN count(*) ELSE -count(*) END AS n
+        FROM analytics_movement_work w
+        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
+        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
+        CROSS JOIN analytics_dimensions d
+        GROUP BY 1, 2, 3, 4, 5, 6
+        UNION ALL
+        SELECT f.institution, d.dimension, substr(f.access_time, 1, 10), '', f.check_flow, f.result IN ('OK', 'OFFLINE_OK'), 0,
+               CASE WHEN NEW.to_matched THEN -count(*) ELSE count(*) END
+        FROM analytics_movement_work w
+        CROSS JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
+        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = om.institution AND f.movement_id = om.movement_id
+        CROSS JOIN analytics_dimensions d
+        GROUP BY 1, 2, 3, 4, 5, 6)
+    GROUP BY institution, dimension, day, label, check_flow, ok, matched
+    ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + excluded.checks;
+    DELETE FROM analytics_shift_ops WHERE rowid = NEW.rowid;
+END;
+-- +goose StatementEnd
+
 -- Applies one order version with a sign: +1 when it becomes current, -1
 -- when a newer version replaces it. Sales rollups add or remove its lines;
 -- its movements are unlinked (-1) or linked (+1), moving the checks that
@@ -242,7 +286,7 @@ BEGIN
          (SELECT coalesce(sum(tickets), 0) AS tickets, coalesce(sum(gross), 0) AS gross, coalesce(sum(refunded), 0) AS refunded
           FROM order_lines WHERE document_id = NEW.document_id) l
     WHERE f.document_id = NEW.document_id
-    ON CONFLICT (institution, day, dimension, label, kind) DO UPDATE SET
+    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
         gross = gross + excluded.gross, refunded = refunded + excluded.refunded;
 
@@ -250,7 +294,7 @@ BEGIN
     SELECT institution, day, 'product', product, kind, NEW.sign, NEW.sign * sum(tickets), NEW.sign * sum(gross), NEW.sign * sum(refunded)
     FROM order_lines WHERE document_id = NEW.document_id
     GROUP BY institution, day, kind, product
-    ON CONFLICT (institution, day, dimension, label, kind) DO UPDATE SET
+    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
         gross = gross + excluded.gross, refunded = refunded + excluded.refunded;
 
@@ -258,7 +302,7 @@ BEGIN
     SELECT institution, day, 'event', event, kind, NEW.sign, NEW.sign * sum(tickets), NEW.sign * sum(gross), NEW.sign * sum(refunded)
     FROM order_lines WHERE document_id = NEW.document_id
     GROUP BY institution, day, kind, event
-    ON CONFLICT (institution, day, dimension, label, kind) DO UPDATE SET
+    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
         gross = gross + excluded.gross, refunded = refunded + excluded.refunded;
 
@@ -271,21 +315,9 @@ BEGIN
     SELECT institution, movement_id FROM order_lines
     WHERE NEW.sign > 0 AND document_id = NEW.document_id AND movement_id IS NOT NULL;
 
-    INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-    SELECT institution, day, check_flow, ok, matched, product, audience, category, sum(n) FROM (
-        SELECT f.institution, f.day, f.check_flow, f.ok, 1 AS matched, om.product, om.audience, om.category, -count(*) AS n
-        FROM analytics_movement_work w
-        JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        JOIN ticket_check_facts f ON f.institution = om.institution AND f.movement_id = om.movement_id
-        GROUP BY f.institution, f.day, f.check_flow, f.ok, om.product, om.audience, om.category
-        UNION ALL
-        SELECT f.institution, f.day, f.check_flow, f.ok, 0, '', '', '', count(*)
-        FROM analytics_movement_work w
-        JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        JOIN ticket_check_facts f ON f.institution = om.institution AND f.movement_id = om.movement_id
-        GROUP BY f.institution, f.day, f.check_flow, f.ok)
-    GROUP BY institution, day, check_flow, ok, matched, product, audience, category
-    ON CONFLICT (institution, day, check_flow, ok, matched, product, audience, category) DO UPDATE SET checks = checks + excluded.checks;
+    -- Unlinking moves the checks of the work movements from their
+    -- matched rows to unmatched ones; linking, back.
+    INSERT INTO analytics_shift_ops (to_matched) VALUES (0);
 
     DELETE FROM order_movements
     WHERE (institution, movement_id) IN (SELECT institution, movement_id FROM analytics_movement_work);
@@ -297,21 +329,7 @@ BEGIN
         order_id = excluded.order_id, product = excluded.product,
         audience = excluded.audience, category = excluded.category;
 
-    INSERT INTO attendance_movement_daily (institution, day, check_flow, ok, matched, product, audience, category, checks)
-    SELECT institution, day, check_flow, ok, matched, product, audience, category, sum(n) FROM (
-        SELECT f.institution, f.day, f.check_flow, f.ok, 0 AS matched, '' AS product, '' AS audience, '' AS category, -count(*) AS n
-        FROM analytics_movement_work w
-        JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        JOIN ticket_check_facts f ON f.institution = om.institution AND f.movement_id = om.movement_id
-        GROUP BY f.institution, f.day, f.check_flow, f.ok
-        UNION ALL
-        SELECT f.institution, f.day, f.check_flow, f.ok, 1, om.product, om.audience, om.category, count(*)
-        FROM analytics_movement_work w
-        JOIN order_movements om ON om.institution = w.institution AND om.movement_id = w.movement_id
-        JOIN ticket_check_facts f ON f.institution = om.institution AND f.movement_id = om.movement_id
-        GROUP BY f.institution, f.day, f.check_flow, f.ok, om.product, om.audience, om.category)
-    GROUP BY institution, day, check_flow, ok, matched, product, audience, category
-    ON CONFLICT (institution, day, check_flow, ok, matched, product, audience, category) DO UPDATE SET checks = checks + excluded.checks;
+    INSERT INTO analytics_shift_ops (to_matched) SELECT 1 WHERE NEW.sign > 0;
 
     DELETE FROM analytics_movement_work;
     DELETE FROM analytics_order_ops WHERE rowid = NEW.rowid;
@@ -320,6 +338,7 @@ END;
 
 -- +goose Down
 DROP TRIGGER analytics_order_ops_apply;
+DROP TRIGGER analytics_shift_checks;
 DROP TRIGGER order_heads_analytics_update;
 DROP TRIGGER order_heads_analytics_insert;
 DROP TRIGGER contacts_analytics;
@@ -328,11 +347,13 @@ DROP VIEW contact_changes;
 DROP VIEW order_lines;
 DROP VIEW order_facts;
 DROP VIEW ticket_check_facts;
+DROP TABLE analytics_shift_ops;
 DROP TABLE analytics_movement_work;
 DROP TABLE analytics_order_ops;
 DROP INDEX ticket_checks_received;
 DROP TABLE contacts_daily;
 DROP TABLE sales_daily;
+DROP TABLE analytics_dimensions;
 DROP TABLE attendance_movement_daily;
 DROP TABLE order_movements;
 DROP TABLE gate_daily;
