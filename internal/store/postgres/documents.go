@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -50,13 +49,8 @@ WITH ins AS (
 )
 SELECT (SELECT count(*) FROM ins), coalesce((SELECT version FROM head), 0)`
 
-const saveCheckSQL = `
-INSERT INTO ticket_checks
-	(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (institution, ticket_check_id) DO NOTHING`
-
-// SaveDocuments stores docs in one transaction; see usher.DocumentStore.
+// SaveDocuments stores docs in one transaction and one round trip; see
+// usher.DocumentStore.
 func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error) {
 	if len(docs) == 0 {
 		return nil, nil
@@ -65,21 +59,15 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
-		for _, d := range docs {
-			queueSave(batch, d, received)
+		hasChecks, err := queueDocuments(batch, docs, received)
+		if err != nil {
+			return err
 		}
 		results := tx.SendBatch(ctx, batch)
-		var current []storedVersion
-		for i, d := range docs {
-			o, head, err := readOutcome(results, d)
-			if err != nil {
-				results.Close()
-				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
-			}
-			outcomes[i] = o
-			if head > 0 {
-				current = append(current, storedVersion{doc: d, version: head})
-			}
+		current, err := readOutcomes(results, docs, hasChecks, outcomes)
+		if err != nil {
+			results.Close()
+			return err
 		}
 		if err := results.Close(); err != nil {
 			return err
@@ -93,41 +81,6 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 		return nil, err
 	}
 	return outcomes, nil
-}
-
-func queueSave(b *pgx.Batch, d usher.Document, received time.Time) {
-	if c := d.Check; d.Stream == usher.StreamTicketChecks && c != nil {
-		b.Queue(saveCheckSQL, d.Institution, c.TicketCheckID, c.MovementID, c.TicketID, c.Barcode,
-			c.AccessTime, c.CheckFlow, c.Result, c.FailureReason, d.Hash, string(d.Raw), received)
-		return
-	}
-	b.Queue(saveVersionedSQL, d.Institution, string(d.Stream), d.ExternalID, d.Hash, string(d.Raw), d.UpstreamUpdatedAt, received)
-}
-
-// readOutcome reads one document's outcome and, for a contact or order,
-// the version it made current (0 if none).
-func readOutcome(results pgx.BatchResults, d usher.Document) (usher.Outcome, int, error) {
-	if d.Stream == usher.StreamTicketChecks {
-		if d.Check == nil {
-			return "", 0, usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
-		}
-		tag, err := results.Exec()
-		if err != nil {
-			return "", 0, err
-		}
-		if tag.RowsAffected() == 0 {
-			return usher.OutcomeDuplicate, 0, nil
-		}
-		return usher.OutcomeStored, 0, nil
-	}
-	var inserted, head int
-	if err := results.QueryRow().Scan(&inserted, &head); err != nil {
-		return "", 0, err
-	}
-	if inserted == 0 {
-		return usher.OutcomeDuplicate, 0, nil
-	}
-	return usher.OutcomeStored, head, nil
 }
 
 // FindDocuments lists documents; see usher.DocumentStore.

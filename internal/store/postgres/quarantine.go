@@ -29,8 +29,9 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save and quarantine documents", func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
-		for _, d := range docs {
-			queueSave(batch, d, now)
+		hasChecks, err := queueDocuments(batch, docs, now)
+		if err != nil {
+			return err
 		}
 		for _, q := range bad {
 			batch.Queue(quarantineSQL, q.Institution, string(q.Stream), q.DocType, q.ExternalID, q.Hash, q.Raw,
@@ -38,16 +39,9 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 		}
 		results := tx.SendBatch(ctx, batch)
 		defer results.Close()
-		var current []storedVersion
-		for i, d := range docs {
-			o, head, err := readOutcome(results, d)
-			if err != nil {
-				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
-			}
-			outcomes[i] = o
-			if head > 0 {
-				current = append(current, storedVersion{doc: d, version: head})
-			}
+		current, err := readOutcomes(results, docs, hasChecks, outcomes)
+		if err != nil {
+			return err
 		}
 		for i, q := range bad {
 			if _, err := results.Exec(); err != nil {
@@ -178,20 +172,21 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 // so a replayed document reaches the CRM like any other.
 func (s *Store) saveOneTx(ctx context.Context, tx pgx.Tx, d usher.Document, received time.Time) (usher.Outcome, error) {
 	batch := &pgx.Batch{}
-	queueSave(batch, d, received)
+	hasChecks, err := queueDocuments(batch, []usher.Document{d}, received)
+	if err != nil {
+		return "", err
+	}
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
-	o, head, err := readOutcome(results, d)
+	outcomes := make([]usher.Outcome, 1)
+	current, err := readOutcomes(results, []usher.Document{d}, hasChecks, outcomes)
 	if err != nil {
 		return "", err
 	}
 	if err := results.Close(); err != nil {
 		return "", err
 	}
-	if head > 0 {
-		err = s.routeStored(ctx, tx, []storedVersion{{doc: d, version: head}}, received)
-	}
-	return o, err
+	return outcomes[0], s.routeStored(ctx, tx, current, received)
 }
 
 // quarantineExists returns nil if row id exists, ENOTFOUND if not.
