@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -172,20 +170,6 @@ func decodeObject(raw json.RawMessage) (map[string]any, error) {
 		return nil, usher.Errorf(usher.EINVALID, "document is not a JSON object")
 	}
 	return fields, nil
-}
-
-// hashDecoded returns usher.HashJSON of the document that fields were
-// decoded from: HashJSON decodes exactly as decodeObject does and hashes
-// the value's canonical encoding, which this computes without decoding
-// again. TestDescribeHashIsHashJSON and FuzzDescribeHash hold the two
-// together.
-func hashDecoded(fields map[string]any) (string, error) {
-	canonical, err := json.Marshal(fields) // maps marshal with sorted keys
-	if err != nil {
-		return "", fmt.Errorf("hash: %w", err)
-	}
-	sum := sha256.Sum256(canonical)
-	return hex.EncodeToString(sum[:]), nil
 }
 
 // firstID returns the first of keys holding a string or an integer, as a
