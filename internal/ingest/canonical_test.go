@@ -3,6 +3,9 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -37,4 +40,49 @@ func FuzzCanonicalIsMarshal(f *testing.F) {
 			t.Fatalf("canonical %q\n json.Marshal %q\nfor %q", got, want, raw)
 		}
 	})
+}
+
+// FuzzDecodeFastIsDecoder holds decodeObject, fast path and all, to
+// decoding by encoding/json: the same value, or an error for the same
+// inputs.
+func FuzzDecodeFastIsDecoder(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"a":2,"b":[1,2.50,-0,1e400,12345678901234567890123,true,false,null]}`,
+		`{"k":"\u00e9\ud83d\ude00\ud800x","x":"<&>\u2028","e":"\"\\\/\b\f\n\r\t"}`,
+		"{\"k\":\"\xff\xfe\",\"\xc3\":1}", "{\"k\":\"a\x01\"}", `{"k":01}`, `{"k":1.}`, `{"k":-}`,
+		`{"k":.5}`, `{"k":1e}`, `{"k":tru}`, `{"k":truex}`, `{"k" 1}`, `{"k":1,}`, `[1,]`, `{,}`,
+		` {"a":{"b":[{"c":[]}]}} `, `{"a":1} x`, "{\"a\":1}\v", `[]`, `"s"`, `1`, `{"a":"unterminated`,
+		`{"contactNumber":"` + strings.Repeat("é", 300) + `"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := decodeObject(raw)
+		want, wantErr := decodeObjectWithDecoder(raw)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("error %v, encoding/json's %v, for %q", err, wantErr, raw)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded %#v\nencoding/json %#v\nfor %q", got, want, raw)
+		}
+	})
+}
+
+// The fast path must actually serve S-360's documents, or it only costs.
+func TestDecodeFastTakesFixtures(t *testing.T) {
+	for _, name := range []string{"contacts.json", "orders.json", "ticketchecks.json"} {
+		body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "s360", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := SplitPayload(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, raw := range items {
+			if _, _, ok := decodeFast(raw); !ok {
+				t.Errorf("%s item %d took the slow path", name, i)
+			}
+		}
+	}
 }

@@ -157,8 +157,20 @@ func describeCheck(f map[string]any) (*usher.TicketCheck, error) {
 
 // decodeObject decodes a document once, numbers kept digit for digit: the
 // fields give its id and times, and the same value gives its content hash,
-// so a document is parsed once rather than once per use.
+// so a document is parsed once rather than once per use. Plain documents
+// take decodeFast; anything else, and every error, encoding/json.
 func decodeObject(raw json.RawMessage) (map[string]any, error) {
+	if v, end, ok := decodeFast(raw); ok {
+		if fields, isObject := v.(map[string]any); isObject && len(bytes.TrimSpace(raw[end:])) == 0 {
+			return fields, nil
+		}
+	}
+	return decodeObjectWithDecoder(raw)
+}
+
+// decodeObjectWithDecoder is decodeObject by encoding/json, decoding as
+// usher.HashJSON does.
+func decodeObjectWithDecoder(raw json.RawMessage) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
