@@ -58,6 +58,9 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	received := s.now().UTC()
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
+		if err := lockInstitutions(ctx, tx, docs); err != nil {
+			return err
+		}
 		batch := &pgx.Batch{}
 		hasChecks, err := queueDocuments(batch, docs, received)
 		if err != nil {
