@@ -49,25 +49,13 @@ func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher
 }
 
 func rewrite(ctx context.Context, tx *sql.Tx, query string, stream usher.Stream, e usher.Erasure, redact usher.RedactFunc) (int, error) {
-	rows, err := tx.QueryContext(ctx, query, e.Institution, e.ContactNumber)
-	if err != nil {
-		return 0, err
-	}
 	type row struct {
 		id   int64
 		body string
 	}
-	var found []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.body); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		found = append(found, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	found, err := queryAll(ctx, tx, func(r *sql.Rows, x *row) error { return r.Scan(&x.id, &x.body) },
+		query, e.Institution, e.ContactNumber)
+	if err != nil {
 		return 0, err
 	}
 	n := 0
@@ -113,28 +101,16 @@ func (s *Store) Erasures(ctx context.Context, institution string) ([]usher.Erasu
 // orders. A quarantined body may not be JSON, so candidates are found by
 // the contact number's bytes and confirmed in Go.
 func rewriteQuarantine(ctx context.Context, tx *sql.Tx, e usher.Erasure, redact usher.RedactFunc) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, stream, body FROM quarantine
-		WHERE institution = ? AND stream IN ('contacts', 'orders') AND (external_id = ? OR instr(body, ?) > 0)`,
-		e.Institution, e.ContactNumber, e.ContactNumber)
-	if err != nil {
-		return 0, err
-	}
 	type row struct {
 		id     int64
 		stream usher.Stream
 		body   []byte
 	}
-	var found []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.stream, &r.body); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		found = append(found, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	found, err := queryAll(ctx, tx, func(r *sql.Rows, x *row) error { return r.Scan(&x.id, &x.stream, &x.body) },
+		`SELECT id, stream, body FROM quarantine
+		WHERE institution = ? AND stream IN ('contacts', 'orders') AND (external_id = ? OR instr(body, ?) > 0)`,
+		e.Institution, e.ContactNumber, e.ContactNumber)
+	if err != nil {
 		return 0, err
 	}
 	n := 0
@@ -155,27 +131,15 @@ func rewriteQuarantine(ctx context.Context, tx *sql.Tx, e usher.Erasure, redact 
 // A write still queued or in flight would send the contact upstream after
 // the erasure, so the erasure waits for it instead (ECONFLICT).
 func rewriteContactJobs(ctx context.Context, tx *sql.Tx, e usher.Erasure, redact usher.RedactFunc) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, state, payload FROM outbox_jobs
-		WHERE institution = ? AND kind = ? AND json_extract(payload, '$.contact.contactNumber') = ?`,
-		e.Institution, usher.KindS360SaveContact, e.ContactNumber)
-	if err != nil {
-		return 0, err
-	}
 	type row struct {
 		id             int64
 		state, payload string
 	}
-	var found []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.state, &r.payload); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		found = append(found, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	found, err := queryAll(ctx, tx, func(r *sql.Rows, x *row) error { return r.Scan(&x.id, &x.state, &x.payload) },
+		`SELECT id, state, payload FROM outbox_jobs
+		WHERE institution = ? AND kind = ? AND json_extract(payload, '$.contact.contactNumber') = ?`,
+		e.Institution, usher.KindS360SaveContact, e.ContactNumber)
+	if err != nil {
 		return 0, err
 	}
 	n := 0
@@ -196,4 +160,24 @@ func rewriteContactJobs(ctx context.Context, tx *sql.Tx, e usher.Erasure, redact
 		n++
 	}
 	return n, nil
+}
+
+// queryAll runs query in tx and scans every row into a T: the rows are
+// read in full before the caller writes, since SQLite's single connection
+// cannot update while a result set is open.
+func queryAll[T any](ctx context.Context, tx *sql.Tx, scan func(*sql.Rows, *T) error, query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var x T
+		if err := scan(rows, &x); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
