@@ -80,8 +80,10 @@ func (s *sessions) decode(value string) (usher.Principal, error) {
 	if !ok {
 		return usher.Principal{}, errNoSession
 	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(payloadText)
-	sig, err2 := base64.RawURLEncoding.DecodeString(sigText)
+	// Strict decoding rejects stray trailing bits, so a session has exactly
+	// one valid cookie value.
+	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(payloadText)
+	sig, err2 := base64.RawURLEncoding.Strict().DecodeString(sigText)
 	if err1 != nil || err2 != nil || !hmac.Equal(sig, s.sign(payload)) {
 		return usher.Principal{}, errNoSession
 	}
