@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -108,15 +109,23 @@ func runReport(ctx context.Context, e env, args []string) error {
 }
 
 // reportInstitution returns the institution asked for, or the only one
-// configured.
+// configured. A code the configuration does not know is refused, so a typo
+// does not print an empty report; with no institution configured (reading
+// a database without its configuration) any code goes.
 func reportInstitution(cfg config.Config, asked string) (string, error) {
-	if asked != "" {
-		return asked, nil
+	var codes []string
+	for _, inst := range cfg.Institutions {
+		codes = append(codes, inst.Code)
 	}
-	if len(cfg.Institutions) == 1 {
-		return cfg.Institutions[0].Code, nil
+	switch {
+	case asked == "" && len(codes) == 1:
+		return codes[0], nil
+	case asked == "":
+		return "", errors.New("report: give --institution (the configuration has none or several)")
+	case len(codes) > 0 && !slices.Contains(codes, asked):
+		return "", fmt.Errorf("report: institution %q is not configured (configured: %s)", asked, strings.Join(codes, ", "))
 	}
-	return "", errors.New("report: give --institution (the configuration has none or several)")
+	return asked, nil
 }
 
 func printReport(ctx context.Context, w io.Writer, svc *analytics.Service, name, inst string, f *reportFlags) error {

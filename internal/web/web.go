@@ -69,6 +69,12 @@ func New(d Deps) (*Server, error) {
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = 12 * time.Hour
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
 	sess, err := newSessions(d.SessionSecret, d.SessionTTL, d.SecureCookies, d.Now)
 	if err != nil {
 		return nil, err
