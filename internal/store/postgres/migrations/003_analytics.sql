@@ -275,31 +275,24 @@ DECLARE
     v_institution text;
     v_order       text;
     v_movements   bigint[];
+    v_checked     boolean;
 BEGIN
     SELECT institution, external_id INTO v_institution, v_order FROM documents WHERE id = p_document_id;
 
-    INSERT INTO sales_daily (institution, day, dimension, label, kind, orders, tickets, gross, refunded)
-    SELECT f.institution, f.day, 'all', '', f.kind, p_sign, p_sign * l.tickets, p_sign * l.gross, p_sign * l.refunded
-    FROM order_facts f,
-         (SELECT coalesce(sum(tickets), 0) AS tickets, coalesce(sum(gross), 0) AS gross, coalesce(sum(refunded), 0) AS refunded
-          FROM order_lines WHERE document_id = p_document_id) l
+    -- One statement, one reading of the order's lines: the whole order,
+    -- then its products and events.
+    WITH lines AS MATERIALIZED (SELECT * FROM order_lines WHERE document_id = p_document_id)
+    INSERT INTO sales_daily (institution, dimension, day, label, kind, orders, tickets, gross, refunded)
+    SELECT f.institution, 'all', f.day, '', f.kind, p_sign,
+           p_sign * coalesce(sum(l.tickets), 0), p_sign * coalesce(sum(l.gross), 0), p_sign * coalesce(sum(l.refunded), 0)
+    FROM order_facts f LEFT JOIN lines l ON true
     WHERE f.document_id = p_document_id
-    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
-        orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
-        gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
-
-    INSERT INTO sales_daily (institution, day, dimension, label, kind, orders, tickets, gross, refunded)
-    SELECT institution, day, 'product', product, kind, p_sign, p_sign * sum(tickets), p_sign * sum(gross), p_sign * sum(refunded)
-    FROM order_lines WHERE document_id = p_document_id
-    GROUP BY institution, day, kind, product
-    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
-        orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
-        gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
-
-    INSERT INTO sales_daily (institution, day, dimension, label, kind, orders, tickets, gross, refunded)
-    SELECT institution, day, 'event', event, kind, p_sign, p_sign * sum(tickets), p_sign * sum(gross), p_sign * sum(refunded)
-    FROM order_lines WHERE document_id = p_document_id
-    GROUP BY institution, day, kind, event
+    GROUP BY f.institution, f.day, f.kind
+    UNION ALL
+    SELECT l.institution, d.dimension, l.day, CASE d.dimension WHEN 'product' THEN l.product ELSE l.event END, l.kind,
+           p_sign, p_sign * sum(l.tickets), p_sign * sum(l.gross), p_sign * sum(l.refunded)
+    FROM lines l CROSS JOIN (VALUES ('product'), ('event')) AS d (dimension)
+    GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
         gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
@@ -309,14 +302,21 @@ BEGIN
     ELSE
         v_movements := ARRAY(SELECT DISTINCT movement_id FROM order_lines WHERE document_id = p_document_id AND movement_id IS NOT NULL);
     END IF;
-    PERFORM analytics_shift_checks(v_institution, v_movements, false);
+    -- Most orders arrive before anyone is checked in with them: then no
+    -- check has to move.
+    v_checked := EXISTS (SELECT 1 FROM ticket_checks WHERE institution = v_institution AND movement_id = ANY (v_movements));
+    IF v_checked THEN
+        PERFORM analytics_shift_checks(v_institution, v_movements, false);
+    END IF;
     DELETE FROM order_movements WHERE institution = v_institution AND movement_id = ANY (v_movements);
     IF p_sign > 0 THEN
         INSERT INTO order_movements (institution, movement_id, order_id, product, audience, category)
         SELECT DISTINCT ON (movement_id) institution, movement_id, order_id, product, audience, category
         FROM order_lines WHERE document_id = p_document_id AND movement_id IS NOT NULL
         ORDER BY movement_id;
-        PERFORM analytics_shift_checks(v_institution, v_movements, true);
+        IF v_checked THEN
+            PERFORM analytics_shift_checks(v_institution, v_movements, true);
+        END IF;
     END IF;
 END $$;
 -- +goose StatementEnd

@@ -108,6 +108,22 @@ CREATE TABLE analytics_movement_work (
 CREATE TABLE analytics_shift_ops (
     to_matched INTEGER NOT NULL
 );
+-- The lines of the order version being applied, read from its JSON once
+-- per trigger run rather than once per statement.
+CREATE TABLE analytics_line_work (
+    institution TEXT    NOT NULL,
+    order_id    TEXT    NOT NULL,
+    day         TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    product     TEXT    NOT NULL,
+    event       TEXT    NOT NULL,
+    movement_id INTEGER,
+    audience    TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    tickets     INTEGER NOT NULL,
+    gross       INTEGER NOT NULL,
+    refunded    INTEGER NOT NULL
+);
 
 -- One row per ticket check with the columns the rollups group by. The gate
 -- is an optional column of the data-export query (gate, access_point or
@@ -280,28 +296,25 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER analytics_order_ops_apply AFTER INSERT ON analytics_order_ops
 BEGIN
-    INSERT INTO sales_daily (institution, day, dimension, label, kind, orders, tickets, gross, refunded)
-    SELECT f.institution, f.day, 'all', '', f.kind, NEW.sign, NEW.sign * l.tickets, NEW.sign * l.gross, NEW.sign * l.refunded
+    INSERT INTO analytics_line_work (institution, order_id, day, kind, product, event, movement_id, audience, category, tickets, gross, refunded)
+    SELECT institution, order_id, day, kind, product, event, movement_id, audience, category, tickets, gross, refunded
+    FROM order_lines WHERE document_id = NEW.document_id;
+
+    INSERT INTO sales_daily (institution, dimension, day, label, kind, orders, tickets, gross, refunded)
+    SELECT f.institution, 'all', f.day, '', f.kind, NEW.sign, NEW.sign * l.tickets, NEW.sign * l.gross, NEW.sign * l.refunded
     FROM order_facts f,
          (SELECT coalesce(sum(tickets), 0) AS tickets, coalesce(sum(gross), 0) AS gross, coalesce(sum(refunded), 0) AS refunded
-          FROM order_lines WHERE document_id = NEW.document_id) l
+          FROM analytics_line_work) l
     WHERE f.document_id = NEW.document_id
     ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
         gross = gross + excluded.gross, refunded = refunded + excluded.refunded;
 
-    INSERT INTO sales_daily (institution, day, dimension, label, kind, orders, tickets, gross, refunded)
-    SELECT institution, day, 'product', product, kind, NEW.sign, NEW.sign * sum(tickets), NEW.sign * sum(gross), NEW.sign * sum(refunded)
-    FROM order_lines WHERE document_id = NEW.document_id
-    GROUP BY institution, day, kind, product
-    ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
-        orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
-        gross = gross + excluded.gross, refunded = refunded + excluded.refunded;
-
-    INSERT INTO sales_daily (institution, day, dimension, label, kind, orders, tickets, gross, refunded)
-    SELECT institution, day, 'event', event, kind, NEW.sign, NEW.sign * sum(tickets), NEW.sign * sum(gross), NEW.sign * sum(refunded)
-    FROM order_lines WHERE document_id = NEW.document_id
-    GROUP BY institution, day, kind, event
+    INSERT INTO sales_daily (institution, dimension, day, label, kind, orders, tickets, gross, refunded)
+    SELECT l.institution, d.dimension, l.day, CASE d.dimension WHEN 'product' THEN l.product ELSE l.event END, l.kind,
+           NEW.sign, NEW.sign * sum(l.tickets), NEW.sign * sum(l.gross), NEW.sign * sum(l.refunded)
+    FROM analytics_line_work l CROSS JOIN (SELECT 'product' AS dimension UNION ALL SELECT 'event') d
+    GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
         gross = gross + excluded.gross, refunded = refunded + excluded.refunded;
@@ -312,25 +325,31 @@ BEGIN
     SELECT om.institution, om.movement_id FROM order_movements om, documents d
     WHERE NEW.sign < 0 AND d.id = NEW.document_id AND om.institution = d.institution AND om.order_id = d.external_id;
     INSERT OR IGNORE INTO analytics_movement_work (institution, movement_id)
-    SELECT institution, movement_id FROM order_lines
-    WHERE NEW.sign > 0 AND document_id = NEW.document_id AND movement_id IS NOT NULL;
+    SELECT institution, movement_id FROM analytics_line_work
+    WHERE NEW.sign > 0 AND movement_id IS NOT NULL;
 
     -- Unlinking moves the checks of the work movements from their
-    -- matched rows to unmatched ones; linking, back.
-    INSERT INTO analytics_shift_ops (to_matched) VALUES (0);
+    -- matched rows to unmatched ones; linking, back. Most orders arrive
+    -- before anyone is checked in with them: then no check has to move.
+    INSERT INTO analytics_shift_ops (to_matched) SELECT 0 WHERE EXISTS (
+        SELECT 1 FROM analytics_movement_work w
+        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = w.institution AND f.movement_id = w.movement_id);
 
     DELETE FROM order_movements
     WHERE (institution, movement_id) IN (SELECT institution, movement_id FROM analytics_movement_work);
 
     INSERT INTO order_movements (institution, movement_id, order_id, product, audience, category)
-    SELECT institution, movement_id, order_id, product, audience, category FROM order_lines
-    WHERE NEW.sign > 0 AND document_id = NEW.document_id AND movement_id IS NOT NULL
+    SELECT institution, movement_id, order_id, product, audience, category FROM analytics_line_work
+    WHERE NEW.sign > 0 AND movement_id IS NOT NULL
     ON CONFLICT (institution, movement_id) DO UPDATE SET
         order_id = excluded.order_id, product = excluded.product,
         audience = excluded.audience, category = excluded.category;
 
-    INSERT INTO analytics_shift_ops (to_matched) SELECT 1 WHERE NEW.sign > 0;
+    INSERT INTO analytics_shift_ops (to_matched) SELECT 1 WHERE NEW.sign > 0 AND EXISTS (
+        SELECT 1 FROM analytics_movement_work w
+        CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = w.institution AND f.movement_id = w.movement_id);
 
+    DELETE FROM analytics_line_work;
     DELETE FROM analytics_movement_work;
     DELETE FROM analytics_order_ops WHERE rowid = NEW.rowid;
 END;
@@ -347,6 +366,7 @@ DROP VIEW contact_changes;
 DROP VIEW order_lines;
 DROP VIEW order_facts;
 DROP VIEW ticket_check_facts;
+DROP TABLE analytics_line_work;
 DROP TABLE analytics_shift_ops;
 DROP TABLE analytics_movement_work;
 DROP TABLE analytics_order_ops;
