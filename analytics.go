@@ -167,10 +167,26 @@ type StreamHealth struct {
 	ReceivedSince int64
 }
 
+// Projection is what one ProjectAnalytics call applied and what it left.
+type Projection struct {
+	// Checks, Contacts and Orders count what was applied: ticket checks,
+	// contact versions, and orders whose current version changed.
+	Checks, Contacts, Orders int64
+	// Pending counts the entries still queued (a payload's checks, one
+	// contact or order version), and OldestPending is when the oldest of
+	// them was stored: how far the reports lag ingest.
+	Pending       int64
+	OldestPending *time.Time
+	// Busy says another projection was running, so this one read nothing.
+	Busy bool
+}
+
 // AnalyticsStore answers the venue reports. Engines keep projections
-// (rollups per hour or day, order movements) in sync with ingest inside
-// the transaction that stores the documents, so a report never reads the
-// raw documents.
+// (rollups per hour or day, order movements) so that a report never reads
+// the raw documents. Storing a document only queues it for them: the
+// acknowledgement S-360 waits for must not pay for rollups
+// (docs/performance.md), so a projector applies the queue shortly after,
+// in batches, and reports lag ingest by that much.
 type AnalyticsStore interface {
 	ReportSales(ctx context.Context, q ReportQuery) (SalesReport, error)
 	ReportAttendance(ctx context.Context, q ReportQuery) ([]AttendanceRow, error)
@@ -183,4 +199,10 @@ type AnalyticsStore interface {
 	// RebuildAnalytics recomputes every projection of institution from the
 	// stored documents: after a bulk load, or to repair a projection.
 	RebuildAnalytics(ctx context.Context, institution string) error
+	// ProjectAnalytics applies queued documents to the projections: every
+	// queued check and contact, and the orders of at most orderLimit
+	// queued order versions (an order costs far more than a check). One
+	// call at a time runs across replicas; a call that finds another
+	// running returns at once with Busy set.
+	ProjectAnalytics(ctx context.Context, orderLimit int) (Projection, error)
 }

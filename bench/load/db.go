@@ -116,14 +116,29 @@ const countSQL = `SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FRO
 
 // CountRows returns how many document rows st holds.
 func CountRows(ctx context.Context, st usher.Store) (int64, error) {
+	return count(ctx, st, countSQL)
+}
+
+// CountProjectedChecks returns the ticket checks the attendance rollup
+// counts: once the projector has caught up, every stored check.
+func CountProjectedChecks(ctx context.Context, st usher.Store) (int64, error) {
+	return count(ctx, st, `SELECT coalesce(sum(checks), 0) FROM attendance_hourly`)
+}
+
+// CountChecks returns the stored ticket checks.
+func CountChecks(ctx context.Context, st usher.Store) (int64, error) {
+	return count(ctx, st, `SELECT count(*) FROM ticket_checks`)
+}
+
+func count(ctx context.Context, st usher.Store, query string) (int64, error) {
 	var n int64
 	switch db := st.(type) {
 	case sqliteDB:
 		_, read := db.DB()
-		return n, read.QueryRowContext(ctx, countSQL).Scan(&n)
+		return n, read.QueryRowContext(ctx, query).Scan(&n)
 	case postgresDB:
-		return n, db.Pool().QueryRow(ctx, countSQL).Scan(&n)
+		return n, db.Pool().QueryRow(ctx, query).Scan(&n)
 	default:
-		return 0, fmt.Errorf("count rows: unknown engine %T", st)
+		return 0, fmt.Errorf("count: unknown engine %T", st)
 	}
 }

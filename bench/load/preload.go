@@ -39,7 +39,12 @@ func Preload(ctx context.Context, dsn string, g *Generator, docs, per int) error
 			return fmt.Errorf("preload: %w", err)
 		}
 	}
-	return finishPreload(ctx, st)
+	if err := finishPreload(ctx, st); err != nil {
+		return err
+	}
+	// A bulk load bypasses the analytics queue; the rebuild gives the
+	// history its projections, as an operator would after one.
+	return st.RebuildAnalytics(ctx, Institution.Code)
 }
 
 func finishPreload(ctx context.Context, st usher.Store) error {

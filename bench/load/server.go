@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/analytics"
 	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/ingest"
@@ -36,6 +37,9 @@ var Institution = usher.Institution{
 type Server struct {
 	Store usher.Store
 	http  *httptest.Server
+	// stopProjector ends the analytics projector the server runs, as
+	// `usher serve` does, so that its cost is part of every measurement.
+	stopProjector func()
 }
 
 // StartServer opens the store at dsn and serves pushes for Institution.
@@ -72,7 +76,30 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 	srv.Config.ReadTimeout = 60 * time.Second
 	srv.Config.WriteTimeout = 60 * time.Second
 	srv.Start()
-	return &Server{Store: st, http: srv}, nil
+	projectorCtx, stop := context.WithCancel(ctx)
+	projector := analytics.NewProjector(st, time.Second, 500, metrics.NewAnalytics(reg), logger, time.Now)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		projector.Run(projectorCtx)
+	}()
+	return &Server{Store: st, http: srv, stopProjector: func() { stop(); <-done }}, nil
+}
+
+// CatchUp waits until the projector has applied everything stored.
+func (s *Server) CatchUp(ctx context.Context) error {
+	for {
+		p, err := s.Store.ProjectAnalytics(ctx, 500)
+		if err != nil {
+			return err
+		}
+		if !p.Busy && p.Pending == 0 {
+			return nil
+		}
+		if p.Busy {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // labelled runs h with the pprof label side=server, so a CPU profile of a
@@ -92,6 +119,7 @@ func (s *Server) Target() Target {
 
 // Close stops serving and closes the store.
 func (s *Server) Close() {
+	s.stopProjector()
 	s.http.Close()
 	s.Store.Close()
 }

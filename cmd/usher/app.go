@@ -124,6 +124,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		st.Close()
 		return nil, err
 	}
+	wireProjector(ctx, a)
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,

@@ -37,9 +37,7 @@ func newServer(t testing.TB, engine string) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.SaveDocuments(ctx, fx.All(t, fx.Institution)); err != nil {
-		t.Fatal(err)
-	}
+	fx.Save(t, st, fx.All(t, fx.Institution))
 	svc := analytics.NewService(st, func() time.Time { return fx.Now }, fx.Zone)
 	keys := httpx.NewAPIKeys([]usher.APIKey{
 		{Name: "venue", Secret: venueKey, Institutions: []string{fx.Institution}},

@@ -12,6 +12,27 @@ type Analytics struct {
 	// days themselves are the wall clock S-360 writes. Default: the
 	// server's local zone. Env USHER_TIMEZONE.
 	Timezone string `yaml:"timezone"`
+	// ProjectInterval is how often the projector applies newly stored
+	// documents to the report rollups: reports lag ingest by about this
+	// much. Default 1 s.
+	ProjectInterval time.Duration `yaml:"project_interval"`
+	// ProjectOrders bounds the orders one projection applies (checks and
+	// contacts are applied all at once); while more are queued the
+	// projector goes on at once. Default 500.
+	ProjectOrders int `yaml:"project_orders"`
+}
+
+// Projector returns the projector's interval and order batch, defaults
+// filled in.
+func (a Analytics) Projector() (time.Duration, int) {
+	interval, orders := a.ProjectInterval, a.ProjectOrders
+	if interval <= 0 {
+		interval = time.Second
+	}
+	if orders <= 0 {
+		orders = 500
+	}
+	return interval, orders
 }
 
 func (a *Analytics) applyEnv(getenv func(string) string) error {

@@ -67,9 +67,7 @@ func newEnv(t testing.TB, engine string) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	for _, inst := range []string{fx.Institution, other} {
-		if _, err := st.SaveDocuments(ctx, fx.All(t, inst)); err != nil {
-			t.Fatal(err)
-		}
+		fx.Save(t, st, fx.All(t, inst))
 	}
 	c := &clock{t: fx.Now}
 	h, err := New(Options{

@@ -27,6 +27,7 @@
 package analyticstest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -210,4 +211,23 @@ func mustTime(t testing.TB, layout, s string) time.Time {
 		t.Fatal(err)
 	}
 	return at
+}
+
+// Save stores docs in st and applies them to the report projections, as
+// the server's projector does shortly after each push.
+func Save(t testing.TB, st usher.Store, docs []usher.Document) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.SaveDocuments(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := st.ProjectAnalytics(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Busy && p.Pending == 0 {
+			return
+		}
+	}
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,8 +10,8 @@ import (
 	"github.com/usher-hub/usher"
 )
 
-// The reports read the rollups that migration 003's triggers keep in sync
-// with ingest; none of them touches the documents.
+// The reports read the rollups of migration 003, which the projector
+// (projection.go) keeps up with ingest; none of them touches the documents.
 
 // dayPeriod groups a date column into the start of its period.
 func dayPeriod(iv usher.Interval, col string) (string, error) {
@@ -308,21 +307,7 @@ func (s *Store) IngestHealth(ctx context.Context, institution string, since time
 	return out, nil
 }
 
-// RebuildAnalytics recomputes institution's projections in one
-// transaction, set-wise from the views the ingest triggers use: at a
-// million orders, replaying the per-order trigger would take hours. The
-// conformance suite checks that both paths agree.
-func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
-	return s.inTx(ctx, "rebuild analytics", func(tx pgx.Tx) error {
-		for _, stmt := range rebuildStatements {
-			if _, err := tx.Exec(ctx, stmt, institution); err != nil {
-				return fmt.Errorf("%.60s…: %w", stmt, err)
-			}
-		}
-		return nil
-	})
-}
-
+// rebuildStatements recompute the projections of $1 from its documents.
 var rebuildStatements = []string{
 	`DELETE FROM attendance_hourly WHERE institution = $1`,
 	`DELETE FROM gate_daily WHERE institution = $1`,

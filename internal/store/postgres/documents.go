@@ -25,6 +25,8 @@ import (
 // or autovacuum off) the cached generic plan of such a lookup may scan the
 // (institution, stream, received_at) index instead, once per document, so
 // that a first synchronisation slowed down as it went (docs/performance.md).
+//
+// A new contact or order version is queued for the analytics projector.
 const saveVersionedSQL = `
 WITH ins AS (
 	INSERT INTO documents (institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
@@ -46,6 +48,9 @@ WITH ins AS (
 		OR document_heads.upstream_updated_at IS NULL
 		OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
 	RETURNING version
+), queued AS (
+	INSERT INTO analytics_pending (institution, kind, ids)
+	SELECT $1, $2, ARRAY[id] FROM ins WHERE $2 IN ('contacts', 'orders')
 )
 SELECT (SELECT count(*) FROM ins), coalesce((SELECT version FROM head), 0)`
 
@@ -58,9 +63,6 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	received := s.now().UTC()
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
-		if err := lockInstitutions(ctx, tx, docs); err != nil {
-			return err
-		}
 		batch := &pgx.Batch{}
 		hasChecks, err := queueDocuments(batch, docs, received)
 		if err != nil {

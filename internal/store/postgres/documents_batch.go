@@ -18,15 +18,23 @@ import (
 // and ORDER BY keep the payload's order, so of two checks with the same id
 // in one payload the first is stored, as it was one statement at a time
 // (ON CONFLICT DO NOTHING skips rows that conflict within the statement).
+// The inserted checks are queued for the analytics projector as one
+// entry per institution.
 const saveChecksSQL = `
-INSERT INTO ticket_checks
-	(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
-SELECT c.institution, c.id, c.movement, c.ticket, c.barcode, c.access, c.flow, c.result, c.reason, c.hash, c.body::jsonb, $12::timestamptz
-FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamp[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-	WITH ORDINALITY AS c(institution, id, movement, ticket, barcode, access, flow, result, reason, hash, body, ord)
-ORDER BY c.ord
-ON CONFLICT (institution, ticket_check_id) DO NOTHING
-RETURNING institution, ticket_check_id`
+WITH ins AS (
+	INSERT INTO ticket_checks
+		(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
+	SELECT c.institution, c.id, c.movement, c.ticket, c.barcode, c.access, c.flow, c.result, c.reason, c.hash, c.body::jsonb, $12::timestamptz
+	FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamp[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+		WITH ORDINALITY AS c(institution, id, movement, ticket, barcode, access, flow, result, reason, hash, body, ord)
+	ORDER BY c.ord
+	ON CONFLICT (institution, ticket_check_id) DO NOTHING
+	RETURNING institution, ticket_check_id
+), queued AS (
+	INSERT INTO analytics_pending (institution, kind, ids)
+	SELECT institution, 'checks', array_agg(ticket_check_id) FROM ins GROUP BY institution
+)
+SELECT institution, ticket_check_id FROM ins`
 
 // checkColumns holds a payload's ticket checks column by column, the
 // shape unnest takes.

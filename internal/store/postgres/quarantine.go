@@ -28,9 +28,6 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	now := s.now().UTC()
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save and quarantine documents", func(tx pgx.Tx) error {
-		if err := lockInstitutions(ctx, tx, docs); err != nil {
-			return err
-		}
 		batch := &pgx.Batch{}
 		hasChecks, err := queueDocuments(batch, docs, now)
 		if err != nil {
@@ -174,9 +171,6 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 // saveOneTx stores one document with the statements SaveDocuments uses,
 // so a replayed document reaches the CRM like any other.
 func (s *Store) saveOneTx(ctx context.Context, tx pgx.Tx, d usher.Document, received time.Time) (usher.Outcome, error) {
-	if err := lockInstitutions(ctx, tx, []usher.Document{d}); err != nil {
-		return "", err
-	}
 	batch := &pgx.Batch{}
 	hasChecks, err := queueDocuments(batch, []usher.Document{d}, received)
 	if err != nil {

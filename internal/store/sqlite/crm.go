@@ -62,8 +62,9 @@ func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, n
 	var prev json.RawMessage
 	if version > 1 {
 		var body string
+		// CAST: see saveVersioned.
 		err := tx.QueryRowContext(ctx, `SELECT body FROM documents
-			WHERE institution = ? AND stream = ? AND external_id = ? AND version = ?`,
+			WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ? AND version = ?`,
 			d.Institution, d.Stream, d.ExternalID, version-1).Scan(&body)
 		if err != nil {
 			return false, false, fmt.Errorf("previous version: %w", err)
@@ -128,7 +129,7 @@ func (s *Store) DocumentVersion(ctx context.Context, institution string, stream 
 	var head sql.NullInt64
 	err := s.read.QueryRowContext(ctx, `SELECT d.content_hash, d.body, d.upstream_updated_at, d.received_at,
 		(SELECT h.version FROM document_heads h WHERE h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id)
-		FROM documents d WHERE d.institution = ? AND d.stream = ? AND d.external_id = ? AND d.version = ?`,
+		FROM documents d WHERE d.institution = ? AND d.stream = CAST(? AS TEXT) AND d.external_id = ? AND d.version = ?`,
 		institution, stream, externalID, version).Scan(&d.Hash, &body, &upstream, &received, &head)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, 0, usher.Errorf(usher.ENOTFOUND, "no version %d of %s %s", version, stream, externalID)

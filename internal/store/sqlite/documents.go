@@ -72,16 +72,33 @@ func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received strin
 	if n, _ := res.RowsAffected(); n == 0 {
 		return usher.OutcomeDuplicate, nil
 	}
+	if err := queueForAnalytics(ctx, tx, d.Institution, "checks", c.TicketCheckID, received); err != nil {
+		return "", err
+	}
 	return usher.OutcomeStored, nil
+}
+
+// queueForAnalytics queues a stored check or contact or order version
+// for the analytics projector (projection.go), in the transaction that
+// stores it.
+func queueForAnalytics(ctx context.Context, tx *stmtTx, institution, kind string, ref int64, received string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO analytics_pending (institution, kind, ref, queued_at) VALUES (?, ?, ?, ?)`,
+		institution, kind, ref, received)
+	return err
 }
 
 // saveVersioned stores a new version of a contact or order and, when it
 // becomes current, enqueues its CRM deliveries in the same transaction.
 func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, now time.Time) (usher.Outcome, error) {
 	received := formatTime(now)
+	// stream is compared as CAST(? AS TEXT), not a bare ?: against a bare
+	// parameter SQLite checks at each execution whether the partial index
+	// of migration 005 (stream = 'centaman.timed_ticket_type') applies,
+	// which makes it prepare the statement again every time it is run, a
+	// seventh of the writer's time on a push (docs/performance.md).
 	var exists int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents
-		WHERE institution = ? AND stream = ? AND external_id = ? AND content_hash = ?`,
+		WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ? AND content_hash = ?`,
 		d.Institution, d.Stream, d.ExternalID, d.Hash).Scan(&exists)
 	if err == nil {
 		return usher.OutcomeDuplicate, nil
@@ -92,12 +109,17 @@ func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document,
 	var id, version int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO documents
 		(institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
-		VALUES (?, ?, ?, (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE institution = ? AND stream = ? AND external_id = ?), ?, ?, ?, ?)
+		VALUES (?, ?, ?, (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ?), ?, ?, ?, ?)
 		RETURNING id, version`,
 		d.Institution, d.Stream, d.ExternalID, d.Institution, d.Stream, d.ExternalID,
 		d.Hash, string(d.Raw), formatTimePtr(d.UpstreamUpdatedAt), received).Scan(&id, &version)
 	if err != nil {
 		return "", err
+	}
+	if d.Stream == usher.StreamContacts || d.Stream == usher.StreamOrders {
+		if err := queueForAnalytics(ctx, tx, d.Institution, string(d.Stream), id, received); err != nil {
+			return "", err
+		}
 	}
 	// The head moves only forward in upstream time, so a late retry of an
 	// old version is stored in history without becoming current (and is

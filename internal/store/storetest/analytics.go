@@ -348,10 +348,31 @@ func month(by string) usher.ReportQuery { return query(usher.IntervalMonth, by) 
 
 func hour(day, h int) time.Time { return time.Date(2023, 2, day, h, 0, 0, 0, time.UTC) }
 
+// save stores docs and lets the projector apply them, as the server's
+// projector does shortly after each payload.
 func save(t *testing.T, s usher.Store, docs []usher.Document) {
 	t.Helper()
 	if _, err := s.SaveDocuments(context.Background(), docs); err != nil {
 		t.Fatalf("save: %v", err)
+	}
+	project(t, s, 1000)
+}
+
+// project applies the analytics queue until it is empty, orderLimit
+// orders per call.
+func project(t *testing.T, s usher.Store, orderLimit int) {
+	t.Helper()
+	for calls := 0; ; calls++ {
+		p, err := s.ProjectAnalytics(context.Background(), orderLimit)
+		if err != nil {
+			t.Fatalf("project: %v", err)
+		}
+		if p.Pending == 0 {
+			return
+		}
+		if calls > 10000 {
+			t.Fatalf("the analytics queue does not drain: %+v", p)
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Quarantine", func(t *testing.T) { RunQuarantine(t, open) })
 	t.Run("Site", func(t *testing.T) { RunSite(t, open) })
 	t.Run("Analytics", func(t *testing.T) { RunAnalytics(t, open) })
+	t.Run("AnalyticsProjection", func(t *testing.T) { RunAnalyticsProjection(t, open) })
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("CRM", func(t *testing.T) { RunCRM(t, open) })
 	t.Run("Faults", func(t *testing.T) { RunFaults(t, open) })

@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/usher-hub/usher"
+)
+
+// projectionLock names the session advisory lock that one projector or
+// rebuild at a time holds, across replicas.
+const projectionLock = `hashtextextended('usher.analytics', 0)`
+
+// errProjectionBusy says another replica holds the projection lock.
+var errProjectionBusy = errors.New("another projector is running")
+
+// ProjectAnalytics applies the analytics queue; see usher.AnalyticsStore.
+func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Projection, error) {
+	var p usher.Projection
+	err := s.withProjectionLock(ctx, false, func(tx pgx.Tx) error {
+		var oldest *time.Time
+		err := tx.QueryRow(ctx, `SELECT checks, contacts, orders, pending, oldest FROM analytics_project($1)`, orderLimit).
+			Scan(&p.Checks, &p.Contacts, &p.Orders, &p.Pending, &oldest)
+		p.OldestPending = oldest
+		return err
+	})
+	if errors.Is(err, errProjectionBusy) {
+		return usher.Projection{Busy: true}, nil
+	}
+	if err != nil {
+		return usher.Projection{}, unavailable("project analytics", err)
+	}
+	return p, nil
+}
+
+// withProjectionLock runs fn in a REPEATABLE READ transaction while
+// holding the projection lock: waiting for it if wait, else returning
+// errProjectionBusy when another session holds it.
+//
+// The lock is a session lock taken before the transaction begins: the
+// snapshot must be taken after the previous holder committed, or its
+// rollup updates would be invisible and ours would fail to serialise.
+func (s *Store) withProjectionLock(ctx context.Context, wait bool, fn func(pgx.Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if wait {
+		_, err = conn.Exec(ctx, `SELECT pg_advisory_lock(`+projectionLock+`)`)
+	} else {
+		var got bool
+		err = conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+projectionLock+`)`).Scan(&got)
+		if err == nil && !got {
+			return errProjectionBusy
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+projectionLock+`)`); err != nil {
+			// A session that cannot unlock must not go back to the pool
+			// holding the lock: closing it releases the lock.
+			conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, fn)
+}
+
+// resetQueueSQL ends a rebuild of $1: the rebuild read every document of
+// its snapshot, so the entries queued before it are applied, and the
+// rollups now hold each order's head.
+var resetQueueSQL = []string{
+	`DELETE FROM analytics_pending WHERE institution = $1`,
+	`DELETE FROM analytics_applied_orders WHERE institution = $1`,
+	`INSERT INTO analytics_applied_orders (institution, order_id, document_id)
+		SELECT institution, external_id, document_id FROM document_heads WHERE institution = $1 AND stream = 'orders'`,
+}
+
+// RebuildAnalytics recomputes institution's projections in one
+// transaction, set-wise from the views the projector uses: at a million
+// orders, applying them one by one would take hours. The conformance
+// suite checks that both paths agree.
+func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
+	err := s.withProjectionLock(ctx, true, func(tx pgx.Tx) error {
+		for _, stmt := range slices.Concat(rebuildStatements, resetQueueSQL) {
+			if _, err := tx.Exec(ctx, stmt, institution); err != nil {
+				return fmt.Errorf("%.60s…: %w", stmt, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return unavailable("rebuild analytics", err)
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/usher-hub/usher"
+)
+
+// projectChecksSQL applies every queued check to the check rollups. It
+// runs in the single writer, so the queue holds every check the
+// projections lack: moving an order's checks between matched and
+// unmatched rows afterwards moves only counted checks.
+var projectChecksSQL = []string{
+	`INSERT INTO attendance_hourly (institution, hour, check_flow, ok, checks)
+	SELECT f.institution, f.hour, f.check_flow, f.ok, count(*)
+	FROM analytics_pending p CROSS JOIN ticket_check_facts f ON f.institution = p.institution AND f.ticket_check_id = p.ref
+	WHERE p.kind = 'checks'
+	GROUP BY 1, 2, 3, 4
+	ON CONFLICT (institution, hour, check_flow, ok) DO UPDATE SET checks = checks + excluded.checks`,
+	`INSERT INTO gate_daily (institution, day, gate, check_flow, result, failure_reason, checks)
+	SELECT f.institution, f.day, f.gate, f.check_flow, f.result, f.failure_reason, count(*)
+	FROM analytics_pending p CROSS JOIN ticket_check_facts f ON f.institution = p.institution AND f.ticket_check_id = p.ref
+	WHERE p.kind = 'checks'
+	GROUP BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (institution, day, gate, check_flow, result, failure_reason) DO UPDATE SET checks = checks + excluded.checks`,
+	`INSERT INTO attendance_movement_daily (institution, dimension, day, label, check_flow, ok, matched, checks)
+	SELECT f.institution, d.dimension, f.day,
+	       coalesce(CASE d.dimension WHEN 'product' THEN om.product WHEN 'audience' THEN om.audience ELSE om.category END, ''),
+	       f.check_flow, f.ok, om.movement_id IS NOT NULL, count(*)
+	FROM analytics_pending p
+	CROSS JOIN ticket_check_facts f ON f.institution = p.institution AND f.ticket_check_id = p.ref
+	CROSS JOIN analytics_dimensions d
+	LEFT JOIN order_movements om ON om.institution = f.institution AND om.movement_id = f.movement_id
+	WHERE p.kind = 'checks'
+	GROUP BY 1, 2, 3, 4, 5, 6, 7
+	ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + excluded.checks`,
+}
+
+const projectContactsSQL = `
+	INSERT INTO contacts_daily (institution, day, party, change, contacts)
+	SELECT c.institution, c.day, c.party, c.change, count(*)
+	FROM analytics_pending p CROSS JOIN contact_changes c ON c.document_id = p.ref
+	WHERE p.kind = 'contacts'
+	GROUP BY 1, 2, 3, 4
+	ON CONFLICT (institution, day, party, change) DO UPDATE SET contacts = contacts + excluded.contacts`
+
+// batchOrdersSQL fills analytics_order_batch with the orders of the
+// first ?1 queued versions whose head is not the version the rollups hold.
+const batchOrdersSQL = `
+	INSERT INTO analytics_order_batch (institution, order_id, old_doc, new_doc)
+	SELECT DISTINCT d.institution, d.external_id, a.document_id, h.document_id
+	FROM (SELECT ref FROM analytics_pending WHERE kind = 'orders' ORDER BY seq LIMIT ?1) p
+	CROSS JOIN documents d ON d.id = p.ref
+	CROSS JOIN document_heads h ON h.institution = d.institution AND h.stream = 'orders' AND h.external_id = d.external_id
+	LEFT JOIN analytics_applied_orders a ON a.institution = d.institution AND a.order_id = d.external_id
+	WHERE a.document_id IS NOT h.document_id`
+
+// applyOrdersSQL replaces, for each order of analytics_order_batch, the
+// version the rollups hold with its head, set-wise (PostgreSQL's
+// analytics_apply_orders): the sales rollups lose the old version's lines
+// and gain the new one's, and the movements the orders held or now claim
+// are relinked, their checks moving between unmatched and matched rows
+// through 003's analytics_shift_ops trigger. A movement claimed by two new
+// versions goes to the later one, as in a rebuild.
+var applyOrdersSQL = []string{
+	`INSERT INTO analytics_batch_versions (document_id, sign, institution, order_id, day, kind, o)
+	SELECT f.document_id, v.sign, f.institution, f.order_id, f.day, f.kind, jsonb(f.o)
+	FROM (SELECT old_doc AS document_id, -1 AS sign FROM analytics_order_batch WHERE old_doc IS NOT NULL
+	      UNION ALL SELECT new_doc, 1 FROM analytics_order_batch) v
+	CROSS JOIN order_facts f ON f.document_id = v.document_id`,
+	batchLinesSQL,
+	`INSERT INTO sales_daily (institution, dimension, day, label, kind, orders, tickets, gross, refunded)
+	SELECT institution, dimension, day, label, kind, sum(orders), sum(tickets), sum(gross), sum(refunded) FROM (
+		SELECT v.institution, 'all' AS dimension, v.day, '' AS label, v.kind, v.sign AS orders,
+		       v.sign * coalesce(t.tickets, 0) AS tickets, v.sign * coalesce(t.gross, 0) AS gross, v.sign * coalesce(t.refunded, 0) AS refunded
+		FROM analytics_batch_versions v
+		LEFT JOIN (SELECT document_id, sum(tickets) AS tickets, sum(gross) AS gross, sum(refunded) AS refunded
+		           FROM analytics_batch_lines GROUP BY document_id) t ON t.document_id = v.document_id
+		UNION ALL
+		SELECT l.institution, d.dimension, l.day, CASE d.dimension WHEN 'product' THEN l.product ELSE l.event END, l.kind,
+		       min(l.sign), min(l.sign) * sum(l.tickets), min(l.sign) * sum(l.gross), min(l.sign) * sum(l.refunded)
+		FROM analytics_batch_lines l CROSS JOIN (SELECT 'product' AS dimension UNION ALL SELECT 'event') d
+		GROUP BY l.document_id, 1, 2, 3, 4, 5)
+	WHERE true
+	GROUP BY 1, 2, 3, 4, 5
+	ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
+		orders = orders + excluded.orders, tickets = tickets + excluded.tickets,
+		gross = gross + excluded.gross, refunded = refunded + excluded.refunded`,
+	`INSERT OR IGNORE INTO analytics_movement_work (institution, movement_id)
+	SELECT om.institution, om.movement_id FROM analytics_order_batch b
+	CROSS JOIN order_movements om INDEXED BY order_movements_order ON om.institution = b.institution AND om.order_id = b.order_id`,
+	`INSERT OR IGNORE INTO analytics_movement_work (institution, movement_id)
+	SELECT institution, movement_id FROM analytics_batch_lines WHERE sign > 0 AND movement_id IS NOT NULL`,
+	// Most orders arrive before anyone is checked in with them: then no
+	// check has to move.
+	`INSERT INTO analytics_shift_ops (to_matched) SELECT 0 WHERE EXISTS (
+		SELECT 1 FROM analytics_movement_work w
+		CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = w.institution AND f.movement_id = w.movement_id)`,
+	`DELETE FROM order_movements WHERE (institution, movement_id) IN (SELECT institution, movement_id FROM analytics_movement_work)`,
+	`INSERT INTO order_movements (institution, movement_id, order_id, product, audience, category)
+	SELECT institution, movement_id, order_id, product, audience, category FROM (
+		SELECT institution, movement_id, order_id, product, audience, category, max(document_id)
+		FROM analytics_batch_lines WHERE sign > 0 AND movement_id IS NOT NULL
+		GROUP BY institution, movement_id)`,
+	`INSERT INTO analytics_shift_ops (to_matched) SELECT 1 WHERE EXISTS (
+		SELECT 1 FROM analytics_movement_work w
+		CROSS JOIN ticket_checks f INDEXED BY ticket_checks_movement ON f.institution = w.institution AND f.movement_id = w.movement_id)`,
+	`INSERT INTO analytics_applied_orders (institution, order_id, document_id)
+	SELECT institution, order_id, new_doc FROM analytics_order_batch WHERE true
+	ON CONFLICT (institution, order_id) DO UPDATE SET document_id = excluded.document_id`,
+	`DELETE FROM analytics_movement_work`,
+	`DELETE FROM analytics_batch_lines`,
+	`DELETE FROM analytics_batch_versions`,
+}
+
+// batchLinesSQL reads the lines of the versions in
+// analytics_batch_versions: 003's order_lines view, reading JSONB parsed
+// once per version. Through the view, every line parsed its order's JSON
+// text again for each field, six times the cost (docs/performance.md).
+// The conformance suite checks that a batch and a rebuild (which reads
+// the view) agree, odd values included.
+const batchLinesSQL = `
+	INSERT INTO analytics_batch_lines (document_id, sign, institution, order_id, day, kind, product, event, movement_id, audience, category, tickets, gross, refunded)
+	SELECT document_id, sign, institution, order_id, day, kind, product, event, movement_id, audience, category,
+	       CASE WHEN negative THEN -abs(quantity) ELSE quantity END,
+	       CASE WHEN negative THEN 0 ELSE amount END,
+	       CASE WHEN negative THEN abs(amount) ELSE 0 END
+	FROM (SELECT *, kind = 'refund' OR movement_type IN ('REFUND', 'CANCELLATION', 'RETURN') OR amount < 0 AS negative
+	      FROM (SELECT document_id, sign, institution, order_id, day, kind, product, event, movement_id, audience, category, movement_type,
+	                   CASE WHEN has_movement THEN 1 ELSE coalesce(op_quantity, 1) END AS quantity,
+	                   CASE WHEN has_movement THEN coalesce(mv_amount, 0) ELSE coalesce(op_quantity, 1) * coalesce(op_price, 0) END AS amount
+	            FROM (SELECT v.document_id, v.sign, v.institution, v.order_id, v.day, v.kind,
+	                         coalesce(CAST(coalesce(op.value ->> '$.product', op.value ->> '$.productCode', op.value ->> '$.productId') AS TEXT), '') AS product,
+	                         coalesce(CAST(coalesce(op.value ->> '$.event', op.value ->> '$.performance', op.value ->> '$.eventId') AS TEXT), '') AS event,
+	                         CASE json_type(mv.value, '$.movementId')
+	                             WHEN 'integer' THEN mv.value ->> '$.movementId'
+	                             WHEN 'text' THEN CASE WHEN (mv.value ->> '$.movementId') NOT GLOB '*[^0-9]*' AND length(mv.value ->> '$.movementId') BETWEEN 1 AND 18
+	                                                   THEN CAST(mv.value ->> '$.movementId' AS INTEGER) END
+	                         END AS movement_id,
+	                         coalesce(CAST(mv.value ->> '$.audienceSubCategory' AS TEXT), '') AS audience,
+	                         coalesce(CAST(mv.value ->> '$.mainCategory' AS TEXT), '') AS category,
+	                         upper(coalesce(mv.value ->> '$.movementType', '')) AS movement_type,
+	                         mv.value IS NOT NULL AS has_movement,
+	                         CASE WHEN json_type(mv.value, '$.amount') IN ('integer', 'real') AND abs(mv.value ->> '$.amount') < 1e15
+	                              THEN CAST(round(mv.value ->> '$.amount') AS INTEGER) END AS mv_amount,
+	                         CASE WHEN json_type(op.value, '$.quantity') IN ('integer', 'real') AND abs(op.value ->> '$.quantity') < 1e15
+	                              THEN CAST(round(op.value ->> '$.quantity') AS INTEGER) END AS op_quantity,
+	                         CASE WHEN json_type(op.value, '$.unitPrice') IN ('integer', 'real') AND abs(op.value ->> '$.unitPrice') < 1e15
+	                              THEN CAST(round(op.value ->> '$.unitPrice') AS INTEGER) END AS op_price
+	                  FROM analytics_batch_versions v
+	                  JOIN jsonb_each(CASE WHEN json_type(v.o, '$.operationDatas') = 'array' THEN jsonb_extract(v.o, '$.operationDatas') ELSE '[]' END) op
+	                  LEFT JOIN jsonb_each(CASE WHEN json_type(op.value, '$.movementDatas') = 'array' THEN jsonb_extract(op.value, '$.movementDatas') ELSE '[]' END) mv)))`
+
+// ProjectAnalytics applies the analytics queue in one write transaction;
+// see usher.AnalyticsStore.
+func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Projection, error) {
+	var p usher.Projection
+	err := s.inWriteTx(ctx, "project analytics", func(tx *sql.Tx) error {
+		p = usher.Projection{}
+		var err error
+		if p.Checks, err = projectQueued(ctx, tx, "checks", projectChecksSQL...); err != nil {
+			return fmt.Errorf("checks: %w", err)
+		}
+		if p.Contacts, err = projectQueued(ctx, tx, "contacts", projectContactsSQL); err != nil {
+			return fmt.Errorf("contacts: %w", err)
+		}
+		if p.Orders, err = projectOrders(ctx, tx, orderLimit); err != nil {
+			return fmt.Errorf("orders: %w", err)
+		}
+		return queueState(ctx, tx, &p)
+	})
+	return p, err
+}
+
+// projectQueued runs stmts over the queued entries of kind, then removes
+// them from the queue and returns how many there were.
+func projectQueued(ctx context.Context, tx *sql.Tx, kind string, stmts ...string) (int64, error) {
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM analytics_pending WHERE kind = ?`, kind)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// projectOrders applies the orders of the first limit queued versions
+// and returns how many changed.
+func projectOrders(ctx context.Context, tx *sql.Tx, limit int) (int64, error) {
+	var last sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM (SELECT seq FROM analytics_pending WHERE kind = 'orders' ORDER BY seq LIMIT ?)`, limit).Scan(&last)
+	if err != nil || !last.Valid {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, batchOrdersSQL, limit)
+	if err != nil {
+		return 0, err
+	}
+	changed, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if changed > 0 {
+		for _, stmt := range applyOrdersSQL {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return 0, fmt.Errorf("%.60s…: %w", stmt, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM analytics_order_batch`); err != nil {
+		return 0, err
+	}
+	// The writer is single, so no entry below last can still appear.
+	_, err = tx.ExecContext(ctx, `DELETE FROM analytics_pending WHERE kind = 'orders' AND seq <= ?`, last.Int64)
+	return changed, err
+}
+
+// queueState reads how much is still queued and since when.
+func queueState(ctx context.Context, tx *sql.Tx, p *usher.Projection) error {
+	var oldest sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT count(*), (SELECT queued_at FROM analytics_pending ORDER BY seq LIMIT 1) FROM analytics_pending`).
+		Scan(&p.Pending, &oldest)
+	if err != nil {
+		return err
+	}
+	if oldest.Valid {
+		t := parseTime(oldest.String)
+		p.OldestPending = &t
+	}
+	return nil
+}
+
+// resetQueueSQL ends a rebuild of ?1: the rebuild read every document, so
+// nothing of the institution is left to apply, and the rollups now hold
+// each order's head.
+var resetQueueSQL = []string{
+	`DELETE FROM analytics_pending WHERE institution = ?1`,
+	`DELETE FROM analytics_applied_orders WHERE institution = ?1`,
+	`INSERT INTO analytics_applied_orders (institution, order_id, document_id)
+		SELECT institution, external_id, document_id FROM document_heads WHERE institution = ?1 AND stream = 'orders'`,
+}
+
+// RebuildAnalytics recomputes institution's projections in one write
+// transaction, set-wise from the views the projector uses: at a million
+// orders, applying them one by one would take hours. The conformance
+// suite checks that both paths agree.
+func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
+	return s.inWriteTx(ctx, "rebuild analytics", func(tx *sql.Tx) error {
+		for _, stmt := range slices.Concat(rebuildStatements, resetQueueSQL) {
+			if _, err := tx.ExecContext(ctx, stmt, institution); err != nil {
+				return fmt.Errorf("%.60s…: %w", stmt, err)
+			}
+		}
+		return nil
+	})
+}
