@@ -23,6 +23,11 @@ var errProjectionBusy = errors.New("another projector is running")
 func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Projection, error) {
 	var p usher.Projection
 	err := s.withProjectionLock(ctx, false, func(tx pgx.Tx) error {
+		// The batch's row estimates (unnest, CTEs) are guesses that cross
+		// the JIT threshold: compiling cost more than a whole batch.
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		var oldest *time.Time
 		err := tx.QueryRow(ctx, `SELECT checks, contacts, orders, pending, oldest FROM analytics_project($1)`, orderLimit).
 			Scan(&p.Checks, &p.Contacts, &p.Orders, &p.Pending, &oldest)

@@ -76,22 +76,67 @@ DECLARE
     v_movements             bigint[];
     v_checked               boolean;
 BEGIN
+    -- The links the new versions make land in a scratch table that lives
+    -- as long as the session, emptied at each commit.
+    IF to_regclass('pg_temp.analytics_new_links') IS NULL THEN
+        CREATE TEMP TABLE analytics_new_links (
+            institution text, movement_id bigint, order_id text, product text, audience text, category text
+        ) ON COMMIT DELETE ROWS;
+    END IF;
+    DELETE FROM analytics_new_links;
+
+    -- Each version's facts are read once (facts), then its lines: 003's
+    -- order_lines over them. Through the view, PostgreSQL evaluated the
+    -- order's day and kind, and detoasted its body, again for every line,
+    -- ten times the cost (docs/performance.md). The conformance suite
+    -- checks that a batch and a rebuild (which reads the view) agree.
     WITH versions AS (
         SELECT o AS document_id, -1 AS sign FROM unnest(p_old) AS o WHERE o IS NOT NULL
         UNION ALL
         SELECT n, 1 FROM unnest(p_new) AS n
     ),
-    lines AS MATERIALIZED (SELECT l.*, v.sign FROM versions v JOIN order_lines l ON l.document_id = v.document_id),
+    facts AS MATERIALIZED (
+        SELECT f.document_id, v.sign, f.institution, f.order_id, f.day, f.kind, f.o
+        FROM versions v JOIN order_facts f ON f.document_id = v.document_id
+    ),
+    lines AS MATERIALIZED (
+        SELECT document_id, sign, institution, order_id, day, kind, product, event, movement_id, audience, category,
+               CASE WHEN negative THEN -abs(quantity) ELSE quantity END AS tickets,
+               CASE WHEN negative THEN 0 ELSE amount END AS gross,
+               CASE WHEN negative THEN abs(amount) ELSE 0 END AS refunded
+        FROM (SELECT *, kind = 'refund' OR movement_type IN ('REFUND', 'CANCELLATION', 'RETURN') OR amount < 0 AS negative
+              FROM (SELECT f.document_id, f.sign, f.institution, f.order_id, f.day, f.kind,
+                           coalesce(op ->> 'product', op ->> 'productCode', op ->> 'productId', '') AS product,
+                           coalesce(op ->> 'event', op ->> 'performance', op ->> 'eventId', '') AS event,
+                           analytics_bigint(mv -> 'movementId') AS movement_id,
+                           coalesce(mv ->> 'audienceSubCategory', '') AS audience,
+                           coalesce(mv ->> 'mainCategory', '') AS category,
+                           upper(coalesce(mv ->> 'movementType', '')) AS movement_type,
+                           CASE WHEN mv IS NULL THEN coalesce(analytics_number(op -> 'quantity'), 1) ELSE 1 END AS quantity,
+                           CASE WHEN mv IS NULL THEN coalesce(analytics_number(op -> 'quantity'), 1) * coalesce(analytics_number(op -> 'unitPrice'), 0)
+                                ELSE coalesce(analytics_number(mv -> 'amount'), 0) END AS amount
+                    FROM facts f
+                    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(f.o -> 'operationDatas') = 'array' THEN f.o -> 'operationDatas' ELSE '[]' END) op
+                    LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(op -> 'movementDatas') = 'array' THEN op -> 'movementDatas' ELSE '[]' END) mv ON true
+                   ) raw_lines
+             ) signed_lines
+    ),
     totals AS (SELECT document_id, sum(tickets) AS tickets, sum(gross) AS gross, sum(refunded) AS refunded FROM lines GROUP BY document_id),
     per_version AS (
-        SELECT f.institution, 'all' AS dimension, f.day, '' AS label, f.kind, v.sign AS orders,
-               v.sign * coalesce(t.tickets, 0) AS tickets, v.sign * coalesce(t.gross, 0) AS gross, v.sign * coalesce(t.refunded, 0) AS refunded
-        FROM versions v JOIN order_facts f ON f.document_id = v.document_id LEFT JOIN totals t ON t.document_id = v.document_id
+        SELECT f.institution, 'all' AS dimension, f.day, '' AS label, f.kind, f.sign AS orders,
+               f.sign * coalesce(t.tickets, 0) AS tickets, f.sign * coalesce(t.gross, 0) AS gross, f.sign * coalesce(t.refunded, 0) AS refunded
+        FROM facts f LEFT JOIN totals t ON t.document_id = f.document_id
         UNION ALL
         SELECT l.institution, d.dimension, l.day, CASE d.dimension WHEN 'product' THEN l.product ELSE l.event END, l.kind,
                min(l.sign), min(l.sign) * sum(l.tickets), min(l.sign) * sum(l.gross), min(l.sign) * sum(l.refunded)
         FROM lines l CROSS JOIN (VALUES ('product'), ('event')) AS d (dimension)
         GROUP BY l.document_id, 1, 2, 3, 4, 5
+    ),
+    links AS (
+        INSERT INTO analytics_new_links
+        SELECT DISTINCT ON (institution, movement_id) institution, movement_id, order_id, product, audience, category
+        FROM lines WHERE sign > 0 AND movement_id IS NOT NULL
+        ORDER BY institution, movement_id, document_id DESC
     )
     INSERT INTO sales_daily (institution, dimension, day, label, kind, orders, tickets, gross, refunded)
     SELECT institution, dimension, day, label, kind, sum(orders), sum(tickets), sum(gross), sum(refunded)
@@ -99,20 +144,6 @@ BEGIN
     ON CONFLICT (institution, dimension, day, label, kind) DO UPDATE SET
         orders = sales_daily.orders + excluded.orders, tickets = sales_daily.tickets + excluded.tickets,
         gross = sales_daily.gross + excluded.gross, refunded = sales_daily.refunded + excluded.refunded;
-
-    -- The links the new versions make, read once from their JSON. The
-    -- scratch table lives as long as the session, emptied at each commit.
-    IF to_regclass('pg_temp.analytics_new_links') IS NULL THEN
-        CREATE TEMP TABLE analytics_new_links (
-            institution text, movement_id bigint, order_id text, product text, audience text, category text
-        ) ON COMMIT DELETE ROWS;
-    END IF;
-    DELETE FROM analytics_new_links;
-    INSERT INTO analytics_new_links
-    SELECT DISTINCT ON (l.institution, l.movement_id) l.institution, l.movement_id, l.order_id, l.product, l.audience, l.category
-    FROM unnest(p_new) AS n(document_id) JOIN order_lines l ON l.document_id = n.document_id
-    WHERE l.movement_id IS NOT NULL
-    ORDER BY l.institution, l.movement_id, l.document_id DESC;
 
     SELECT array_agg(institution), array_agg(movement_id) INTO v_movement_institutions, v_movements FROM (
         SELECT om.institution, om.movement_id
