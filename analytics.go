@@ -177,6 +177,9 @@ type Projection struct {
 	// them was stored: how far the reports lag ingest.
 	Pending       int64
 	OldestPending *time.Time
+	// Partial says the call stopped at a batch limit with more of that
+	// kind queued: the projector calls again at once instead of waiting.
+	Partial bool
 	// Busy says another projection was running, so this one read nothing.
 	Busy bool
 }

@@ -77,7 +77,8 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 	srv.Config.WriteTimeout = 60 * time.Second
 	srv.Start()
 	projectorCtx, stop := context.WithCancel(ctx)
-	projector := analytics.NewProjector(st, time.Second, 500, metrics.NewAnalytics(reg), logger, time.Now)
+	interval, orders := config.Default().Analytics.Projector()
+	projector := analytics.NewProjector(st, interval, orders, metrics.NewAnalytics(reg), logger, time.Now)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

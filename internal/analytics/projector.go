@@ -12,7 +12,7 @@ import (
 // Projector keeps the report projections up with ingest. Storing a
 // payload only queues its documents, so that S-360's acknowledgement does
 // not wait for rollups; the projector applies the queue every interval,
-// and again at once while a full batch of orders leaves more queued. On
+// and again at once while a batch limit left more queued. On
 // PostgreSQL every replica may run one: one projection runs at a time and
 // the others return at once.
 type Projector struct {
@@ -41,7 +41,7 @@ func (p *Projector) Run(ctx context.Context) {
 		case <-timer.C:
 		}
 		next := p.interval
-		if res, err := p.Once(ctx); err == nil && res.Orders >= int64(p.orders) && res.Pending > 0 {
+		if res, err := p.Once(ctx); err == nil && res.Partial {
 			next = 0
 		}
 		timer.Reset(next)

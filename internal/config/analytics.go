@@ -18,7 +18,8 @@ type Analytics struct {
 	ProjectInterval time.Duration `yaml:"project_interval"`
 	// ProjectOrders bounds the orders one projection applies (checks and
 	// contacts are applied all at once); while more are queued the
-	// projector goes on at once. Default 500.
+	// projector goes on at once. Default 200: on SQLite a projection
+	// holds the single writer, so pushes wait for it.
 	ProjectOrders int `yaml:"project_orders"`
 }
 
@@ -30,7 +31,7 @@ func (a Analytics) Projector() (time.Duration, int) {
 		interval = time.Second
 	}
 	if orders <= 0 {
-		orders = 500
+		orders = 200
 	}
 	return interval, orders
 }

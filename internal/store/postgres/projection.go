@@ -29,8 +29,8 @@ func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Pro
 			return err
 		}
 		var oldest *time.Time
-		err := tx.QueryRow(ctx, `SELECT checks, contacts, orders, pending, oldest FROM analytics_project($1)`, orderLimit).
-			Scan(&p.Checks, &p.Contacts, &p.Orders, &p.Pending, &oldest)
+		err := tx.QueryRow(ctx, `SELECT checks, contacts, orders, pending, oldest, partial FROM analytics_project($1)`, orderLimit).
+			Scan(&p.Checks, &p.Contacts, &p.Orders, &p.Pending, &oldest, &p.Partial)
 		p.OldestPending = oldest
 		return err
 	})

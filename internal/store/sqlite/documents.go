@@ -22,10 +22,11 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	err := s.inWriteTx(ctx, "save documents", func(sqlTx *sql.Tx) error {
 		tx := newStmtTx(sqlTx)
 		outcomes = make([]usher.Outcome, len(docs))
+		var checks storedChecks
 		for i, d := range docs {
 			var err error
 			if d.Stream == usher.StreamTicketChecks {
-				outcomes[i], err = saveCheck(ctx, tx, d, received)
+				outcomes[i], err = saveCheck(ctx, tx, d, received, &checks)
 			} else {
 				outcomes[i], err = s.saveVersioned(ctx, tx, d, now)
 			}
@@ -33,7 +34,7 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
 		}
-		return nil
+		return checks.queue(ctx, tx, received)
 	})
 	return outcomes, err
 }
@@ -55,7 +56,8 @@ func (s *Store) inWriteTx(ctx context.Context, op string, fn func(*sql.Tx) error
 	return unavailable(op, err)
 }
 
-func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string) (usher.Outcome, error) {
+// saveCheck stores a ticket check and adds it to stored if it is new.
+func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string, stored *storedChecks) (usher.Outcome, error) {
 	c := d.Check
 	if c == nil {
 		return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
@@ -72,15 +74,38 @@ func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received strin
 	if n, _ := res.RowsAffected(); n == 0 {
 		return usher.OutcomeDuplicate, nil
 	}
-	if err := queueForAnalytics(ctx, tx, d.Institution, "checks", c.TicketCheckID, received); err != nil {
-		return "", err
-	}
+	stored.add(d.Institution, c.TicketCheckID)
 	return usher.OutcomeStored, nil
 }
 
-// queueForAnalytics queues a stored check or contact or order version
-// for the analytics projector (projection.go), in the transaction that
-// stores it.
+// storedChecks are the ticket checks a transaction stored, queued for
+// the analytics projector in one statement per institution rather than
+// one per check.
+type storedChecks map[string][]int64
+
+func (s *storedChecks) add(institution string, id int64) {
+	if *s == nil {
+		*s = make(storedChecks)
+	}
+	(*s)[institution] = append((*s)[institution], id)
+}
+
+func (s storedChecks) queue(ctx context.Context, tx *stmtTx, received string) error {
+	for institution, ids := range s {
+		list, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO analytics_pending (institution, kind, ref, queued_at)
+			SELECT ?1, 'checks', value, ?2 FROM json_each(?3)`, institution, received, string(list)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueForAnalytics queues a stored contact or order version for the
+// analytics projector (projection.go), in the transaction that stores it.
 func queueForAnalytics(ctx context.Context, tx *stmtTx, institution, kind string, ref int64, received string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO analytics_pending (institution, kind, ref, queued_at) VALUES (?, ?, ?, ?)`,
 		institution, kind, ref, received)
@@ -91,28 +116,25 @@ func queueForAnalytics(ctx context.Context, tx *stmtTx, institution, kind string
 // becomes current, enqueues its CRM deliveries in the same transaction.
 func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, now time.Time) (usher.Outcome, error) {
 	received := formatTime(now)
+	// The unique content-hash index recognises a retried version: nothing
+	// is inserted and no row returned.
+	//
 	// stream is compared as CAST(? AS TEXT), not a bare ?: against a bare
 	// parameter SQLite checks at each execution whether the partial index
 	// of migration 005 (stream = 'centaman.timed_ticket_type') applies,
 	// which makes it prepare the statement again every time it is run, a
 	// seventh of the writer's time on a push (docs/performance.md).
-	var exists int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents
-		WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ? AND content_hash = ?`,
-		d.Institution, d.Stream, d.ExternalID, d.Hash).Scan(&exists)
-	if err == nil {
-		return usher.OutcomeDuplicate, nil
-	}
-	if err != sql.ErrNoRows {
-		return "", err
-	}
 	var id, version int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO documents
+	err := tx.QueryRowContext(ctx, `INSERT INTO documents
 		(institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
 		VALUES (?, ?, ?, (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ?), ?, ?, ?, ?)
+		ON CONFLICT (institution, stream, external_id, content_hash) DO NOTHING
 		RETURNING id, version`,
 		d.Institution, d.Stream, d.ExternalID, d.Institution, d.Stream, d.ExternalID,
 		d.Hash, string(d.Raw), formatTimePtr(d.UpstreamUpdatedAt), received).Scan(&id, &version)
+	if err == sql.ErrNoRows {
+		return usher.OutcomeDuplicate, nil
+	}
 	if err != nil {
 		return "", err
 	}

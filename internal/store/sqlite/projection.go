@@ -4,26 +4,30 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/usher-hub/usher"
 )
 
-// projectChecksSQL applies every queued check to the check rollups. It
-// runs in the single writer, so the queue holds every check the
-// projections lack: moving an order's checks between matched and
-// unmatched rows afterwards moves only counted checks.
+// checkSlice bounds the checks one projection applies. A projection
+// holds the single writer, so a push that arrives meanwhile waits for it:
+// a slice keeps that wait to milliseconds under sustained load.
+const checkSlice = 500
+
+// projectChecksSQL applies the queued checks before entry ?1 to the check
+// rollups.
 var projectChecksSQL = []string{
 	`INSERT INTO attendance_hourly (institution, hour, check_flow, ok, checks)
 	SELECT f.institution, f.hour, f.check_flow, f.ok, count(*)
 	FROM analytics_pending p CROSS JOIN ticket_check_facts f ON f.institution = p.institution AND f.ticket_check_id = p.ref
-	WHERE p.kind = 'checks'
+	WHERE p.kind = 'checks' AND p.seq < ?1
 	GROUP BY 1, 2, 3, 4
 	ON CONFLICT (institution, hour, check_flow, ok) DO UPDATE SET checks = checks + excluded.checks`,
 	`INSERT INTO gate_daily (institution, day, gate, check_flow, result, failure_reason, checks)
 	SELECT f.institution, f.day, f.gate, f.check_flow, f.result, f.failure_reason, count(*)
 	FROM analytics_pending p CROSS JOIN ticket_check_facts f ON f.institution = p.institution AND f.ticket_check_id = p.ref
-	WHERE p.kind = 'checks'
+	WHERE p.kind = 'checks' AND p.seq < ?1
 	GROUP BY 1, 2, 3, 4, 5, 6
 	ON CONFLICT (institution, day, gate, check_flow, result, failure_reason) DO UPDATE SET checks = checks + excluded.checks`,
 	`INSERT INTO attendance_movement_daily (institution, dimension, day, label, check_flow, ok, matched, checks)
@@ -34,7 +38,7 @@ var projectChecksSQL = []string{
 	CROSS JOIN ticket_check_facts f ON f.institution = p.institution AND f.ticket_check_id = p.ref
 	CROSS JOIN analytics_dimensions d
 	LEFT JOIN order_movements om ON om.institution = f.institution AND om.movement_id = f.movement_id
-	WHERE p.kind = 'checks'
+	WHERE p.kind = 'checks' AND p.seq < ?1
 	GROUP BY 1, 2, 3, 4, 5, 6, 7
 	ON CONFLICT (institution, dimension, day, label, check_flow, ok, matched) DO UPDATE SET checks = checks + excluded.checks`,
 }
@@ -43,7 +47,7 @@ const projectContactsSQL = `
 	INSERT INTO contacts_daily (institution, day, party, change, contacts)
 	SELECT c.institution, c.day, c.party, c.change, count(*)
 	FROM analytics_pending p CROSS JOIN contact_changes c ON c.document_id = p.ref
-	WHERE p.kind = 'contacts'
+	WHERE p.kind = 'contacts' AND p.seq < ?1
 	GROUP BY 1, 2, 3, 4
 	ON CONFLICT (institution, day, party, change) DO UPDATE SET contacts = contacts + excluded.contacts`
 
@@ -66,11 +70,25 @@ const batchOrdersSQL = `
 // through 003's analytics_shift_ops trigger. A movement claimed by two new
 // versions goes to the later one, as in a rebuild.
 var applyOrdersSQL = []string{
+	// Each version's JSON is parsed once, into JSONB; its day and kind
+	// (003's order_facts) are then read from that.
 	`INSERT INTO analytics_batch_versions (document_id, sign, institution, order_id, day, kind, o)
-	SELECT f.document_id, v.sign, f.institution, f.order_id, f.day, f.kind, jsonb(f.o)
+	SELECT v.document_id, v.sign, d.institution, d.external_id, substr(d.received_at, 1, 10), '',
+	       CASE WHEN json_type(d.body, '$.orderDetailsData') = 'object' THEN jsonb_extract(d.body, '$.orderDetailsData') ELSE jsonb(d.body) END
 	FROM (SELECT old_doc AS document_id, -1 AS sign FROM analytics_order_batch WHERE old_doc IS NOT NULL
 	      UNION ALL SELECT new_doc, 1 FROM analytics_order_batch) v
-	CROSS JOIN order_facts f ON f.document_id = v.document_id`,
+	CROSS JOIN documents d ON d.id = v.document_id`,
+	`UPDATE analytics_batch_versions SET
+		day = coalesce(CASE WHEN date(substr(coalesce(o ->> '$.creationDateTime', o ->> '$.closingDateTime'), 1, 10))
+		                         = substr(coalesce(o ->> '$.creationDateTime', o ->> '$.closingDateTime'), 1, 10)
+		                    THEN substr(coalesce(o ->> '$.creationDateTime', o ->> '$.closingDateTime'), 1, 10) END, day),
+		kind = CASE
+			WHEN upper(coalesce(o ->> '$.orderState', '')) IN ('ABANDONNED', 'ABANDONED', 'CANCELED', 'CANCELLED') THEN 'abandoned'
+			WHEN upper(coalesce(o ->> '$.orderType', '')) IN ('REFUND', 'CREDIT_NOTE') THEN 'refund'
+			WHEN upper(coalesce(o ->> '$.orderType', '')) IN ('RESERVATION', 'OPTION')
+			  OR upper(coalesce(o ->> '$.orderState', '')) IN ('IN_OPTION', 'IN_RESERVATION', 'OPTION_RESERV') THEN 'pending'
+			ELSE 'sale'
+		END`,
 	batchLinesSQL,
 	`INSERT INTO sales_daily (institution, dimension, day, label, kind, orders, tickets, gross, refunded)
 	SELECT institution, dimension, day, label, kind, sum(orders), sum(tickets), sum(gross), sum(refunded) FROM (
@@ -160,30 +178,52 @@ func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Pro
 	var p usher.Projection
 	err := s.inWriteTx(ctx, "project analytics", func(tx *sql.Tx) error {
 		p = usher.Projection{}
-		var err error
-		if p.Checks, err = projectQueued(ctx, tx, "checks", projectChecksSQL...); err != nil {
+		end, sliced, err := checksEnd(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if p.Checks, err = projectQueued(ctx, tx, "checks", end, projectChecksSQL...); err != nil {
 			return fmt.Errorf("checks: %w", err)
 		}
-		if p.Contacts, err = projectQueued(ctx, tx, "contacts", projectContactsSQL); err != nil {
+		if p.Contacts, err = projectQueued(ctx, tx, "contacts", math.MaxInt64, projectContactsSQL); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
-		if p.Orders, err = projectOrders(ctx, tx, orderLimit); err != nil {
-			return fmt.Errorf("orders: %w", err)
+		p.Partial = sliced
+		// Orders move checks between matched and unmatched rows: only
+		// once every queued check is counted, so that they move only
+		// counted checks.
+		if !sliced {
+			var full bool
+			if p.Orders, full, err = projectOrders(ctx, tx, orderLimit); err != nil {
+				return fmt.Errorf("orders: %w", err)
+			}
+			p.Partial = full
 		}
 		return queueState(ctx, tx, &p)
 	})
 	return p, err
 }
 
-// projectQueued runs stmts over the queued entries of kind, then removes
-// them from the queue and returns how many there were.
-func projectQueued(ctx context.Context, tx *sql.Tx, kind string, stmts ...string) (int64, error) {
+// checksEnd returns the queue entry before which this projection applies
+// checks: the first after a slice, and whether the slice left some.
+func checksEnd(ctx context.Context, tx *sql.Tx) (int64, bool, error) {
+	var end int64
+	err := tx.QueryRowContext(ctx, `SELECT seq FROM analytics_pending WHERE kind = 'checks' ORDER BY seq LIMIT 1 OFFSET ?`, checkSlice).Scan(&end)
+	if err == sql.ErrNoRows {
+		return math.MaxInt64, false, nil
+	}
+	return end, err == nil, err
+}
+
+// projectQueued runs stmts over the queued entries of kind before entry
+// end, then removes them from the queue and returns how many there were.
+func projectQueued(ctx context.Context, tx *sql.Tx, kind string, end int64, stmts ...string) (int64, error) {
 	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if _, err := tx.ExecContext(ctx, stmt, end); err != nil {
 			return 0, err
 		}
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM analytics_pending WHERE kind = ?`, kind)
+	res, err := tx.ExecContext(ctx, `DELETE FROM analytics_pending WHERE kind = ? AND seq < ?`, kind, end)
 	if err != nil {
 		return 0, err
 	}
@@ -191,34 +231,35 @@ func projectQueued(ctx context.Context, tx *sql.Tx, kind string, stmts ...string
 }
 
 // projectOrders applies the orders of the first limit queued versions
-// and returns how many changed.
-func projectOrders(ctx context.Context, tx *sql.Tx, limit int) (int64, error) {
+// and returns how many changed, and whether it read a full batch.
+func projectOrders(ctx context.Context, tx *sql.Tx, limit int) (changed int64, full bool, err error) {
 	var last sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM (SELECT seq FROM analytics_pending WHERE kind = 'orders' ORDER BY seq LIMIT ?)`, limit).Scan(&last)
+	var queued int
+	err = tx.QueryRowContext(ctx, `SELECT max(seq), count(*) FROM (SELECT seq FROM analytics_pending WHERE kind = 'orders' ORDER BY seq LIMIT ?)`, limit).
+		Scan(&last, &queued)
 	if err != nil || !last.Valid {
-		return 0, err
+		return 0, false, err
 	}
 	res, err := tx.ExecContext(ctx, batchOrdersSQL, limit)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	changed, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
+	if changed, err = res.RowsAffected(); err != nil {
+		return 0, false, err
 	}
 	if changed > 0 {
 		for _, stmt := range applyOrdersSQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return 0, fmt.Errorf("%.60s…: %w", stmt, err)
+				return 0, false, fmt.Errorf("%.60s…: %w", stmt, err)
 			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM analytics_order_batch`); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	// The writer is single, so no entry below last can still appear.
 	_, err = tx.ExecContext(ctx, `DELETE FROM analytics_pending WHERE kind = 'orders' AND seq <= ?`, last.Int64)
-	return changed, err
+	return changed, queued >= limit, err
 }
 
 // queueState reads how much is still queued and since when.

@@ -43,7 +43,12 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 // so a document that went through quarantine reaches the CRM like any other.
 func (s *Store) saveOne(ctx context.Context, tx *stmtTx, d usher.Document, at time.Time) (usher.Outcome, error) {
 	if d.Stream == usher.StreamTicketChecks {
-		return saveCheck(ctx, tx, d, formatTime(at))
+		var stored storedChecks
+		outcome, err := saveCheck(ctx, tx, d, formatTime(at), &stored)
+		if err != nil {
+			return "", err
+		}
+		return outcome, stored.queue(ctx, tx, formatTime(at))
 	}
 	return s.saveVersioned(ctx, tx, d, at)
 }

@@ -182,13 +182,14 @@ END $$;
 -- neither (it stays queued for the next call).
 -- +goose StatementBegin
 CREATE FUNCTION analytics_project(p_order_limit integer,
-    OUT checks bigint, OUT contacts bigint, OUT orders bigint, OUT pending bigint, OUT oldest timestamptz)
+    OUT checks bigint, OUT contacts bigint, OUT orders bigint, OUT pending bigint, OUT oldest timestamptz, OUT partial boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_institutions text[];
     v_orders       text[];
     v_old          bigint[];
     v_new          bigint[];
+    v_consumed     bigint;
 BEGIN
     WITH queued AS (DELETE FROM analytics_pending WHERE kind = 'checks' RETURNING institution, ids),
     facts AS MATERIALIZED (
@@ -241,8 +242,8 @@ BEGIN
             SELECT seq FROM analytics_pending WHERE kind = 'orders' ORDER BY seq LIMIT p_order_limit)
         RETURNING ids
     )
-    SELECT array_agg(institution), array_agg(order_id), array_agg(old_doc), array_agg(new_doc)
-    INTO v_institutions, v_orders, v_old, v_new
+    SELECT array_agg(institution), array_agg(order_id), array_agg(old_doc), array_agg(new_doc), (SELECT count(*) FROM queued)
+    INTO v_institutions, v_orders, v_old, v_new, v_consumed
     FROM (SELECT DISTINCT d.institution, d.external_id AS order_id, a.document_id AS old_doc, h.document_id AS new_doc
           FROM queued q CROSS JOIN unnest(q.ids) AS v(id)
           JOIN documents d ON d.id = v.id
@@ -254,6 +255,7 @@ BEGIN
         PERFORM analytics_apply_orders(v_institutions, v_orders, v_old, v_new);
     END IF;
 
+    partial := v_consumed >= p_order_limit;
     SELECT count(*), min(queued_at) INTO pending, oldest FROM analytics_pending;
 END $$;
 -- +goose StatementEnd
