@@ -97,7 +97,7 @@ BEGIN
     ),
     facts AS MATERIALIZED (
         SELECT f.document_id, v.sign, f.institution, f.order_id, f.day, f.kind, f.o
-        FROM versions v JOIN order_facts f ON f.document_id = v.document_id
+        FROM versions v CROSS JOIN LATERAL (SELECT * FROM order_facts WHERE document_id = v.document_id OFFSET 0) f
     ),
     lines AS MATERIALIZED (
         SELECT document_id, sign, institution, order_id, day, kind, product, event, movement_id, audience, category,
@@ -237,18 +237,28 @@ BEGIN
     -- The orders of the first queued versions whose head is not the
     -- version the rollups hold, applied set-wise: one statement for a
     -- batch, not one function call per order.
+    -- Each lookup is a LATERAL subquery fenced with OFFSET 0, so that it
+    -- stays an index lookup per queued version whatever the statistics
+    -- say: joined freely, the planner drove the batch from a scan of every
+    -- order head when it believed there were three.
     WITH queued AS (
         DELETE FROM analytics_pending WHERE seq IN (
             SELECT seq FROM analytics_pending WHERE kind = 'orders' ORDER BY seq LIMIT p_order_limit)
         RETURNING ids
+    ),
+    touched AS MATERIALIZED (
+        SELECT DISTINCT d.institution, d.external_id
+        FROM queued q CROSS JOIN unnest(q.ids) AS v(id)
+        CROSS JOIN LATERAL (SELECT institution, external_id FROM documents WHERE id = v.id OFFSET 0) d
     )
     SELECT array_agg(institution), array_agg(order_id), array_agg(old_doc), array_agg(new_doc), (SELECT count(*) FROM queued)
     INTO v_institutions, v_orders, v_old, v_new, v_consumed
-    FROM (SELECT DISTINCT d.institution, d.external_id AS order_id, a.document_id AS old_doc, h.document_id AS new_doc
-          FROM queued q CROSS JOIN unnest(q.ids) AS v(id)
-          JOIN documents d ON d.id = v.id
-          JOIN document_heads h ON h.institution = d.institution AND h.stream = 'orders' AND h.external_id = d.external_id
-          LEFT JOIN analytics_applied_orders a ON a.institution = d.institution AND a.order_id = d.external_id
+    FROM (SELECT t.institution, t.external_id AS order_id, a.document_id AS old_doc, h.document_id AS new_doc
+          FROM touched t
+          CROSS JOIN LATERAL (SELECT document_id FROM document_heads
+                              WHERE institution = t.institution AND stream = 'orders' AND external_id = t.external_id OFFSET 0) h
+          LEFT JOIN LATERAL (SELECT document_id FROM analytics_applied_orders
+                             WHERE institution = t.institution AND order_id = t.external_id OFFSET 0) a ON true
           WHERE a.document_id IS DISTINCT FROM h.document_id) changed;
     orders := coalesce(array_length(v_orders, 1), 0);
     IF orders > 0 THEN
