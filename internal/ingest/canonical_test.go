@@ -86,3 +86,61 @@ func TestDecodeFastTakesFixtures(t *testing.T) {
 		}
 	}
 }
+
+// splitFast must split and decode exactly as SplitPayload and
+// encoding/json do wherever it answers, and answer for S-360's payloads.
+func FuzzSplitFastIsSplitPayload(f *testing.F) {
+	for _, s := range []string{
+		`[]`, ` [ ] `, `[{"a":1},{"b":[1,2]}]`, `[{"a":1} , {"a":2}] `, `[1,"s",null,{"k":1e400}]`,
+		`[{"a":1},]`, `[{"a":1}`, `[{"a":1}] x`, `{"orderDetailsData":{"orderId":1}}`, `[[1],[2]]`,
+		"[{\"k\":\"\xff\"}]", `[{"a":1,"a":2}]`, `[{"k":"\u00e9\ud800"}]`, `[ {"a":{"b":[{"c":[]}]}} ]`,
+	} {
+		f.Add([]byte(s))
+	}
+	for _, name := range []string{"contacts.json", "orders.json", "ticketchecks.json"} {
+		body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "s360", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		items, values, ok := splitFast(body)
+		if !ok {
+			return
+		}
+		want, err := SplitPayload(body)
+		if err != nil {
+			t.Fatalf("splitFast split %q, SplitPayload refused it: %v", body, err)
+		}
+		if len(items) != len(want) || len(values) != len(items) {
+			t.Fatalf("%d items and %d values, SplitPayload %d, for %q", len(items), len(values), len(want), body)
+		}
+		for i := range items {
+			if !bytes.Equal(items[i], want[i]) {
+				t.Fatalf("item %d = %q, SplitPayload's %q", i, items[i], want[i])
+			}
+			dec := json.NewDecoder(bytes.NewReader(want[i]))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(values[i], v) {
+				t.Fatalf("item %d decoded %#v, encoding/json %#v", i, values[i], v)
+			}
+		}
+	})
+}
+
+func TestSplitFastTakesFixtures(t *testing.T) {
+	for _, name := range []string{"contacts.json", "orders.json", "ticketchecks.json"} {
+		body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "s360", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := splitFast(body); !ok {
+			t.Errorf("%s took the slow path", name)
+		}
+	}
+}

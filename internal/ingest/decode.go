@@ -233,3 +233,45 @@ func (d *fastDecoder) literal() (any, bool) {
 	}
 	return nil, false
 }
+
+// splitFast splits a payload that is a JSON array into its items, each
+// with its decoded value (as decodeFast decodes), in one pass over the
+// body: splitting, validating and describing used to parse each document
+// three times. ok is false for anything else (a bare object, invalid or
+// unusual JSON): the caller then takes SplitPayload's path, which gives
+// the exact answer or error. The items share body's memory.
+func splitFast(body []byte) (items []json.RawMessage, values []any, ok bool) {
+	d := fastDecoder{raw: body}
+	d.skipSpace()
+	if d.peek() != '[' {
+		return nil, nil, false
+	}
+	d.pos++
+	d.skipSpace()
+	if d.peek() == ']' {
+		d.pos++
+		d.skipSpace()
+		return []json.RawMessage{}, []any{}, d.pos == len(body)
+	}
+	for {
+		start := d.pos
+		v, ok := d.value(1)
+		if !ok {
+			return nil, nil, false
+		}
+		items = append(items, json.RawMessage(body[start:d.pos]))
+		values = append(values, v)
+		d.skipSpace()
+		switch d.peek() {
+		case ',':
+			d.pos++
+			d.skipSpace()
+		case ']':
+			d.pos++
+			d.skipSpace()
+			return items, values, d.pos == len(body)
+		default:
+			return nil, nil, false
+		}
+	}
+}

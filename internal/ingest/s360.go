@@ -87,11 +87,17 @@ func jsonKind(raw []byte) string {
 // columns. A document without an id cannot be deduplicated, so it is an
 // error here; the validation layer reports what else is wrong with it.
 func Describe(institution string, stream usher.Stream, raw json.RawMessage) (usher.Document, error) {
-	doc := usher.Document{Institution: institution, Stream: stream, Raw: raw}
 	fields, err := decodeObject(raw)
 	if err != nil {
-		return doc, err
+		return usher.Document{Institution: institution, Stream: stream, Raw: raw}, err
 	}
+	return describeFields(institution, stream, raw, fields)
+}
+
+// describeFields is Describe for a document already decoded into fields.
+func describeFields(institution string, stream usher.Stream, raw json.RawMessage, fields map[string]any) (usher.Document, error) {
+	doc := usher.Document{Institution: institution, Stream: stream, Raw: raw}
+	var err error
 	if doc.Hash, err = hashDecoded(fields); err != nil {
 		return doc, usher.Errorf(usher.EINVALID, "%v", err)
 	}

@@ -61,11 +61,15 @@ type Rejection struct {
 // report as detail.
 func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream usher.Stream, body []byte) (Receipt, error) {
 	var receipt Receipt
-	items, err := SplitPayload(body)
-	if err != nil {
-		return receipt, err
+	items, values, ok := splitFast(body)
+	var err error
+	if !ok {
+		if items, err = SplitPayload(body); err != nil {
+			return receipt, err
+		}
+		values = nil
 	}
-	docs, bad, reports := s.sort(inst.Code, stream, items)
+	docs, bad, reports := s.sort(inst.Code, stream, items, values)
 	if len(bad) > 0 && inst.Policy == usher.PolicyStrict {
 		s.count(stream, inst.Code, "rejected", len(bad))
 		return receipt, &usher.Error{
@@ -94,15 +98,20 @@ func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream ush
 }
 
 // sort validates each item and splits them into documents to store and
-// documents to quarantine, with a report for each of the latter.
-func (s *Service) sort(institution string, stream usher.Stream, items []json.RawMessage) ([]usher.Document, []usher.QuarantinedDocument, []usher.DocumentReport) {
+// documents to quarantine, with a report for each of the latter. values,
+// when not nil, holds each item already decoded.
+func (s *Service) sort(institution string, stream usher.Stream, items []json.RawMessage, values []any) ([]usher.Document, []usher.QuarantinedDocument, []usher.DocumentReport) {
 	docType := usher.DocTypeOf(stream)
 	docs := make([]usher.Document, 0, len(items))
 	var bad []usher.QuarantinedDocument
 	var reports []usher.DocumentReport
 	for i, raw := range items {
-		violations := s.validator.Validate(institution, docType, raw)
-		doc, err := Describe(institution, stream, raw)
+		var decoded any
+		if values != nil {
+			decoded = values[i]
+		}
+		violations := s.validate(institution, docType, raw, decoded)
+		doc, err := describe(institution, stream, raw, decoded)
 		if err != nil && len(violations) == 0 {
 			// The schema in force let through a document usher cannot key
 			// (an override that made the id optional): keep it aside too.
@@ -118,6 +127,26 @@ func (s *Service) sort(institution string, stream usher.Stream, items []json.Raw
 			SchemaVersion: q.SchemaVersion, Violations: violations})
 	}
 	return docs, bad, reports
+}
+
+// decodedValidator validates a document ingest has already decoded, as
+// encoding/json decodes with UseNumber (schema.Registry is one).
+type decodedValidator interface {
+	ValidateDecoded(institution, docType string, raw []byte, v any) []usher.Violation
+}
+
+func (s *Service) validate(institution, docType string, raw []byte, decoded any) []usher.Violation {
+	if v, ok := s.validator.(decodedValidator); ok && decoded != nil {
+		return v.ValidateDecoded(institution, docType, raw, decoded)
+	}
+	return s.validator.Validate(institution, docType, raw)
+}
+
+func describe(institution string, stream usher.Stream, raw json.RawMessage, decoded any) (usher.Document, error) {
+	if fields, ok := decoded.(map[string]any); ok {
+		return describeFields(institution, stream, raw, fields)
+	}
+	return Describe(institution, stream, raw)
 }
 
 func quarantined(institution string, stream usher.Stream, docType string, raw json.RawMessage, doc usher.Document, vs []usher.Violation, version string) usher.QuarantinedDocument {

@@ -30,27 +30,41 @@ type result struct {
 
 // check validates raw against root.
 func check(root *rule, raw []byte) result {
-	var res result
-	if msg := unstorable(raw); msg != "" {
-		res.fail(&jsonPath{}, "%s", msg)
-	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		var res result
+		checkStorable(&res, raw)
 		res.fail(&jsonPath{}, "not valid JSON: %v", err)
 		return res
 	}
 	if dec.More() {
+		var res result
+		checkStorable(&res, raw)
 		res.fail(&jsonPath{}, "not valid JSON: data after the document")
 		return res
 	}
+	return checkDecoded(root, raw, v)
+}
+
+// checkDecoded validates raw, already decoded into v as encoding/json
+// decodes with UseNumber, against root.
+func checkDecoded(root *rule, raw []byte, v any) result {
+	var res result
+	checkStorable(&res, raw)
 	res.check(root, v, &jsonPath{})
 	if res.dropped > 0 {
 		res.violations = append(res.violations, usher.Violation{Path: "$",
 			Message: fmt.Sprintf("%d more violations not listed", res.dropped)})
 	}
 	return res
+}
+
+func checkStorable(res *result, raw []byte) {
+	if msg := unstorable(raw); msg != "" {
+		res.fail(&jsonPath{}, "%s", msg)
+	}
 }
 
 func (res *result) fail(p *jsonPath, format string, args ...any) {

@@ -120,6 +120,19 @@ func (r *Registry) Validate(institution, docType string, raw []byte) []usher.Vio
 	return violations
 }
 
+// ValidateDecoded is Validate for a document ingest has already decoded
+// into v (as encoding/json decodes with UseNumber): a push then parses
+// each document once instead of once to validate and once to store.
+func (r *Registry) ValidateDecoded(institution, docType string, raw []byte, v any) []usher.Violation {
+	s, ok := r.Lookup(institution, docType)
+	if !ok {
+		return []usher.Violation{{Path: "$", Message: fmt.Sprintf("no schema for document type %q", docType)}}
+	}
+	violations, unknown := s.CheckDecoded(raw, v)
+	r.drift.Report(institution, s, unknown)
+	return violations
+}
+
 // SchemaVersion returns the version of the schema in force for docType at
 // institution, or "none" when there is none.
 func (r *Registry) SchemaVersion(institution, docType string) string {

@@ -72,3 +72,10 @@ func (s *Schema) Check(raw []byte) (violations []usher.Violation, unknown []stri
 	res := check(s.root, raw)
 	return res.violations, res.unknown
 }
+
+// CheckDecoded is Check for a document the caller has already decoded
+// into v, as encoding/json decodes with UseNumber.
+func (s *Schema) CheckDecoded(raw []byte, v any) (violations []usher.Violation, unknown []string) {
+	res := checkDecoded(s.root, raw, v)
+	return res.violations, res.unknown
+}

@@ -21,6 +21,10 @@ CREATE TABLE analytics_pending (
     ref         INTEGER NOT NULL,
     queued_at   TEXT    NOT NULL
 );
+-- The projector reads one kind at a time, the oldest first; without this
+-- index every statement of a slice of checks scanned the orders waiting
+-- behind them.
+CREATE INDEX analytics_pending_kind ON analytics_pending (kind, seq);
 
 -- The version of each order that the rollups hold. The projector compares
 -- it with the order's head: versions arrive out of order and in bursts,
