@@ -22,19 +22,19 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	err := s.inWriteTx(ctx, "save documents", func(sqlTx *sql.Tx) error {
 		tx := newStmtTx(sqlTx)
 		outcomes = make([]usher.Outcome, len(docs))
-		var checks storedChecks
+		var stored analyticsQueue
 		for i, d := range docs {
 			var err error
 			if d.Stream == usher.StreamTicketChecks {
-				outcomes[i], err = saveCheck(ctx, tx, d, received, &checks)
+				outcomes[i], err = saveCheck(ctx, tx, d, received, &stored)
 			} else {
-				outcomes[i], err = s.saveVersioned(ctx, tx, d, now)
+				outcomes[i], err = s.saveVersioned(ctx, tx, d, now, &stored)
 			}
 			if err != nil {
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
 		}
-		return checks.queue(ctx, tx, received)
+		return stored.queue(ctx, tx, received)
 	})
 	return outcomes, err
 }
@@ -57,7 +57,7 @@ func (s *Store) inWriteTx(ctx context.Context, op string, fn func(*sql.Tx) error
 }
 
 // saveCheck stores a ticket check and adds it to stored if it is new.
-func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string, stored *storedChecks) (usher.Outcome, error) {
+func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string, stored *analyticsQueue) (usher.Outcome, error) {
 	c := d.Check
 	if c == nil {
 		return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
@@ -74,47 +74,43 @@ func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received strin
 	if n, _ := res.RowsAffected(); n == 0 {
 		return usher.OutcomeDuplicate, nil
 	}
-	stored.add(d.Institution, c.TicketCheckID)
+	stored.add(d.Institution, "checks", c.TicketCheckID)
 	return usher.OutcomeStored, nil
 }
 
-// storedChecks are the ticket checks a transaction stored, queued for
-// the analytics projector in one statement per institution rather than
-// one per check.
-type storedChecks map[string][]int64
+// analyticsQueue holds what a transaction stored for the analytics
+// projector (projection.go): ticket check ids and contact or order
+// document ids, by institution and kind. It is queued in one statement
+// per kind rather than one per document.
+type analyticsQueue map[[2]string][]int64
 
-func (s *storedChecks) add(institution string, id int64) {
-	if *s == nil {
-		*s = make(storedChecks)
+func (q *analyticsQueue) add(institution, kind string, ref int64) {
+	if *q == nil {
+		*q = make(analyticsQueue)
 	}
-	(*s)[institution] = append((*s)[institution], id)
+	key := [2]string{institution, kind}
+	(*q)[key] = append((*q)[key], ref)
 }
 
-func (s storedChecks) queue(ctx context.Context, tx *stmtTx, received string) error {
-	for institution, ids := range s {
-		list, err := json.Marshal(ids)
+// queue writes q to analytics_pending, in the order the documents were
+// stored within each kind.
+func (q analyticsQueue) queue(ctx context.Context, tx *stmtTx, received string) error {
+	for key, refs := range q {
+		list, err := json.Marshal(refs)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO analytics_pending (institution, kind, ref, queued_at)
-			SELECT ?1, 'checks', value, ?2 FROM json_each(?3)`, institution, received, string(list)); err != nil {
+			SELECT ?1, ?2, value, ?3 FROM json_each(?4) ORDER BY key`, key[0], key[1], received, string(list)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// queueForAnalytics queues a stored contact or order version for the
-// analytics projector (projection.go), in the transaction that stores it.
-func queueForAnalytics(ctx context.Context, tx *stmtTx, institution, kind string, ref int64, received string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO analytics_pending (institution, kind, ref, queued_at) VALUES (?, ?, ?, ?)`,
-		institution, kind, ref, received)
-	return err
-}
-
 // saveVersioned stores a new version of a contact or order and, when it
 // becomes current, enqueues its CRM deliveries in the same transaction.
-func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, now time.Time) (usher.Outcome, error) {
+func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, now time.Time, stored *analyticsQueue) (usher.Outcome, error) {
 	received := formatTime(now)
 	// The unique content-hash index recognises a retried version: nothing
 	// is inserted and no row returned.
@@ -139,9 +135,7 @@ func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document,
 		return "", err
 	}
 	if d.Stream == usher.StreamContacts || d.Stream == usher.StreamOrders {
-		if err := queueForAnalytics(ctx, tx, d.Institution, string(d.Stream), id, received); err != nil {
-			return "", err
-		}
+		stored.add(d.Institution, string(d.Stream), id)
 	}
 	// The head moves only forward in upstream time, so a late retry of an
 	// old version is stored in history without becoming current (and is

@@ -42,15 +42,18 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 // saveOne stores one valid document with the helpers SaveDocuments uses,
 // so a document that went through quarantine reaches the CRM like any other.
 func (s *Store) saveOne(ctx context.Context, tx *stmtTx, d usher.Document, at time.Time) (usher.Outcome, error) {
+	var stored analyticsQueue
+	var outcome usher.Outcome
+	var err error
 	if d.Stream == usher.StreamTicketChecks {
-		var stored storedChecks
-		outcome, err := saveCheck(ctx, tx, d, formatTime(at), &stored)
-		if err != nil {
-			return "", err
-		}
-		return outcome, stored.queue(ctx, tx, formatTime(at))
+		outcome, err = saveCheck(ctx, tx, d, formatTime(at), &stored)
+	} else {
+		outcome, err = s.saveVersioned(ctx, tx, d, at, &stored)
 	}
-	return s.saveVersioned(ctx, tx, d, at)
+	if err != nil {
+		return "", err
+	}
+	return outcome, stored.queue(ctx, tx, formatTime(at))
 }
 
 func quarantineOne(ctx context.Context, tx *sql.Tx, q usher.QuarantinedDocument, now string) error {
