@@ -172,9 +172,9 @@ type Projection struct {
 	// Checks, Contacts and Orders count what was applied: ticket checks,
 	// contact versions, and orders whose current version changed.
 	Checks, Contacts, Orders int64
-	// Pending counts the entries still queued (a payload's checks, one
-	// contact or order version), and OldestPending is when the oldest of
-	// them was stored: how far the reports lag ingest.
+	// Pending counts the entries still queued (a payload's checks or
+	// contacts, one order version), and OldestPending is when the oldest
+	// of them was stored: how far the reports lag ingest.
 	Pending       int64
 	OldestPending *time.Time
 	// Partial says the call stopped at a batch limit with more of that

@@ -11,10 +11,13 @@ import (
 )
 
 // saveVersionedSQL stores a new version unless the same content is already
-// stored, and moves the head forward in upstream time, in one statement so
-// a whole payload goes to the server in one round trip. It returns whether
-// it inserted and the version that became current (0 if none did: a late
-// old version is kept in history, and not delivered to a CRM).
+// stored, and moves the head forward in upstream time, in one statement.
+// It returns whether it inserted and the version that became current (0 if
+// none did: a late old version is kept in history, and not delivered to a
+// CRM). A payload goes through it one document at a time only when an
+// external id repeats in it, so that each version sees the one before;
+// otherwise saveVersionsSQL (documents_batch.go) stores all its contacts
+// and orders at once.
 //
 // It leaves the planner no index to choose wrongly where it can: the
 // duplicate check is the ON CONFLICT arbiter (the content-hash unique
@@ -64,12 +67,12 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
-		hasChecks, err := queueDocuments(batch, docs, received)
+		plan, err := queueDocuments(batch, docs, received)
 		if err != nil {
 			return err
 		}
 		results := tx.SendBatch(ctx, batch)
-		current, err := readOutcomes(results, docs, hasChecks, outcomes)
+		current, err := readOutcomes(results, docs, plan, outcomes)
 		if err != nil {
 			results.Close()
 			return err

@@ -29,7 +29,7 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save and quarantine documents", func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
-		hasChecks, err := queueDocuments(batch, docs, now)
+		plan, err := queueDocuments(batch, docs, now)
 		if err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 		}
 		results := tx.SendBatch(ctx, batch)
 		defer results.Close()
-		current, err := readOutcomes(results, docs, hasChecks, outcomes)
+		current, err := readOutcomes(results, docs, plan, outcomes)
 		if err != nil {
 			return err
 		}
@@ -172,14 +172,14 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 // so a replayed document reaches the CRM like any other.
 func (s *Store) saveOneTx(ctx context.Context, tx pgx.Tx, d usher.Document, received time.Time) (usher.Outcome, error) {
 	batch := &pgx.Batch{}
-	hasChecks, err := queueDocuments(batch, []usher.Document{d}, received)
+	plan, err := queueDocuments(batch, []usher.Document{d}, received)
 	if err != nil {
 		return "", err
 	}
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
 	outcomes := make([]usher.Outcome, 1)
-	current, err := readOutcomes(results, []usher.Document{d}, hasChecks, outcomes)
+	current, err := readOutcomes(results, []usher.Document{d}, plan, outcomes)
 	if err != nil {
 		return "", err
 	}

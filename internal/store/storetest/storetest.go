@@ -21,6 +21,7 @@ type OpenFunc func(t *testing.T) usher.Store
 func Run(t *testing.T, open OpenFunc) {
 	t.Run("Documents", func(t *testing.T) { RunDocuments(t, open) })
 	t.Run("TicketCheckPayloads", func(t *testing.T) { RunTicketCheckPayloads(t, open) })
+	t.Run("VersionedPayloads", func(t *testing.T) { RunVersionedPayloads(t, open) })
 	t.Run("Erasure", func(t *testing.T) { RunErasure(t, open) })
 	t.Run("ErasureOfCRMWrites", func(t *testing.T) { RunErasureOfCRMWrites(t, open) })
 	t.Run("Quarantine", func(t *testing.T) { RunQuarantine(t, open) })
