@@ -77,8 +77,9 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 	srv.Config.WriteTimeout = 60 * time.Second
 	srv.Start()
 	projectorCtx, stop := context.WithCancel(ctx)
-	interval, orders := config.Default().Analytics.Projector()
-	projector := analytics.NewProjector(st, interval, orders, metrics.NewAnalytics(reg), logger, time.Now)
+	interval, orders, maxLag := config.Default().Analytics.Projector()
+	projector := analytics.NewProjector(st, analytics.ProjectorConfig{Interval: interval, Orders: orders, MaxLag: maxLag},
+		metrics.NewAnalytics(reg), logger, time.Now)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -11,11 +11,11 @@ import (
 
 // wireProjector runs the analytics projector, which applies stored
 // documents to the report rollups shortly after ingest acknowledged them
-// (analytics.project_interval, project_orders).
+// (analytics.project_interval, project_orders, project_max_lag).
 func wireProjector(ctx context.Context, a *app) {
-	interval, orders := a.cfg.Analytics.Projector()
-	p := analytics.NewProjector(a.store, interval, orders, metrics.NewAnalytics(a.registry),
-		a.logger.With("worker", "analytics"), time.Now)
+	interval, orders, maxLag := a.cfg.Analytics.Projector()
+	p := analytics.NewProjector(a.store, analytics.ProjectorConfig{Interval: interval, Orders: orders, MaxLag: maxLag},
+		metrics.NewAnalytics(a.registry), a.logger.With("worker", "analytics"), time.Now)
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { p.Run(runCtx) })

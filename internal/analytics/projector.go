@@ -11,23 +11,35 @@ import (
 
 // Projector keeps the report projections up with ingest. Storing a
 // payload only queues its documents, so that S-360's acknowledgement does
-// not wait for rollups; the projector applies the queue every interval,
-// and again at once while a batch limit left more queued. On
-// PostgreSQL every replica may run one: one projection runs at a time and
-// the others return at once.
+// not wait for rollups; the projector applies the queue, one batch every
+// Interval. Pushes come first: while the oldest queued document is younger
+// than MaxLag, a batch that left more queued waits for the next tick, so
+// a burst of pushes is acknowledged at full speed and projected shortly
+// after; once the queue is older than MaxLag, batches run back to back
+// until it is not. On PostgreSQL every replica may run one: one
+// projection runs at a time and the others skip their turn.
 type Projector struct {
-	store    usher.AnalyticsStore
-	interval time.Duration
-	orders   int
-	metrics  *metrics.Analytics
-	logger   *slog.Logger
-	now      func() time.Time
+	store   usher.AnalyticsStore
+	cfg     ProjectorConfig
+	metrics *metrics.Analytics
+	logger  *slog.Logger
+	now     func() time.Time
 }
 
-// NewProjector returns a projector applying store's queue every interval,
-// at most orders orders per projection.
-func NewProjector(store usher.AnalyticsStore, interval time.Duration, orders int, m *metrics.Analytics, logger *slog.Logger, now func() time.Time) *Projector {
-	return &Projector{store: store, interval: interval, orders: orders, metrics: m, logger: logger, now: now}
+// ProjectorConfig paces a Projector.
+type ProjectorConfig struct {
+	// Interval is the time between batches while the queue is fresh.
+	Interval time.Duration
+	// Orders bounds the order versions one batch applies.
+	Orders int
+	// MaxLag is the age of the oldest queued document beyond which batches
+	// run back to back.
+	MaxLag time.Duration
+}
+
+// NewProjector returns a projector applying store's queue as cfg says.
+func NewProjector(store usher.AnalyticsStore, cfg ProjectorConfig, m *metrics.Analytics, logger *slog.Logger, now func() time.Time) *Projector {
+	return &Projector{store: store, cfg: cfg, metrics: m, logger: logger, now: now}
 }
 
 // Run projects until ctx ends.
@@ -40,18 +52,23 @@ func (p *Projector) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		next := p.interval
-		if res, err := p.Once(ctx); err == nil && res.Partial {
+		next := p.cfg.Interval
+		if res, err := p.Once(ctx); err == nil && p.behind(res) {
 			next = 0
 		}
 		timer.Reset(next)
 	}
 }
 
+// behind says a batch left work queued for longer than MaxLag.
+func (p *Projector) behind(res usher.Projection) bool {
+	return res.Partial && res.OldestPending != nil && p.now().Sub(*res.OldestPending) >= p.cfg.MaxLag
+}
+
 // Once runs one projection and records it.
 func (p *Projector) Once(ctx context.Context) (usher.Projection, error) {
 	start := time.Now()
-	res, err := p.store.ProjectAnalytics(ctx, p.orders)
+	res, err := p.store.ProjectAnalytics(ctx, p.cfg.Orders)
 	p.metrics.Duration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		if ctx.Err() == nil {

@@ -30,7 +30,8 @@ func TestProjectorFollowsIngest(t *testing.T) {
 			}
 			t.Cleanup(func() { st.Close() })
 			m := metrics.NewAnalytics(prometheus.NewRegistry())
-			p := analytics.NewProjector(st, 10*time.Millisecond, 2, m, slog.New(slog.DiscardHandler), time.Now)
+			p := analytics.NewProjector(st, analytics.ProjectorConfig{Interval: 10 * time.Millisecond, Orders: 2, MaxLag: time.Hour},
+				m, slog.New(slog.DiscardHandler), time.Now)
 			done := make(chan struct{})
 			go func() {
 				defer close(done)

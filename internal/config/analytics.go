@@ -12,28 +12,33 @@ type Analytics struct {
 	// days themselves are the wall clock S-360 writes. Default: the
 	// server's local zone. Env USHER_TIMEZONE.
 	Timezone string `yaml:"timezone"`
-	// ProjectInterval is how often the projector applies newly stored
-	// documents to the report rollups: reports lag ingest by about this
-	// much. Default 1 s.
+	// ProjectInterval is the time between two batches of the projector,
+	// which applies newly stored documents to the report rollups. Default
+	// 1 s.
 	ProjectInterval time.Duration `yaml:"project_interval"`
-	// ProjectOrders bounds the orders one projection applies (checks and
-	// contacts are applied all at once); while more are queued the
-	// projector goes on at once. Default 200: on SQLite a projection
-	// holds the single writer, so pushes wait for it.
+	// ProjectOrders bounds the order versions one batch applies (checks
+	// and contacts go all at once on PostgreSQL, 500 at a time on SQLite,
+	// where a batch holds the single writer). Default 200.
 	ProjectOrders int `yaml:"project_orders"`
+	// ProjectMaxLag is how far the reports may fall behind a burst of
+	// pushes before the projector runs batches back to back instead of one
+	// an interval: pushes come first. Default 10 s.
+	ProjectMaxLag time.Duration `yaml:"project_max_lag"`
 }
 
-// Projector returns the projector's interval and order batch, defaults
-// filled in.
-func (a Analytics) Projector() (time.Duration, int) {
-	interval, orders := a.ProjectInterval, a.ProjectOrders
+// Projector returns the projector's pace, defaults filled in.
+func (a Analytics) Projector() (interval time.Duration, orders int, maxLag time.Duration) {
+	interval, orders, maxLag = a.ProjectInterval, a.ProjectOrders, a.ProjectMaxLag
 	if interval <= 0 {
 		interval = time.Second
 	}
 	if orders <= 0 {
 		orders = 200
 	}
-	return interval, orders
+	if maxLag <= 0 {
+		maxLag = 10 * time.Second
+	}
+	return interval, orders, maxLag
 }
 
 func (a *Analytics) applyEnv(getenv func(string) string) error {

@@ -1,0 +1,31 @@
+package analytics
+
+import (
+	"testing"
+	"time"
+
+	"github.com/usher-hub/usher"
+)
+
+// Pushes come first: a batch that left work goes on at once only when the
+// queue is older than MaxLag.
+func TestProjectorGoesOnOnlyWhenBehind(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	p := &Projector{cfg: ProjectorConfig{Interval: time.Second, Orders: 200, MaxLag: 10 * time.Second}, now: func() time.Time { return now }}
+	at := func(age time.Duration) *time.Time { t := now.Add(-age); return &t }
+	for _, c := range []struct {
+		name string
+		res  usher.Projection
+		want bool
+	}{
+		{"nothing left", usher.Projection{}, false},
+		{"a full batch, fresh queue", usher.Projection{Partial: true, Pending: 900, OldestPending: at(3 * time.Second)}, false},
+		{"a full batch, queue older than MaxLag", usher.Projection{Partial: true, Pending: 900, OldestPending: at(11 * time.Second)}, true},
+		{"an old queue the batch did not stop on", usher.Projection{Pending: 3, OldestPending: at(time.Minute)}, false},
+		{"another replica projecting", usher.Projection{Busy: true}, false},
+	} {
+		if got := p.behind(c.res); got != c.want {
+			t.Errorf("%s: behind = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
