@@ -10,10 +10,15 @@ import (
 	"github.com/usher-hub/usher"
 )
 
-// checkSlice bounds the checks one projection applies. A projection
-// holds the single writer, so a push that arrives meanwhile waits for it:
-// a slice keeps that wait to milliseconds under sustained load.
-const checkSlice = 500
+// checkSlice, contactSlice and orderSlice bound the checks, contact
+// versions and order versions one projection applies, whatever the caller's limit. A projection holds the
+// single writer, so a push that arrives meanwhile waits for it: a slice
+// keeps that wait to about ten milliseconds (docs/performance.md).
+const (
+	checkSlice   = 250
+	contactSlice = 250
+	orderSlice   = 50
+)
 
 // projectChecksSQL applies the queued checks before entry ?1 to the check
 // rollups.
@@ -178,37 +183,42 @@ func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Pro
 	var p usher.Projection
 	err := s.inWriteTx(ctx, "project analytics", func(tx *sql.Tx) error {
 		p = usher.Projection{}
-		end, sliced, err := checksEnd(ctx, tx)
+		end, sliced, err := sliceEnd(ctx, tx, "checks", checkSlice)
 		if err != nil {
 			return err
 		}
 		if p.Checks, err = projectQueued(ctx, tx, "checks", end, projectChecksSQL...); err != nil {
 			return fmt.Errorf("checks: %w", err)
 		}
-		if p.Contacts, err = projectQueued(ctx, tx, "contacts", math.MaxInt64, projectContactsSQL); err != nil {
+		contactsEnd, contactsSliced, err := sliceEnd(ctx, tx, "contacts", contactSlice)
+		if err != nil {
+			return err
+		}
+		if p.Contacts, err = projectQueued(ctx, tx, "contacts", contactsEnd, projectContactsSQL); err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
-		p.Partial = sliced
+		p.Partial = sliced || contactsSliced
 		// Orders move checks between matched and unmatched rows: only
 		// once every queued check is counted, so that they move only
 		// counted checks.
 		if !sliced {
 			var full bool
-			if p.Orders, full, err = projectOrders(ctx, tx, orderLimit); err != nil {
+			if p.Orders, full, err = projectOrders(ctx, tx, min(orderLimit, orderSlice)); err != nil {
 				return fmt.Errorf("orders: %w", err)
 			}
-			p.Partial = full
+			p.Partial = p.Partial || full
 		}
 		return queueState(ctx, tx, &p)
 	})
 	return p, err
 }
 
-// checksEnd returns the queue entry before which this projection applies
-// checks: the first after a slice, and whether the slice left some.
-func checksEnd(ctx context.Context, tx *sql.Tx) (int64, bool, error) {
+// sliceEnd returns the queue entry before which this projection applies
+// entries of kind: the first after a slice of n, and whether the slice
+// left some.
+func sliceEnd(ctx context.Context, tx *sql.Tx, kind string, n int) (int64, bool, error) {
 	var end int64
-	err := tx.QueryRowContext(ctx, `SELECT seq FROM analytics_pending WHERE kind = 'checks' ORDER BY seq LIMIT 1 OFFSET ?`, checkSlice).Scan(&end)
+	err := tx.QueryRowContext(ctx, `SELECT seq FROM analytics_pending WHERE kind = ? ORDER BY seq LIMIT 1 OFFSET ?`, kind, n).Scan(&end)
 	if err == sql.ErrNoRows {
 		return math.MaxInt64, false, nil
 	}

@@ -42,8 +42,8 @@ func TestProjectionInSlices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Checks != 500 || first.Orders != 0 || !first.Partial {
-		t.Fatalf("first projection = %+v, want a slice of 500 checks, no order, more to come", first)
+	if first.Checks != 250 || first.Orders != 0 || !first.Partial {
+		t.Fatalf("first projection = %+v, want a slice of 250 checks, no order, more to come", first)
 	}
 	for calls := 0; ; calls++ {
 		p, err := s.ProjectAnalytics(ctx, 200)
@@ -53,7 +53,7 @@ func TestProjectionInSlices(t *testing.T) {
 		if !p.Partial && p.Pending == 0 {
 			break
 		}
-		if calls > 10 {
+		if calls > 20 {
 			t.Fatalf("the queue does not drain: %+v", p)
 		}
 	}

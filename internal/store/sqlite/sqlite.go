@@ -34,7 +34,9 @@ type Store struct {
 	// up together.
 	writer *groupWriter
 	// read serves queries concurrently with the writer, which WAL allows.
-	read   *sql.DB
+	read *sql.DB
+	// checkpoints copies the WAL into the database file off the writer.
+	checkpoints *checkpointer
 	now    func() time.Time // routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
 }
@@ -59,11 +61,20 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(4)
+	checkpoints, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	checkpoints.SetMaxOpenConns(1)
 	s := &Store{write: write, read: read, writer: newGroupWriter(write), now: now}
 	if err := s.Migrate(ctx); err != nil {
+		checkpoints.Close()
 		s.Close()
 		return nil, err
 	}
+	s.checkpoints = startCheckpointer(checkpoints)
 	return s, nil
 }
 
@@ -77,10 +88,12 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 //     savepoints in memory instead of a temporary file written and
 //     closed at every commit;
 //   - _txlock=immediate takes the write lock at BEGIN, so a transaction
-//     never fails half-way trying to upgrade a read lock.
+//     never fails half-way trying to upgrade a read lock;
+//   - wal_autocheckpoint(0) leaves checkpoints to the checkpointer, off
+//     the writer's commits (checkpoint.go).
 func dsn(path string, readOnly bool) string {
 	v := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "temp_store(MEMORY)", "wal_autocheckpoint(0)"} {
 		v.Add("_pragma", p)
 	}
 	if readOnly {
@@ -107,10 +120,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close finishes the write in progress and closes both pools.
+// Close finishes the write in progress, checkpoints the WAL and closes
+// the pools.
 func (s *Store) Close() error {
 	s.writer.stop()
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	if s.checkpoints != nil {
+		errs = append(errs, s.checkpoints.close(), s.checkpoints.db.Close())
+	}
+	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
 
 // Ping reports whether the database file answers a query.
