@@ -37,7 +37,8 @@ type Store struct {
 	read *sql.DB
 	// checkpoints copies the WAL into the database file off the writer.
 	checkpoints *checkpointer
-	now    func() time.Time // routes are the CRM delivery routes SaveDocuments follows (crm.go).
+	now         func() time.Time
+	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
 }
 
