@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	projections "github.com/usher-hub/usher/internal/analytics"
 	"github.com/usher-hub/usher/internal/store/postgres"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 	"github.com/usher-hub/usher/internal/testdb"
@@ -20,8 +21,8 @@ import (
 // is what a push waits for.
 func BenchmarkIngest(b *testing.B) {
 	for _, engine := range testdb.Engines {
-		for _, projections := range []bool{true, false} {
-			b.Run(fmt.Sprintf("%s/projections=%v", engine, projections), func(b *testing.B) {
+		for _, project := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/projections=%v", engine, project), func(b *testing.B) {
 				st := openIngestStore(b, engine)
 				size := Size{Checks: 10_000_000, Orders: 1_000_000, Days: 730}
 				ctx := context.Background()
@@ -35,25 +36,14 @@ func BenchmarkIngest(b *testing.B) {
 					if _, err := st.SaveDocuments(ctx, checks); err != nil {
 						b.Fatal(err)
 					}
-					if projections {
-						drain(b, st)
+					if project {
+						if err := projections.CatchUp(ctx, st, 200, 10_000); err != nil {
+							b.Fatal(err)
+						}
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*100), "µs/document")
 			})
-		}
-	}
-}
-
-// drain applies the analytics queue until it is empty.
-func drain(b *testing.B, st usher.Store) {
-	for {
-		p, err := st.ProjectAnalytics(context.Background(), 200)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !p.Partial && p.Pending == 0 {
-			return
 		}
 	}
 }

@@ -90,18 +90,8 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 
 // CatchUp waits until the projector has applied everything stored.
 func (s *Server) CatchUp(ctx context.Context) error {
-	for {
-		p, err := s.Store.ProjectAnalytics(ctx, 500)
-		if err != nil {
-			return err
-		}
-		if !p.Busy && p.Pending == 0 {
-			return nil
-		}
-		if p.Busy {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	_, orders, _ := config.Default().Analytics.Projector()
+	return analytics.CatchUp(ctx, s.Store, orders, 10_000_000)
 }
 
 // labelled runs h with the pprof label side=server, so a CPU profile of a

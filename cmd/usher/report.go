@@ -105,22 +105,12 @@ func runReport(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "report projections of %s rebuilt from the stored documents\n", inst)
 		return nil
 	}
-	if err := catchUp(ctx, st); err != nil {
+	// What ingest queued is applied first, so that a report printed while
+	// no server runs (or right after a push) is current.
+	if err := analytics.CatchUp(ctx, st, 1000, 1_000_000); err != nil {
 		return err
 	}
 	return printReport(ctx, e.stdout, svc, name, inst, &f)
-}
-
-// catchUp applies what ingest queued for the projections, so that a
-// report printed while no server runs (or right after a push) is current.
-// When a server's projector is at it, that projector finishes the work.
-func catchUp(ctx context.Context, st usher.AnalyticsStore) error {
-	for {
-		p, err := st.ProjectAnalytics(ctx, 1000)
-		if err != nil || p.Busy || p.Pending == 0 {
-			return err
-		}
-	}
 }
 
 // reportInstitution returns the institution asked for, or the only one

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/analytics"
 )
 
 // Institution is the fixture venue's code.
@@ -221,13 +222,7 @@ func Save(t testing.TB, st usher.Store, docs []usher.Document) {
 	if _, err := st.SaveDocuments(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		p, err := st.ProjectAnalytics(ctx, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !p.Busy && p.Pending == 0 {
-			return
-		}
+	if err := analytics.CatchUp(ctx, st, 1000, 10_000); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -11,9 +11,10 @@ import (
 )
 
 // checkSlice, contactSlice and orderSlice bound the checks, contact
-// versions and order versions one projection applies, whatever the caller's limit. A projection holds the
-// single writer, so a push that arrives meanwhile waits for it: a slice
-// keeps that wait to about ten milliseconds (docs/performance.md).
+// versions and order versions one projection applies, whatever the
+// caller's limit. A projection holds the single writer, so a push that
+// arrives meanwhile waits for it: a slice keeps that wait to about ten
+// milliseconds (docs/performance.md).
 const (
 	checkSlice   = 250
 	contactSlice = 250

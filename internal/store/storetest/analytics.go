@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/analytics"
 	fx "github.com/usher-hub/usher/internal/analytics/analyticstest"
 )
 
@@ -362,17 +363,8 @@ func save(t *testing.T, s usher.Store, docs []usher.Document) {
 // orders per call.
 func project(t *testing.T, s usher.Store, orderLimit int) {
 	t.Helper()
-	for calls := 0; ; calls++ {
-		p, err := s.ProjectAnalytics(context.Background(), orderLimit)
-		if err != nil {
-			t.Fatalf("project: %v", err)
-		}
-		if p.Pending == 0 {
-			return
-		}
-		if calls > 10000 {
-			t.Fatalf("the analytics queue does not drain: %+v", p)
-		}
+	if err := analytics.CatchUp(context.Background(), s, orderLimit, 10_000); err != nil {
+		t.Fatalf("project: %v", err)
 	}
 }
 
