@@ -65,11 +65,15 @@ type checkKey struct {
 	id          int64
 }
 
-// saveVersionsSQL is saveVersionedSQL for all of a payload's contacts and
-// orders (and the other versioned streams) in one statement, for the same
-// reason as saveChecksSQL: they cost three times a check on the backend
-// when stored one statement each. It keeps saveVersionedSQL's plan per
-// row (see there why): the head's primary key recognises a new id, and
+// saveVersionsSQL stores new versions of contacts and orders (and the
+// other versioned streams) unless the same content is already stored,
+// numbers them, and moves each head forward in upstream time only (a late
+// old version is kept in history and not delivered to a CRM). A payload's
+// contacts and orders go in one statement, for the same reason as
+// saveChecksSQL: one statement each cost three times a check on the
+// backend. The duplicate check is the ON CONFLICT arbiter (the
+// content-hash unique index); a new id, the common case and every one of
+// a first synchronisation, is recognised by the head's primary key, and
 // only a known id looks up its highest version. Both lookups are written
 // so that a database without statistics cannot plan them wrongly: pgx
 // caches the statement, and PostgreSQL its generic plan from the sixth
@@ -88,8 +92,9 @@ type checkKey struct {
 //
 // Every row of one statement sees the tables as they were before it, and
 // a statement may upsert a head only once, so it is only correct when no
-// external id appears twice: queueDocuments falls back to saveVersionedSQL
-// otherwise. RETURNING lists the versions inserted, with the one each made
+// external id appears twice: queueDocuments then sends the payload's
+// contacts and orders one statement each, so that each sees the one
+// before. RETURNING lists the versions inserted, with the one each made
 // current (0 if none); every other document was a duplicate.
 //
 // The projector applies every queued contact at each call, so a payload's
@@ -166,12 +171,12 @@ type versionKey struct {
 // batchPlan says which statements queueDocuments queued, in order.
 type batchPlan struct {
 	checks   bool // saveChecksSQL for the ticket checks
-	versions bool // saveVersionsSQL for the other documents, else one saveVersionedSQL each
+	versions bool // one saveVersionsSQL for the other documents, else one each
 }
 
 // queueDocuments queues the statements storing docs: the ticket checks,
 // if any, in one statement first, then the contacts and orders, in one
-// statement unless an external id repeats (then one saveVersionedSQL per
+// statement unless an external id repeats (then one saveVersionsSQL per
 // document, in the payload's order, so that each sees the one before).
 func queueDocuments(b *pgx.Batch, docs []usher.Document, received time.Time) (batchPlan, error) {
 	var checks checkColumns
@@ -196,21 +201,20 @@ func queueDocuments(b *pgx.Batch, docs []usher.Document, received time.Time) (ba
 	switch {
 	case len(versions.id) == 0:
 	case versions.repeats:
-		queueEachVersion(b, docs, received)
+		for i := range versions.id {
+			versions.queue(b, i, i+1, received)
+		}
 	default:
-		b.Queue(saveVersionsSQL, versions.institution, versions.stream, versions.id, versions.hash, versions.body,
-			versions.upstream, received)
+		versions.queue(b, 0, len(versions.id), received)
 		plan.versions = true
 	}
 	return plan, nil
 }
 
-func queueEachVersion(b *pgx.Batch, docs []usher.Document, received time.Time) {
-	for _, d := range docs {
-		if d.Stream != usher.StreamTicketChecks {
-			b.Queue(saveVersionedSQL, d.Institution, string(d.Stream), d.ExternalID, d.Hash, string(d.Raw), d.UpstreamUpdatedAt, received)
-		}
-	}
+// queue queues saveVersionsSQL for documents [from, to) of c.
+func (c *versionColumns) queue(b *pgx.Batch, from, to int, received time.Time) {
+	b.Queue(saveVersionsSQL, c.institution[from:to], c.stream[from:to], c.id[from:to], c.hash[from:to], c.body[from:to],
+		c.upstream[from:to], received)
 }
 
 // readOutcomes reads the results of queueDocuments into outcomes and
@@ -239,9 +243,11 @@ func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPla
 		case plan.versions:
 			outcomes[i], head = versionOutcome(stored, d)
 		default:
-			if outcomes[i], head, err = readVersioned(results); err != nil {
+			one, err := readStoredVersions(results)
+			if err != nil {
 				return nil, fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 			}
+			outcomes[i], head = versionOutcome(one, d)
 		}
 		if head > 0 {
 			current = append(current, storedVersion{doc: d, version: head})
@@ -307,17 +313,4 @@ func versionOutcome(stored map[versionKey]int, d usher.Document) (usher.Outcome,
 		return usher.OutcomeDuplicate, 0
 	}
 	return usher.OutcomeStored, head
-}
-
-// readVersioned reads one saveVersionedSQL's outcome and the version it
-// made current (0 if none).
-func readVersioned(results pgx.BatchResults) (usher.Outcome, int, error) {
-	var inserted, head int
-	if err := results.QueryRow().Scan(&inserted, &head); err != nil {
-		return "", 0, err
-	}
-	if inserted == 0 {
-		return usher.OutcomeDuplicate, 0, nil
-	}
-	return usher.OutcomeStored, head, nil
 }

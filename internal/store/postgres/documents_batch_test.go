@@ -15,7 +15,7 @@ import (
 
 // A payload's contacts and orders go in one saveVersionsSQL unless an id
 // repeats among them, which only the same institution, stream and
-// external id make: then one saveVersionedSQL each, in the payload's order.
+// external id make: then one saveVersionsSQL each, in the payload's order.
 func TestQueueDocumentsFallsBackOnARepeatedID(t *testing.T) {
 	doc := func(inst string, stream usher.Stream, id, hash string) usher.Document {
 		return usher.Document{Institution: inst, Stream: stream, ExternalID: id, Hash: hash, Raw: []byte(`{}`)}
@@ -34,9 +34,9 @@ func TestQueueDocumentsFallsBackOnARepeatedID(t *testing.T) {
 	}{
 		{"distinct", distinct, batchPlan{versions: true}, []string{saveVersionsSQL}},
 		{"same content twice", append(slices.Clone(distinct), distinct[1]), batchPlan{},
-			slices.Repeat([]string{saveVersionedSQL}, 5)},
+			slices.Repeat([]string{saveVersionsSQL}, 5)},
 		{"new content", []usher.Document{distinct[0], doc("a", usher.StreamContacts, "1", "h2")}, batchPlan{},
-			slices.Repeat([]string{saveVersionedSQL}, 2)},
+			slices.Repeat([]string{saveVersionsSQL}, 2)},
 		{"none", nil, batchPlan{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
