@@ -169,7 +169,7 @@ func (s *Store) ContactSyncState(ctx context.Context, institution, contactNumber
 // MarkEcho records a write made for the CRM; see usher.CRMStore. Marking
 // the same job twice (its retry after a crash) keeps the first mark.
 func (s *Store) MarkEcho(ctx context.Context, m usher.EchoMark) error {
-	return s.inWriteTx(ctx, "mark echo", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "mark echo", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO crm_echo_marks
 			(institution, contact_number, sent, base_version, job_id, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (institution, job_id) DO NOTHING`,
@@ -204,7 +204,7 @@ func (s *Store) CountEchoes(ctx context.Context) ([]usher.EchoCount, error) {
 // PruneEchoes deletes expired marks; see usher.CRMStore.
 func (s *Store) PruneEchoes(ctx context.Context, cutoff time.Time) (int, error) {
 	var n int64
-	err := s.inWriteTx(ctx, "prune echoes", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "prune echoes", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM crm_echo_marks WHERE expires_at < ?`, formatTime(cutoff))
 		if err != nil {
 			return err

@@ -19,7 +19,7 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	now := s.now()
 	received := formatTime(now)
 	var outcomes []usher.Outcome
-	err := s.inWriteTx(ctx, "save documents", func(sqlTx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "save documents", func(ctx context.Context, sqlTx *sql.Tx) error {
 		tx := newStmtTx(sqlTx)
 		outcomes = make([]usher.Outcome, len(docs))
 		var stored analyticsQueue
@@ -45,7 +45,7 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 // own: if it fails, none of its writes remain. Any failure is reported as
 // EUNAVAILABLE, since what can fail here is the database itself (disk
 // full, read-only file, lock).
-func (s *Store) inWriteTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+func (s *Store) inWriteTx(ctx context.Context, op string, fn func(context.Context, *sql.Tx) error) error {
 	err := s.writer.do(ctx, fn)
 	if err == nil {
 		return nil

@@ -13,7 +13,7 @@ import (
 func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher.RedactFunc) (usher.Erasure, error) {
 	e.ErasedAt = s.now().UTC()
 	e.Rewritten = map[string]int{}
-	err := s.inWriteTx(ctx, "forget contact", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "forget contact", func(ctx context.Context, tx *sql.Tx) error {
 		places := []struct {
 			name, query string
 			stream      usher.Stream

@@ -35,7 +35,8 @@ type groupWriter struct {
 
 // writeJob is one write transaction's body and where its result goes.
 type writeJob struct {
-	fn     func(*sql.Tx) error
+	ctx    context.Context
+	fn     func(context.Context, *sql.Tx) error
 	result chan error // buffered: the writer never blocks on a reply
 }
 
@@ -48,8 +49,13 @@ func newGroupWriter(db *sql.DB) *groupWriter {
 // do runs fn in a write transaction and returns once it is committed (nil)
 // or rolled back (the error). Giving up (ctx) is possible only until the
 // writer takes the job: after that, the answer says what happened.
-func (w *groupWriter) do(ctx context.Context, fn func(*sql.Tx) error) error {
-	job := &writeJob{fn: fn, result: make(chan error, 1)}
+//
+// fn receives ctx without its cancellation: a statement interrupted by a
+// request that gave up would make SQLite roll back the whole transaction,
+// and with it the other writes of the group. Values (and pprof labels)
+// carry over.
+func (w *groupWriter) do(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	job := &writeJob{ctx: context.WithoutCancel(ctx), fn: fn, result: make(chan error, 1)}
 	select {
 	case w.jobs <- job:
 	case <-w.quit:
@@ -104,7 +110,7 @@ func (w *groupWriter) commit(group []*writeJob) {
 	defer tx.Rollback()
 	var ok []*writeJob
 	for i, job := range group {
-		fnErr, txErr := runSavepoint(ctx, tx, job.fn)
+		fnErr, txErr := runSavepoint(ctx, tx, job)
 		if txErr != nil {
 			// The transaction itself is gone (SQLite rolls it back whole on
 			// some I/O errors and on interrupts): nothing of the group
@@ -128,14 +134,14 @@ func (w *groupWriter) commit(group []*writeJob) {
 	answer(ok, nil)
 }
 
-// runSavepoint runs fn inside a savepoint and rolls back to it when fn
+// runSavepoint runs job's fn inside a savepoint and rolls back to it when fn
 // fails. fnErr is fn's error; txErr says the enclosing transaction can no
 // longer be trusted.
-func runSavepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) (fnErr, txErr error) {
+func runSavepoint(ctx context.Context, tx *sql.Tx, job *writeJob) (fnErr, txErr error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT usher_write"); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
-	if fnErr = fn(tx); fnErr != nil {
+	if fnErr = job.fn(job.ctx, tx); fnErr != nil {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO usher_write"); err != nil {
 			return fnErr, fmt.Errorf("rollback to savepoint: %w", err)
 		}

@@ -24,10 +24,10 @@ func openWriter(t *testing.T) (*sql.DB, *groupWriter) {
 	return s.write, &groupWriter{db: s.write}
 }
 
-func insert(names ...string) func(*sql.Tx) error {
-	return func(tx *sql.Tx) error {
+func insert(names ...string) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
 		for _, n := range names {
-			if _, err := tx.Exec(`INSERT INTO g (name) VALUES (?)`, n); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO g (name) VALUES (?)`, n); err != nil {
 				return err
 			}
 		}
@@ -35,8 +35,8 @@ func insert(names ...string) func(*sql.Tx) error {
 	}
 }
 
-func job(fn func(*sql.Tx) error) *writeJob {
-	return &writeJob{fn: fn, result: make(chan error, 1)}
+func job(fn func(context.Context, *sql.Tx) error) *writeJob {
+	return &writeJob{ctx: context.Background(), fn: fn, result: make(chan error, 1)}
 }
 
 func names(t *testing.T, db *sql.DB) []string {
@@ -82,7 +82,7 @@ func TestGroupCommitFailsTheWholeGroupWhenTheTransactionIsLost(t *testing.T) {
 	// A write that ends the transaction stands for SQLite rolling it back
 	// on an I/O error: then no write of the group may be reported durable,
 	// not even the one that ran before it.
-	lose := func(tx *sql.Tx) error {
+	lose := func(_ context.Context, tx *sql.Tx) error {
 		_, err := tx.Exec(`ROLLBACK`)
 		if err == nil {
 			err = errors.New("transaction rolled back under the writer")
@@ -124,5 +124,26 @@ func TestGroupWriterAnswersEveryConcurrentWrite(t *testing.T) {
 	w.stop()
 	if err := w.do(context.Background(), insert("late")); !errors.Is(err, errClosed) {
 		t.Fatalf("write after stop: %v, want errClosed", err)
+	}
+}
+
+func TestGroupWriterIgnoresAWriterThatGivesUp(t *testing.T) {
+	db, _ := openWriter(t)
+	w := newGroupWriter(db)
+	defer w.stop()
+	// A client that disconnects while its payload is in a group must not
+	// interrupt its statements: SQLite would roll back the whole
+	// transaction, the other payloads of the group with it. Once the
+	// writer has the job, the answer says what happened to it.
+	ctx, cancel := context.WithCancel(context.Background())
+	err := w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		cancel()
+		return insert("given up")(ctx, tx)
+	})
+	if err != nil {
+		t.Fatalf("a write whose request gave up after the writer took it: %v", err)
+	}
+	if got := names(t, db); len(got) != 1 || got[0] != "given up" {
+		t.Fatalf("stored %v, want [given up]", got)
 	}
 }

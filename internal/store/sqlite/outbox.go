@@ -29,7 +29,7 @@ const jobColumns = `id, tracking_id, institution, kind, order_key, idempotency_k
 // EnqueueJobs adds jobs in one transaction; see usher.OutboxStore.
 func (s *Store) EnqueueJobs(ctx context.Context, jobs []usher.NewJob) ([]usher.Job, error) {
 	out := make([]usher.Job, 0, len(jobs))
-	err := s.inWriteTx(ctx, "enqueue jobs", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "enqueue jobs", func(ctx context.Context, tx *sql.Tx) error {
 		out = out[:0]
 		for _, nj := range jobs {
 			j, err := enqueue(ctx, tx, nj, s.now())
@@ -90,7 +90,7 @@ func (s *Store) ClaimJobs(ctx context.Context, req usher.ClaimRequest) ([]usher.
 	token := newLeaseToken()
 	now := formatTime(req.Now)
 	var jobs []usher.Job
-	err := s.inWriteTx(ctx, "claim jobs", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "claim jobs", func(ctx context.Context, tx *sql.Tx) error {
 		if err := reclaimExpired(ctx, tx, now); err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func reclaimExpired(ctx context.Context, tx *sql.Tx, now string) error {
 
 // FinishJob records the end of an attempt; see usher.OutboxStore.
 func (s *Store) FinishJob(ctx context.Context, f usher.JobFinish) error {
-	return s.inWriteTx(ctx, "finish job", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "finish job", func(ctx context.Context, tx *sql.Tx) error {
 		now := formatTime(f.Now)
 		var finished any
 		if f.State == usher.JobDone || f.State == usher.JobFailed {
@@ -210,7 +210,7 @@ func (s *Store) RetryJobs(ctx context.Context, f usher.JobFilter, now time.Time)
 	f.State = usher.JobFailed
 	where, args := jobWhere(f)
 	var n int64
-	err := s.inWriteTx(ctx, "retry jobs", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "retry jobs", func(ctx context.Context, tx *sql.Tx) error {
 		at := formatTime(now)
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_jobs SET state = 'queued', attempts = 0, replayed = 1,
 			run_at = ?, updated_at = ?, finished_at = NULL WHERE 1=1`+where, append([]any{at, at}, args...)...)
@@ -248,7 +248,7 @@ func (s *Store) CountJobs(ctx context.Context) ([]usher.OutboxCount, error) {
 // PruneJobs deletes old done jobs; see usher.OutboxStore.
 func (s *Store) PruneJobs(ctx context.Context, cutoff time.Time) (int, error) {
 	var n int64
-	err := s.inWriteTx(ctx, "prune jobs", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "prune jobs", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox_jobs WHERE state = 'done' AND finished_at < ?`, formatTime(cutoff))
 		if err != nil {
 			return err

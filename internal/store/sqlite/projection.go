@@ -182,7 +182,7 @@ const batchLinesSQL = `
 // see usher.AnalyticsStore.
 func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Projection, error) {
 	var p usher.Projection
-	err := s.inWriteTx(ctx, "project analytics", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "project analytics", func(ctx context.Context, tx *sql.Tx) error {
 		p = usher.Projection{}
 		end, sliced, err := sliceEnd(ctx, tx, "checks", checkSlice)
 		if err != nil {
@@ -303,7 +303,7 @@ var resetQueueSQL = []string{
 // orders, applying them one by one would take hours. The conformance
 // suite checks that both paths agree.
 func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
-	return s.inWriteTx(ctx, "rebuild analytics", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "rebuild analytics", func(ctx context.Context, tx *sql.Tx) error {
 		for _, stmt := range slices.Concat(rebuildStatements, resetQueueSQL) {
 			if _, err := tx.ExecContext(ctx, stmt, institution); err != nil {
 				return fmt.Errorf("%.60s…: %w", stmt, err)

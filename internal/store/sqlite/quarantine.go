@@ -17,7 +17,7 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	at := s.now()
 	now := formatTime(at)
 	outcomes := make([]usher.Outcome, len(docs))
-	err := s.inWriteTx(ctx, "save and quarantine documents", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "save and quarantine documents", func(ctx context.Context, tx *sql.Tx) error {
 		st := newStmtTx(tx)
 		for i, d := range docs {
 			o, err := s.saveOne(ctx, st, d, at)
@@ -150,7 +150,7 @@ func scanQuarantined(rows *sql.Rows) (usher.QuarantinedDocument, error) {
 // invalid; see usher.QuarantineStore.
 func (s *Store) RecheckQuarantined(ctx context.Context, id int64, schemaVersion string, violations []usher.Violation) error {
 	now := formatTime(s.now())
-	return s.inWriteTx(ctx, "recheck quarantined", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "recheck quarantined", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE quarantine SET schema_version = ?, violations = ?, replayed_at = ?
 			WHERE id = ? AND released_at IS NULL`, schemaVersion, string(usher.ViolationsJSON(violations)), now, id)
 		if err != nil {
@@ -170,7 +170,7 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 	now := formatTime(at)
 	var outcome usher.Outcome
 	released := false
-	err := s.inWriteTx(ctx, "release quarantined", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "release quarantined", func(ctx context.Context, tx *sql.Tx) error {
 		// Claim the row first: a second replay finds it released and
 		// stores nothing.
 		res, err := tx.ExecContext(ctx, `UPDATE quarantine SET released_at = ?, replayed_at = ?

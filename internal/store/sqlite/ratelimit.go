@@ -14,7 +14,7 @@ import (
 func (s *Store) ReserveRate(ctx context.Context, bucket string, plan usher.RatePlan, n int, now, latest time.Time) ([]time.Time, time.Time, error) {
 	var starts []time.Time
 	var next time.Time
-	err := s.inWriteTx(ctx, "reserve rate", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "reserve rate", func(ctx context.Context, tx *sql.Tx) error {
 		st, err := rateState(ctx, tx, bucket)
 		if err != nil {
 			return err
@@ -28,7 +28,7 @@ func (s *Store) ReserveRate(ctx context.Context, bucket string, plan usher.RateP
 
 // BlockRate pauses a bucket; see usher.RateLimitStore.
 func (s *Store) BlockRate(ctx context.Context, bucket string, until time.Time) error {
-	return s.inWriteTx(ctx, "block rate", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "block rate", func(ctx context.Context, tx *sql.Tx) error {
 		st, err := rateState(ctx, tx, bucket)
 		if err != nil {
 			return err

@@ -66,7 +66,7 @@ func (s *Store) SiteEvents(ctx context.Context, institution, day string) ([]ushe
 
 // PointHeads makes each document's stored version current; see usher.SiteStore.
 func (s *Store) PointHeads(ctx context.Context, docs []usher.Document) error {
-	return s.inWriteTx(ctx, "point heads", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "point heads", func(ctx context.Context, tx *sql.Tx) error {
 		for _, d := range docs {
 			_, err := tx.ExecContext(ctx, `UPDATE document_heads SET document_id = d.id, version = d.version
 				FROM documents d
@@ -141,7 +141,7 @@ func (s *Store) CreateHold(ctx context.Context, h usher.Hold) error {
 	if err != nil {
 		return err
 	}
-	return s.inWriteTx(ctx, "create hold", func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, "create hold", func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM site_holds
 			WHERE institution = ? AND visitor = ? AND event_id = ? AND status = 'active'`,

@@ -17,7 +17,7 @@ const checkoutColumns = `institution, id, request_hash, hold_id, payment_referen
 func (s *Store) ClaimCheckout(ctx context.Context, c usher.Checkout, now time.Time) (usher.Checkout, bool, error) {
 	var out usher.Checkout
 	claimed := false
-	err := s.inWriteTx(ctx, "claim checkout", func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, "claim checkout", func(ctx context.Context, tx *sql.Tx) error {
 		existing, err := scanCheckout(tx.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM site_checkouts
 			WHERE institution = ? AND id = ?`, c.Institution, c.ID))
 		if errors.Is(err, sql.ErrNoRows) {
