@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/usher-hub/usher/bench/load"
@@ -219,6 +221,24 @@ func printVsRaw(w io.Writer, ms []measurement) {
 		all, raw := perThousand(m.withProjections, m.result.Docs), perThousand(m.raw, m.rawDocs)
 		fmt.Fprintf(w, "| %s | %d | %s | %.0f | %.1fx |\n", m.engine, m.result.Senders, m.catchUp.Round(time.Millisecond),
 			all[0]+all[1], (all[0]+all[1])/(raw[0]+raw[1]))
+	}
+	printByStream(w, ms)
+}
+
+// printByStream gives the acknowledgement times by stream, which tell
+// whose payloads make the tail.
+func printByStream(w io.Writer, ms []measurement) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Acknowledgement times by stream (ms):")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| engine | senders | stream | payloads | p50 | p90 | p99 |")
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|")
+	for _, m := range ms {
+		for _, stream := range slices.Sorted(maps.Keys(m.result.ByStream)) {
+			ds := m.result.ByStream[stream]
+			fmt.Fprintf(w, "| %s | %d | %s | %d | %.1f | %.1f | %.1f |\n", m.engine, m.result.Senders, stream, len(ds),
+				load.Millis(load.Percentile(ds, 50)), load.Millis(load.Percentile(ds, 90)), load.Millis(load.Percentile(ds, 99)))
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/usher-hub/usher"
 	"io"
 	"net/http"
 	"runtime/pprof"
@@ -60,6 +61,10 @@ type Result struct {
 	// Latencies holds the acknowledgement time of every payload: from
 	// sending the request to reading the whole 200 answer.
 	Latencies []time.Duration
+	// ByStream holds the same acknowledgement times by stream: a check
+	// payload and an order payload do not cost the same, and the tail
+	// shows which one it is.
+	ByStream map[usher.Stream][]time.Duration
 }
 
 // DocsPerSecond is the acknowledged documents per second of wall time.
@@ -95,7 +100,7 @@ func SendFrom(ctx context.Context, t Target, senders int, next <-chan Payload) (
 	defer cancel()
 	client := NewClient(senders)
 	defer client.CloseIdleConnections()
-	res := Result{Senders: senders}
+	res := Result{Senders: senders, ByStream: make(map[usher.Stream][]time.Duration)}
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
@@ -122,6 +127,7 @@ func SendFrom(ctx context.Context, t Target, senders int, next <-chan Payload) (
 						res.Payloads++
 						res.Docs += p.Docs
 						res.Latencies = append(res.Latencies, took)
+						res.ByStream[p.Stream] = append(res.ByStream[p.Stream], took)
 					}
 					mu.Unlock()
 				}

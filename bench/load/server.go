@@ -78,7 +78,7 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 	srv.Start()
 	projectorCtx, stop := context.WithCancel(ctx)
 	interval, orders, maxLag := config.Default().Analytics.Projector()
-	projector := analytics.NewProjector(st, analytics.ProjectorConfig{Interval: interval, Orders: orders, MaxLag: maxLag},
+	projector := analytics.NewProjector(st, analytics.ProjectorConfig{Interval: interval, Orders: orders, MaxLag: maxLag, Busy: svc.Busy},
 		metrics.NewAnalytics(reg), logger, time.Now)
 	done := make(chan struct{})
 	go func() {

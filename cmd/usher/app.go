@@ -124,7 +124,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		st.Close()
 		return nil, err
 	}
-	wireProjector(ctx, a)
+	wireProjector(ctx, a, svc.Busy)
 	a.handler = httpapi.NewHandler(httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,

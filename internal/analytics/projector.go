@@ -16,7 +16,10 @@ import (
 // than MaxLag, a batch that left more queued waits for the next tick, so
 // a burst of pushes is acknowledged at full speed and projected shortly
 // after; once the queue is older than MaxLag, batches run back to back
-// until it is not. On PostgreSQL every replica may run one: one
+// until it is not. While pushes wait for one another (Busy), the projector
+// also holds off whole batches, up to MaxLag: on two cores a batch takes
+// the CPU, or on SQLite the single writer, from the pushes queued behind
+// it. On PostgreSQL every replica may run one: one
 // projection runs at a time and the others skip their turn.
 type Projector struct {
 	store   usher.AnalyticsStore
@@ -24,6 +27,12 @@ type Projector struct {
 	metrics *metrics.Analytics
 	logger  *slog.Logger
 	now     func() time.Time
+
+	// heldSince is when the projector first held off for Busy since its
+	// last batch; zero while it is not holding off.
+	heldSince time.Time
+	// behindNow says the last batch left the queue older than MaxLag.
+	behindNow bool
 }
 
 // ProjectorConfig paces a Projector.
@@ -35,6 +44,9 @@ type ProjectorConfig struct {
 	// MaxLag is the age of the oldest queued document beyond which batches
 	// run back to back.
 	MaxLag time.Duration
+	// Busy reports whether pushes are waiting for one another now (nil:
+	// never). The projector then holds off for up to MaxLag.
+	Busy func() bool
 }
 
 // NewProjector returns a projector applying store's queue as cfg says.
@@ -52,12 +64,33 @@ func (p *Projector) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
+		if p.holdOff() {
+			timer.Reset(p.cfg.Interval)
+			continue
+		}
+		res, err := p.Once(ctx)
+		p.heldSince = time.Time{}
+		p.behindNow = err == nil && p.behind(res)
 		next := p.cfg.Interval
-		if res, err := p.Once(ctx); err == nil && p.behind(res) {
+		if p.behindNow {
 			next = 0
 		}
 		timer.Reset(next)
 	}
+}
+
+// holdOff says to skip this tick because pushes are busy, which it may do
+// for MaxLag from the first tick skipped, and never while the queue is
+// known to be older than MaxLag.
+func (p *Projector) holdOff() bool {
+	if p.cfg.Busy == nil || p.behindNow || !p.cfg.Busy() {
+		return false
+	}
+	now := p.now()
+	if p.heldSince.IsZero() {
+		p.heldSince = now
+	}
+	return now.Sub(p.heldSince) < p.cfg.MaxLag
 }
 
 // behind says a batch left work queued for longer than MaxLag.

@@ -29,3 +29,36 @@ func TestProjectorGoesOnOnlyWhenBehind(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectorHoldsOffWhilePushesAreBusyUpToMaxLag(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	busy := true
+	p := &Projector{
+		cfg: ProjectorConfig{Interval: time.Second, Orders: 200, MaxLag: 10 * time.Second, Busy: func() bool { return busy }},
+		now: func() time.Time { return now },
+	}
+	for tick := range 10 {
+		if !p.holdOff() {
+			t.Fatalf("tick %d, %s after the first held: projected while pushes were busy", tick, now.Sub(p.heldSince))
+		}
+		now = now.Add(time.Second)
+	}
+	if p.holdOff() {
+		t.Fatal("still holding off MaxLag after the first tick held: reports would lag without bound")
+	}
+	// A batch resets the hold; one that leaves the queue older than
+	// MaxLag makes the next batches run whatever the pushes do.
+	p.heldSince, p.behindNow = time.Time{}, true
+	if p.holdOff() {
+		t.Fatal("held off while the queue was older than MaxLag")
+	}
+	p.behindNow = false
+	busy = false
+	if p.holdOff() {
+		t.Fatal("held off with no push waiting")
+	}
+	p.cfg.Busy = nil
+	if p.holdOff() {
+		t.Fatal("held off without a Busy signal")
+	}
+}

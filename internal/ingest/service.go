@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/usher-hub/usher"
@@ -32,7 +33,15 @@ type Service struct {
 	validator Validator
 	metrics   *metrics.Ingest
 	logger    *slog.Logger
+	// storing counts the payloads being stored now.
+	storing atomic.Int64
 }
+
+// Busy reports whether more than one payload is being stored at this
+// moment: pushes are then waiting for one another (on SQLite, for the
+// single writer), and background work that competes with them, such as
+// the analytics projector, should wait.
+func (s *Service) Busy() bool { return s.storing.Load() > 1 }
 
 // NewService returns a Service validating with validator and storing into
 // store.
@@ -79,6 +88,8 @@ func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream ush
 		}
 	}
 	var outcomes []usher.Outcome
+	s.storing.Add(1)
+	defer s.storing.Add(-1)
 	if len(bad) == 0 {
 		outcomes, err = s.store.SaveDocuments(ctx, docs)
 	} else {
