@@ -89,7 +89,7 @@ func (s *Store) RecordSync(ctx context.Context, r usher.SyncRecord) error {
 	if !r.LastSuccessAt.IsZero() {
 		success = formatTime(r.LastSuccessAt)
 	}
-	_, err := s.write.ExecContext(ctx, `INSERT INTO site_sync_state
+	_, err := s.execWrite(ctx, "record sync", `INSERT INTO site_sync_state
 		(institution, stream, last_attempt_at, last_success_at, last_error, documents)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (institution, stream) DO UPDATE SET
@@ -98,10 +98,7 @@ func (s *Store) RecordSync(ctx context.Context, r usher.SyncRecord) error {
 			last_error = excluded.last_error,
 			documents = CASE WHEN excluded.last_success_at IS NULL THEN site_sync_state.documents ELSE excluded.documents END`,
 		r.Institution, string(r.Stream), formatTime(r.LastAttemptAt), success, r.LastError, r.Documents)
-	if err != nil {
-		return unavailable("record sync", err)
-	}
-	return nil
+	return err
 }
 
 // SyncRecords lists an institution's sync state; see usher.SiteStore.
@@ -165,14 +162,14 @@ func (s *Store) UpdateHold(ctx context.Context, h usher.Hold) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.write.ExecContext(ctx, `UPDATE site_holds SET lines = ?, status = ?, expires_at = ?,
+	n, err := s.execWrite(ctx, "update hold", `UPDATE site_holds SET lines = ?, status = ?, expires_at = ?,
 		upstream_expires_at = ?, updated_at = ? WHERE institution = ? AND id = ?`,
 		string(lines), string(h.Status), formatTime(h.ExpiresAt), formatTime(h.UpstreamExpiresAt),
 		formatTime(h.UpdatedAt), h.Institution, h.ID)
 	if err != nil {
-		return unavailable("update hold", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return usher.ErrNotFound
 	}
 	return nil

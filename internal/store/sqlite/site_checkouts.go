@@ -67,14 +67,14 @@ func (s *Store) FinishCheckout(ctx context.Context, c usher.Checkout) error {
 	if len(c.Result) > 0 {
 		result = string(c.Result)
 	}
-	res, err := s.write.ExecContext(ctx, `UPDATE site_checkouts SET state = ?, lease_until = ?, booking_id = ?,
+	n, err := s.execWrite(ctx, "finish checkout", `UPDATE site_checkouts SET state = ?, lease_until = ?, booking_id = ?,
 		result = ?, error_code = ?, error = ?, updated_at = ? WHERE institution = ? AND id = ?`,
 		string(c.State), formatTime(c.LeaseUntil), c.BookingID, result, c.ErrorCode, c.Error,
 		formatTime(c.UpdatedAt), c.Institution, c.ID)
 	if err != nil {
-		return unavailable("finish checkout", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return usher.ErrNotFound
 	}
 	return nil
@@ -82,12 +82,9 @@ func (s *Store) FinishCheckout(ctx context.Context, c usher.Checkout) error {
 
 // MarkCheckoutEmailed records the e-tickets as sent; see usher.SiteStore.
 func (s *Store) MarkCheckoutEmailed(ctx context.Context, institution, id string, at time.Time) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE site_checkouts SET email_sent_at = ? WHERE institution = ? AND id = ?`,
+	_, err := s.execWrite(ctx, "mark checkout emailed", `UPDATE site_checkouts SET email_sent_at = ? WHERE institution = ? AND id = ?`,
 		formatTime(at), institution, id)
-	if err != nil {
-		return unavailable("mark checkout emailed", err)
-	}
-	return nil
+	return err
 }
 
 // CheckoutsAwaitingEmail lists done checkouts with unsent e-tickets; see

@@ -11,15 +11,12 @@ import (
 
 // LinkMember creates or replaces an identity's link; see usher.SiteStore.
 func (s *Store) LinkMember(ctx context.Context, l usher.MemberLink) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO site_member_links (institution, identity, member_code, email, linked_at)
+	_, err := s.execWrite(ctx, "link member", `INSERT INTO site_member_links (institution, identity, member_code, email, linked_at)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (institution, identity) DO UPDATE SET
 			member_code = excluded.member_code, email = excluded.email, linked_at = excluded.linked_at`,
 		l.Institution, l.Identity, l.MemberCode, l.Email, formatTime(l.LinkedAt))
-	if err != nil {
-		return unavailable("link member", err)
-	}
-	return nil
+	return err
 }
 
 // FindMemberLink returns an identity's link; see usher.SiteStore.
@@ -62,13 +59,10 @@ func (s *Store) LinkedMemberCodes(ctx context.Context, institution string) ([]in
 
 // CreateMemberSession stores a session; see usher.SiteStore.
 func (s *Store) CreateMemberSession(ctx context.Context, m usher.MemberSession) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO site_member_sessions
+	_, err := s.execWrite(ctx, "create member session", `INSERT INTO site_member_sessions
 		(token_hash, institution, identity, member_code, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		m.TokenHash, m.Institution, m.Identity, m.MemberCode, formatTime(m.CreatedAt), formatTime(m.ExpiresAt))
-	if err != nil {
-		return unavailable("create member session", err)
-	}
-	return nil
+	return err
 }
 
 // FindMemberSession returns an unexpired session; see usher.SiteStore.
@@ -90,18 +84,12 @@ func (s *Store) FindMemberSession(ctx context.Context, tokenHash string, now tim
 
 // EndMemberSession deletes one session; see usher.SiteStore.
 func (s *Store) EndMemberSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM site_member_sessions WHERE token_hash = ?`, tokenHash); err != nil {
-		return unavailable("end member session", err)
-	}
-	return nil
+	_, err := s.execWrite(ctx, "end member session", `DELETE FROM site_member_sessions WHERE token_hash = ?`, tokenHash)
+	return err
 }
 
 // EndMemberSessions deletes an institution's sessions; see usher.SiteStore.
 func (s *Store) EndMemberSessions(ctx context.Context, institution string) (int, error) {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM site_member_sessions WHERE institution = ?`, institution)
-	if err != nil {
-		return 0, unavailable("end member sessions", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	n, err := s.execWrite(ctx, "end member sessions", `DELETE FROM site_member_sessions WHERE institution = ?`, institution)
+	return int(n), err
 }
