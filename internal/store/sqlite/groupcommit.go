@@ -15,22 +15,28 @@ const maxGroup = 64
 // errClosed is returned to writes that arrive after Close.
 var errClosed = errors.New("store closed")
 
-// groupWriter is SQLite's single writer with group commit. With
-// synchronous=FULL every commit waits for an fsync of the WAL, which costs
-// more than writing a 50-document payload (docs/performance.md). Writes
-// that queue up while a commit is in progress are therefore run together
-// in one transaction, each inside its own SAVEPOINT, and made durable by
-// one COMMIT. Each is still answered only after that COMMIT returns; a
-// write that fails is rolled back to its savepoint alone and answered at
-// once; a failed COMMIT fails every write of the group, none of which was
-// answered yet. A lone write is committed at once: nothing waits to fill a
-// group.
+// groupWriter is SQLite's single writer with group commit. A durable
+// commit waits for an fsync of the WAL, which costs more than writing a
+// 50-document payload (docs/performance.md). Writes that queue up while a
+// commit is in progress are therefore run together in one transaction,
+// each inside its own SAVEPOINT, and made durable by one commit. A write
+// that fails is rolled back to its savepoint alone and answered at once;
+// a failed COMMIT fails every write of the group, none of which was
+// answered yet. A lone write is committed at once: nothing waits to fill
+// a group.
+//
+// With a syncer (pipelined sync), the writer's connection commits without
+// waiting for the fsync (synchronous=NORMAL) and the syncer makes the WAL
+// durable while the writer goes on with the next group; a group is
+// answered only once an fsync that began after its COMMIT has returned.
+// Without one, COMMIT itself waits (synchronous=FULL).
 type groupWriter struct {
-	db    *sql.DB
-	jobs  chan *writeJob
-	quit  chan struct{}
-	done  chan struct{}
-	close sync.Once
+	db     *sql.DB
+	syncer *syncer // nil: COMMIT is durable by itself
+	jobs   chan *writeJob
+	quit   chan struct{}
+	done   chan struct{}
+	close  sync.Once
 }
 
 // writeJob is one write transaction's body and where its result goes.
@@ -40,8 +46,13 @@ type writeJob struct {
 	result chan error // buffered: the writer never blocks on a reply
 }
 
-func newGroupWriter(db *sql.DB) *groupWriter {
+// newGroupWriter starts the writer on db; sync, when not nil, makes
+// committed transactions durable (see groupWriter).
+func newGroupWriter(db *sql.DB, sync func() error) *groupWriter {
 	w := &groupWriter{db: db, jobs: make(chan *writeJob), quit: make(chan struct{}), done: make(chan struct{})}
+	if sync != nil {
+		w.syncer = startSyncer(sync)
+	}
 	go w.loop()
 	return w
 }
@@ -74,6 +85,11 @@ func (w *groupWriter) stop() {
 
 func (w *groupWriter) loop() {
 	defer close(w.done)
+	if w.syncer != nil {
+		// Runs before done closes: stop returns once every committed
+		// write has been answered.
+		defer w.syncer.stop()
+	}
 	for {
 		select {
 		case <-w.quit:
@@ -101,6 +117,10 @@ func (w *groupWriter) gather(first *writeJob) []*writeJob {
 // commit runs group in one transaction. Its context is not any request's:
 // a request that gives up must not interrupt the others' statements.
 func (w *groupWriter) commit(group []*writeJob) {
+	if err := w.syncer.failed(); err != nil {
+		answer(group, err)
+		return
+	}
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -129,6 +149,10 @@ func (w *groupWriter) commit(group []*writeJob) {
 	}
 	if err := tx.Commit(); err != nil {
 		answer(ok, fmt.Errorf("commit: %w", err))
+		return
+	}
+	if w.syncer != nil {
+		w.syncer.add(ok)
 		return
 	}
 	answer(ok, nil)

@@ -103,7 +103,7 @@ func TestGroupCommitFailsTheWholeGroupWhenTheTransactionIsLost(t *testing.T) {
 
 func TestGroupWriterAnswersEveryConcurrentWrite(t *testing.T) {
 	db, _ := openWriter(t)
-	w := newGroupWriter(db)
+	w := newGroupWriter(db, nil)
 	defer w.stop()
 	const writers = 40
 	errs := make(chan error, writers)
@@ -129,7 +129,7 @@ func TestGroupWriterAnswersEveryConcurrentWrite(t *testing.T) {
 
 func TestGroupWriterIgnoresAWriterThatGivesUp(t *testing.T) {
 	db, _ := openWriter(t)
-	w := newGroupWriter(db)
+	w := newGroupWriter(db, nil)
 	defer w.stop()
 	// A client that disconnects while its payload is in a group must not
 	// interrupt its statements: SQLite would roll back the whole

@@ -69,11 +69,19 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	checkpoints.SetMaxOpenConns(1)
-	s := &Store{write: write, read: read, writer: newGroupWriter(write), now: now}
+	s := &Store{write: write, read: read, writer: newGroupWriter(write, syncFile(path+"-wal")), now: now}
 	if err := s.Migrate(ctx); err != nil {
 		checkpoints.Close()
 		s.Close()
 		return nil, err
+	}
+	// From here the writer's syncer makes commits durable (pipelined
+	// sync, groupcommit.go). A connection the pool opens again comes back
+	// with the dsn's synchronous=FULL: slower, never less durable.
+	if _, err := write.ExecContext(ctx, `PRAGMA synchronous=NORMAL`); err != nil {
+		checkpoints.Close()
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	s.checkpoints = startCheckpointer(checkpoints)
 	return s, nil
@@ -82,7 +90,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 // dsn sets the pragmas on every connection the pool opens:
 //   - WAL lets readers proceed while the writer commits;
 //   - synchronous=FULL makes a commit survive power loss, not only a crash,
-//     because usher answers 200 only after a durable commit;
+//     because usher answers 200 only after a durable commit; the writer
+//     then commits with NORMAL and fsyncs the WAL itself (groupcommit.go);
 //   - busy_timeout waits for the lock instead of failing at once;
 //   - foreign_keys is off by default in SQLite;
 //   - temp_store=MEMORY keeps the statement journal of group commit's
