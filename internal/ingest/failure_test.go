@@ -82,6 +82,32 @@ func TestFailedCommitIs503AndStoresNothing(t *testing.T) {
 	}
 }
 
+// A payload that repeats an id is stored one statement per document (on
+// PostgreSQL in one batch without BEGIN, as an implicit transaction): a
+// failure in the last statement must take back the ones before it.
+func TestFailedLaterStatementTakesBackEarlierOnes(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			b := setupPush(t, engine, 1<<20)
+			failOnExternalID(t, engine, b.dsn)
+			payload := []byte(`[
+				{"contactNumber":"7","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"},
+				{"contactNumber":"7","lastUpdateDate":"2023-01-02T00:00:00.000+00:00"},
+				{"contactNumber":"boom","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`)
+			if status, resp := b.post(t, "/s360/contacts/myvenue", payload, basicAuth); status != http.StatusServiceUnavailable {
+				t.Fatalf("status %d %s, want 503", status, resp)
+			}
+			docs, err := b.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(docs) != 0 {
+				t.Fatalf("a failed payload left %d versions behind", len(docs))
+			}
+		})
+	}
+}
+
 func TestDatabaseGoneIs503AndNotReady(t *testing.T) {
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {

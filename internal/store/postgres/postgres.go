@@ -26,8 +26,9 @@ var migrations embed.FS
 
 // Store is the PostgreSQL implementation of usher's storage interfaces.
 type Store struct {
-	pool   *pgxpool.Pool
-	now    func() time.Time // routes are the CRM delivery routes SaveDocuments follows (crm.go).
+	pool *pgxpool.Pool
+	now  func() time.Time
+	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
 }
 
