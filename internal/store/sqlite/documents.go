@@ -23,15 +23,22 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 		tx := newStmtTx(sqlTx)
 		outcomes = make([]usher.Outcome, len(docs))
 		var stored analyticsQueue
+		bySet := setWise(docs)
 		for i, d := range docs {
 			var err error
-			if d.Stream == usher.StreamTicketChecks {
+			switch {
+			case d.Stream == usher.StreamTicketChecks:
 				outcomes[i], err = saveCheck(ctx, tx, d, received, &stored)
-			} else {
+			case !bySet:
 				outcomes[i], err = s.saveVersioned(ctx, tx, d, now, &stored)
 			}
 			if err != nil {
 				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
+			}
+		}
+		if bySet {
+			if err := s.saveVersions(ctx, tx, docs, now, outcomes, &stored); err != nil {
+				return err
 			}
 		}
 		return stored.queue(ctx, tx, received)

@@ -40,6 +40,15 @@ func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 	return st.ExecContext(ctx, args...)
 }
 
+// QueryContext runs query through its prepared statement.
+func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // QueryRowContext runs query through its prepared statement. A failed
 // preparation surfaces from Scan, as with *sql.Tx.
 func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {

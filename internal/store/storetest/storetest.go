@@ -4,9 +4,11 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +63,46 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 		b := a
 		b.Raw = reorder(t, a.Raw)
 		mustOutcomes(t, s, []usher.Document{a, b}, usher.OutcomeStored, usher.OutcomeDuplicate)
+	})
+
+	t.Run("BodiesComeBackWhole", func(t *testing.T) {
+		// A payload's bodies, with multi-byte characters, escapes and
+		// layout of their own, come back as they were sent: byte for
+		// byte on SQLite (tested there), as the same JSON on PostgreSQL's
+		// JSONB. Engines may store a payload's documents in one statement
+		// and cut each body out of the others by its offset.
+		s := open(t)
+		a := contact(t, "myvenue", "1", "Zoë 😀", "2022-11-01T05:53:22.530+00:00")
+		b := contact(t, "myvenue", "2", "Ünïcödé", "2022-11-01T05:53:22.530+00:00")
+		c := contact(t, "myvenue", "3", "plain", "2022-11-01T05:53:22.530+00:00")
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, a.Raw, "", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		a.Raw = indented.Bytes()
+		b.Raw = bytes.ReplaceAll(b.Raw, []byte("Ü"), []byte(`\u00dc`))
+		c.Raw = append(append([]byte(" \n"), c.Raw...), ' ')
+		mustOutcomes(t, s, []usher.Document{a, b, c}, usher.OutcomeStored, usher.OutcomeStored, usher.OutcomeStored)
+		got, err := s.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]byte{"1": a.Raw, "2": b.Raw, "3": c.Raw}
+		if len(got) != len(want) {
+			t.Fatalf("read back %d documents, want %d", len(got), len(want))
+		}
+		for _, d := range got {
+			var g, w any
+			if err := json.Unmarshal(d.Raw, &g); err != nil {
+				t.Fatalf("contact %s: body %q: %v", d.ExternalID, d.Raw, err)
+			}
+			if err := json.Unmarshal(want[d.ExternalID], &w); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("contact %s: body %q, want %q", d.ExternalID, d.Raw, want[d.ExternalID])
+			}
+		}
 	})
 
 	t.Run("LateOldVersionDoesNotBecomeCurrent", func(t *testing.T) {
