@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // maxGroup bounds how many write transactions one commit carries, so a
@@ -37,6 +39,14 @@ type groupWriter struct {
 	quit   chan struct{}
 	done   chan struct{}
 	close  sync.Once
+	// crowdedAt is when a group last carried more than one write (Unix
+	// nanoseconds): writes were queueing for the writer.
+	crowdedAt atomic.Int64
+}
+
+// crowdedSince says whether writes have queued for the writer since t.
+func (w *groupWriter) crowdedSince(t time.Time) bool {
+	return w.crowdedAt.Load() >= t.UnixNano()
 }
 
 // writeJob is one write transaction's body and where its result goes.
@@ -120,6 +130,9 @@ func (w *groupWriter) commit(group []*writeJob) {
 	if err := w.syncer.failed(); err != nil {
 		answer(group, err)
 		return
+	}
+	if len(group) > 1 {
+		w.crowdedAt.Store(time.Now().UnixNano())
 	}
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)

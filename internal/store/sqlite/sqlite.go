@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	s.checkpoints = startCheckpointer(checkpoints)
+	s.checkpoints = startCheckpointer(checkpoints, path+"-wal", s.writer.crowdedSince)
 	return s, nil
 }
 
