@@ -30,21 +30,30 @@ func TestProjectorGoesOnOnlyWhenBehind(t *testing.T) {
 	}
 }
 
-func TestProjectorHoldsOffWhilePushesAreBusyUpToMaxLag(t *testing.T) {
+func TestProjectorHoldsOffWhilePushesAreBusyForAFewTicks(t *testing.T) {
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	busy := true
 	p := &Projector{
 		cfg: ProjectorConfig{Interval: time.Second, Orders: 200, MaxLag: 10 * time.Second, Busy: func() bool { return busy }},
 		now: func() time.Time { return now },
 	}
-	for tick := range 10 {
+	for tick := range holdTicks {
 		if !p.holdOff() {
 			t.Fatalf("tick %d, %s after the first held: projected while pushes were busy", tick, now.Sub(p.heldSince))
 		}
 		now = now.Add(time.Second)
 	}
 	if p.holdOff() {
-		t.Fatal("still holding off MaxLag after the first tick held: reports would lag without bound")
+		t.Fatalf("still holding off %d ticks after the first: a sustained load would be projected in ever bigger batches", holdTicks)
+	}
+	// Never beyond MaxLag, whatever the interval.
+	p.heldSince, p.cfg.Interval = time.Time{}, 5*time.Second
+	if !p.holdOff() {
+		t.Fatal("did not hold off a first busy tick")
+	}
+	now = now.Add(p.cfg.MaxLag)
+	if p.holdOff() {
+		t.Fatal("held off beyond MaxLag")
 	}
 	// A batch resets the hold; one that leaves the queue older than
 	// MaxLag makes the next batches run whatever the pushes do.
