@@ -50,59 +50,46 @@ func failOnExternalID(t *testing.T, engine, dsn string) {
 	}
 }
 
+// A payload the database refuses half-way leaves nothing behind, whether
+// it was stored in one statement or, because an id repeats, in one per
+// document (on PostgreSQL in one batch without BEGIN, as an implicit
+// transaction: the last statement's failure must take back the others).
 func TestFailedCommitIs503AndStoresNothing(t *testing.T) {
-	for _, engine := range testdb.Engines {
-		t.Run(engine, func(t *testing.T) {
-			b := setupPush(t, engine, 1<<20)
-			failOnExternalID(t, engine, b.dsn)
-			payload := []byte(`[
+	payloads := map[string]string{
+		"distinct ids": `[
 				{"contactNumber":"1","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"},
 				{"contactNumber":"2","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"},
-				{"contactNumber":"boom","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`)
-			status, resp := b.post(t, "/s360/contacts/myvenue", payload, basicAuth)
-			if status != http.StatusServiceUnavailable {
-				t.Fatalf("status %d %s, want 503", status, resp)
-			}
-			if strings.Contains(resp, "disk full") {
-				t.Fatalf("internal error leaked to the client: %s", resp)
-			}
-			docs, err := b.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(docs) != 0 {
-				t.Fatalf("a failed payload left %d documents behind", len(docs))
-			}
-			// The retry without the poisoned document goes through whole.
-			status, resp = b.post(t, "/s360/contacts/myvenue", []byte(strings.Replace(string(payload), `"boom"`, `"3"`, 1)), basicAuth)
-			if status != 200 || !strings.Contains(resp, `"stored":3`) {
-				t.Fatalf("retry: %d %s", status, resp)
-			}
-		})
+				{"contactNumber":"boom","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`,
+		"a repeated id": `[
+				{"contactNumber":"7","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"},
+				{"contactNumber":"7","lastUpdateDate":"2023-01-02T00:00:00.000+00:00"},
+				{"contactNumber":"boom","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`,
 	}
-}
-
-// A payload that repeats an id is stored one statement per document (on
-// PostgreSQL in one batch without BEGIN, as an implicit transaction): a
-// failure in the last statement must take back the ones before it.
-func TestFailedLaterStatementTakesBackEarlierOnes(t *testing.T) {
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
 			b := setupPush(t, engine, 1<<20)
 			failOnExternalID(t, engine, b.dsn)
-			payload := []byte(`[
-				{"contactNumber":"7","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"},
-				{"contactNumber":"7","lastUpdateDate":"2023-01-02T00:00:00.000+00:00"},
-				{"contactNumber":"boom","lastUpdateDate":"2023-01-01T00:00:00.000+00:00"}]`)
-			if status, resp := b.post(t, "/s360/contacts/myvenue", payload, basicAuth); status != http.StatusServiceUnavailable {
-				t.Fatalf("status %d %s, want 503", status, resp)
+			for name, payload := range payloads {
+				status, resp := b.post(t, "/s360/contacts/myvenue", []byte(payload), basicAuth)
+				if status != http.StatusServiceUnavailable {
+					t.Fatalf("%s: status %d %s, want 503", name, status, resp)
+				}
+				if strings.Contains(resp, "disk full") {
+					t.Fatalf("%s: internal error leaked to the client: %s", name, resp)
+				}
+				docs, err := b.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(docs) != 0 {
+					t.Fatalf("%s: a failed payload left %d versions behind", name, len(docs))
+				}
 			}
-			docs, err := b.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(docs) != 0 {
-				t.Fatalf("a failed payload left %d versions behind", len(docs))
+			// The retry without the poisoned document goes through whole.
+			retry := strings.Replace(payloads["distinct ids"], `"boom"`, `"3"`, 1)
+			status, resp := b.post(t, "/s360/contacts/myvenue", []byte(retry), basicAuth)
+			if status != 200 || !strings.Contains(resp, `"stored":3`) {
+				t.Fatalf("retry: %d %s", status, resp)
 			}
 		})
 	}

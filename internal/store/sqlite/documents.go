@@ -165,14 +165,7 @@ func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document,
 	var headID int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO document_heads
 		(institution, stream, external_id, document_id, version, upstream_updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (institution, stream, external_id) DO UPDATE SET
-			document_id = excluded.document_id,
-			version = excluded.version,
-			upstream_updated_at = excluded.upstream_updated_at
-		WHERE excluded.upstream_updated_at IS NULL
-			OR document_heads.upstream_updated_at IS NULL
-			OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
+		VALUES (?, ?, ?, ?, ?, ?)`+headMovesForward+`
 		RETURNING document_id`,
 		d.Institution, d.Stream, d.ExternalID, id, version, formatTimePtr(d.UpstreamUpdatedAt)).Scan(&headID)
 	switch {

@@ -35,15 +35,22 @@ const moveHeadsSQL = `
 	INSERT INTO document_heads (institution, stream, external_id, document_id, version, upstream_updated_at)
 	SELECT j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 0, j.value ->> 4, j.value ->> 5
 	FROM json_each(?1) j
-	WHERE true
+	WHERE true` + headMovesForward + `
+	RETURNING institution, stream, external_id`
+
+// headMovesForward is the conflict clause of an insert into
+// document_heads: a version becomes current only if it is not older in
+// upstream time than the head, so a late retry of an old version is kept
+// in history without becoming current (and is not delivered: the CRM
+// must not go back to it).
+const headMovesForward = `
 	ON CONFLICT (institution, stream, external_id) DO UPDATE SET
 		document_id = excluded.document_id,
 		version = excluded.version,
 		upstream_updated_at = excluded.upstream_updated_at
 	WHERE excluded.upstream_updated_at IS NULL
 		OR document_heads.upstream_updated_at IS NULL
-		OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
-	RETURNING institution, stream, external_id`
+		OR excluded.upstream_updated_at >= document_heads.upstream_updated_at`
 
 // versionKey identifies a document's versions.
 type versionKey struct {
