@@ -25,18 +25,8 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 		return outcomes, nil
 	}
 	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
-		batch := &pgx.Batch{}
-		plan, err := queueDocuments(batch, docs, received)
+		current, err := sendDocuments(ctx, tx, docs, received, outcomes)
 		if err != nil {
-			return err
-		}
-		results := tx.SendBatch(ctx, batch)
-		current, err := readOutcomes(results, docs, plan, outcomes)
-		if err != nil {
-			results.Close()
-			return err
-		}
-		if err := results.Close(); err != nil {
 			return err
 		}
 		if err := s.routeStored(ctx, tx, current, received); err != nil {
@@ -69,26 +59,33 @@ func (s *Store) routesAny(docs []usher.Document) bool {
 // per payload. The answer is nil only once the batch's end has been
 // read, that is once the commit has returned.
 func (s *Store) saveUnrouted(ctx context.Context, docs []usher.Document, received time.Time, outcomes []usher.Outcome) error {
-	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		batch := &pgx.Batch{}
-		plan, qerr := queueDocuments(batch, docs, received)
-		if qerr != nil {
-			return qerr
-		}
-		results := s.pool.SendBatch(ctx, batch)
-		_, err = readOutcomes(results, docs, plan, outcomes)
-		if cerr := results.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil || !retryable(err) {
-			break
-		}
-	}
-	if err == nil || usher.ErrorCode(err) != usher.EINTERNAL {
+	return withRetries("save documents", func() error {
+		_, err := sendDocuments(ctx, s.pool, docs, received, outcomes)
 		return err
+	})
+}
+
+// batchSender is a connection pool or a transaction.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// sendDocuments sends the statements storing docs as one batch, fills
+// outcomes and returns the versions that became current. Through a pool,
+// the batch is its own implicit transaction, committed once its results
+// are closed, which sendDocuments does before it returns.
+func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received time.Time, outcomes []usher.Outcome) ([]storedVersion, error) {
+	batch := &pgx.Batch{}
+	plan, err := queueDocuments(batch, docs, received)
+	if err != nil {
+		return nil, err
 	}
-	return unavailable("save documents", err)
+	results := to.SendBatch(ctx, batch)
+	current, err := readOutcomes(results, docs, plan, outcomes)
+	if cerr := results.Close(); err == nil {
+		err = cerr
+	}
+	return current, err
 }
 
 // FindDocuments lists documents; see usher.DocumentStore.

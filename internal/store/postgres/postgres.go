@@ -99,17 +99,21 @@ func (s *Store) Ping(ctx context.Context) error {
 // two transactions raced for the same new version number: the retry then
 // sees the other's commit, so the outcome is the same as a serial run.
 func (s *Store) inTx(ctx context.Context, op string, fn func(pgx.Tx) error) error {
+	return withRetries(op, func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
+}
+
+// withRetries runs a transaction, whole, up to five times while it fails
+// in a way a retry can fix (retryable), and reports a failure of the
+// database as EUNAVAILABLE.
+func withRetries(op string, transaction func() error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = pgx.BeginFunc(ctx, s.pool, fn)
+		err = transaction()
 		if err == nil || !retryable(err) {
 			break
 		}
 	}
-	if err == nil {
-		return nil
-	}
-	if usher.ErrorCode(err) != usher.EINTERNAL {
+	if err == nil || usher.ErrorCode(err) != usher.EINTERNAL {
 		return err
 	}
 	return unavailable(op, err)
