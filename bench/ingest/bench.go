@@ -155,12 +155,13 @@ func (b *bench) ingestInto(ctx context.Context, dsn, engine string, gen *load.Ge
 	}
 	stored += warm.Docs
 	b.logf("%s, %d senders: pushing %d payloads over %d stored documents", engine, senders, len(payloads), stored)
-	cpu := load.Cost{Process: load.ProcessCPU(), Backend: load.BackendCPU(ctx, srv.Store)}
+	cpu := load.CPUUsed(ctx, srv.Store)
 	res, err := load.Send(ctx, srv.Target(), senders, payloads)
 	if err != nil {
 		return measurement{}, err
 	}
-	cost := load.Cost{Wall: res.Elapsed, Process: load.ProcessCPU() - cpu.Process, Backend: load.BackendCPU(ctx, srv.Store) - cpu.Backend}
+	cost := load.CPUSince(ctx, srv.Store, cpu)
+	cost.Wall = res.Elapsed
 	n, err := load.CountRows(ctx, srv.Store)
 	if err != nil {
 		return measurement{}, err
@@ -182,7 +183,7 @@ func (b *bench) catchUp(ctx context.Context, srv *load.Server, cpu load.Cost) (t
 		return 0, load.Cost{}, fmt.Errorf("analytics projector: %w", err)
 	}
 	took := time.Since(start)
-	cost := load.Cost{Process: load.ProcessCPU() - cpu.Process, Backend: load.BackendCPU(ctx, srv.Store) - cpu.Backend}
+	cost := load.CPUSince(ctx, srv.Store, cpu)
 	projected, err := load.CountProjectedChecks(ctx, srv.Store)
 	if err != nil {
 		return 0, load.Cost{}, err

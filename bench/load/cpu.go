@@ -21,6 +21,19 @@ func ProcessCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// CPUUsed reads the CPU time used so far by this process and by the
+// PostgreSQL backends serving st (see BackendCPU), for CPUSince.
+func CPUUsed(ctx context.Context, st usher.Store) Cost {
+	return Cost{Process: ProcessCPU(), Backend: BackendCPU(ctx, st)}
+}
+
+// CPUSince returns the CPU time used since the reading from (CPUUsed),
+// with Wall left zero.
+func CPUSince(ctx context.Context, st usher.Store, from Cost) Cost {
+	now := CPUUsed(ctx, st)
+	return Cost{Process: now.Process - from.Process, Backend: now.Backend - from.Backend}
+}
+
 // BackendCPU returns the CPU time used so far by the PostgreSQL backends
 // serving st's database, read from /proc: PostgreSQL must run on this
 // machine, and the backends must still be connected (read it before

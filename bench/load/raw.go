@@ -57,13 +57,14 @@ func RawLimit(ctx context.Context, dsn string, docs []usher.Document) (Cost, err
 		return Cost{}, err
 	}
 	defer st.Close()
-	backend := BackendCPU(ctx, st)
-	cpu := ProcessCPU()
+	cpu := CPUUsed(ctx, st)
 	start := time.Now()
 	if err := bulkInsert(ctx, st, docs, start.UTC()); err != nil {
 		return Cost{}, fmt.Errorf("raw limit: %w", err)
 	}
-	return Cost{Wall: time.Since(start), Process: ProcessCPU() - cpu, Backend: BackendCPU(ctx, st) - backend}, nil
+	cost := CPUSince(ctx, st, cpu)
+	cost.Wall = time.Since(start)
+	return cost, nil
 }
 
 func bulkInsert(ctx context.Context, st usher.Store, docs []usher.Document, received time.Time) error {

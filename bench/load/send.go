@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/usher-hub/usher"
 	"io"
 	"net/http"
 	"runtime/pprof"
 	"sync"
 	"time"
+
+	"github.com/usher-hub/usher"
 )
 
 // Target is where and as whom payloads are pushed.

@@ -69,7 +69,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	checkpoints.SetMaxOpenConns(1)
-	s := &Store{write: write, read: read, writer: newGroupWriter(write, syncFile(path+"-wal")), now: now}
+	wal := path + "-wal"
+	s := &Store{write: write, read: read, writer: newGroupWriter(write, syncFile(wal)), now: now}
 	if err := s.Migrate(ctx); err != nil {
 		checkpoints.Close()
 		s.Close()
@@ -83,7 +84,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	s.checkpoints = startCheckpointer(checkpoints, path+"-wal", s.writer.crowdedSince)
+	s.checkpoints = startCheckpointer(checkpoints, wal, s.writer.crowdedSince)
 	return s, nil
 }
 
