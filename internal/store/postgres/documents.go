@@ -19,13 +19,15 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	received := s.now().UTC()
 	outcomes := make([]usher.Outcome, len(docs))
 	if !s.routesAny(docs) {
-		if err := s.saveUnrouted(ctx, docs, received, outcomes); err != nil {
+		// Nothing has to read these outcomes before the commit, so the
+		// payload can share a batch with others (groupSaver).
+		if err := s.saves.save(ctx, docs, received, outcomes); err != nil {
 			return nil, err
 		}
 		return outcomes, nil
 	}
 	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
-		current, err := sendDocuments(ctx, tx, docs, received, outcomes)
+		current, err := sendDocuments(ctx, tx, docs, receivedAll(received, len(docs)), outcomes)
 		if err != nil {
 			return err
 		}
@@ -50,31 +52,19 @@ func (s *Store) routesAny(docs []usher.Document) bool {
 	return false
 }
 
-// saveUnrouted stores docs none of which goes to a CRM (every ticket check,
-// and contacts and orders without routes). Nothing then has to read their
-// outcomes before the commit, so the statements are sent as one batch
-// without BEGIN or COMMIT: PostgreSQL runs a batch as one implicit
-// transaction, committed at its end, all or nothing. That saves two of the
-// three round trips of a transaction (and the backend's work on each),
-// per payload. The answer is nil only once the batch's end has been
-// read, that is once the commit has returned.
-func (s *Store) saveUnrouted(ctx context.Context, docs []usher.Document, received time.Time, outcomes []usher.Outcome) error {
-	return withRetries("save documents", func() error {
-		_, err := sendDocuments(ctx, s.pool, docs, received, outcomes)
-		return err
-	})
-}
-
 // batchSender is a connection pool or a transaction.
 type batchSender interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// sendDocuments sends the statements storing docs as one batch, fills
-// outcomes and returns the versions that became current. Through a pool,
-// the batch is its own implicit transaction, committed once its results
-// are closed, which sendDocuments does before it returns.
-func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received time.Time, outcomes []usher.Outcome) ([]storedVersion, error) {
+// sendDocuments sends the statements storing docs (document i received at
+// received[i]) as one batch, fills outcomes and returns the versions that
+// became current. Through a pool, the batch is sent without BEGIN or
+// COMMIT: PostgreSQL runs it as one implicit transaction, committed at its
+// end, all or nothing, which saves two round trips (and the backend's work
+// on each). sendDocuments closes the results, so it returns nil only once
+// that commit has returned.
+func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received []time.Time, outcomes []usher.Outcome) ([]storedVersion, error) {
 	batch := &pgx.Batch{}
 	plan, err := queueDocuments(batch, docs, received)
 	if err != nil {

@@ -24,9 +24,9 @@ const saveChecksSQL = `
 WITH ins AS (
 	INSERT INTO ticket_checks
 		(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
-	SELECT c.institution, c.id, c.movement, c.ticket, c.barcode, c.access, c.flow, c.result, c.reason, c.hash, c.body::jsonb, $12::timestamptz
-	FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamp[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-		WITH ORDINALITY AS c(institution, id, movement, ticket, barcode, access, flow, result, reason, hash, body, ord)
+	SELECT c.institution, c.id, c.movement, c.ticket, c.barcode, c.access, c.flow, c.result, c.reason, c.hash, c.body::jsonb, c.received
+	FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamp[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+		WITH ORDINALITY AS c(institution, id, movement, ticket, barcode, access, flow, result, reason, hash, body, received, ord)
 	ORDER BY c.ord
 	ON CONFLICT (institution, ticket_check_id) DO NOTHING
 	RETURNING institution, ticket_check_id
@@ -41,10 +41,10 @@ SELECT institution, ticket_check_id FROM ins`
 type checkColumns struct {
 	institution, barcode, flow, result, reason, hash, body []string
 	id, movement, ticket                                   []int64
-	access                                                 []time.Time
+	access, received                                       []time.Time
 }
 
-func (c *checkColumns) add(d usher.Document) {
+func (c *checkColumns) add(d usher.Document, received time.Time) {
 	k := d.Check
 	c.institution = append(c.institution, d.Institution)
 	c.id = append(c.id, k.TicketCheckID)
@@ -57,6 +57,7 @@ func (c *checkColumns) add(d usher.Document) {
 	c.reason = append(c.reason, k.FailureReason)
 	c.hash = append(c.hash, d.Hash)
 	c.body = append(c.body, string(d.Raw))
+	c.received = append(c.received, received)
 }
 
 // checkKey identifies a stored ticket check.
@@ -112,9 +113,9 @@ WITH ins AS (
 					AND (v.institution, v.stream, v.external_id, v.version) <= (d.institution, d.stream, d.external_id, 2147483647)
 				ORDER BY v.institution DESC, v.stream DESC, v.external_id DESC, v.version DESC LIMIT 1) + 1
 			ELSE 1 END,
-		d.hash, d.body::jsonb, d.upstream, $7::timestamptz
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-		WITH ORDINALITY AS d(institution, stream, external_id, hash, body, upstream, ord)
+		d.hash, d.body::jsonb, d.upstream, d.received
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])
+		WITH ORDINALITY AS d(institution, stream, external_id, hash, body, upstream, received, ord)
 	ORDER BY d.ord
 	ON CONFLICT (institution, stream, external_id, content_hash) DO NOTHING
 	RETURNING id, institution, stream, external_id, version, upstream_updated_at
@@ -144,11 +145,12 @@ FROM ins LEFT JOIN head ON head.document_id = ins.id`
 type versionColumns struct {
 	institution, stream, id, hash, body []string
 	upstream                            []*time.Time
+	received                            []time.Time
 	seen                                map[versionKey]bool
 	repeats                             bool
 }
 
-func (c *versionColumns) add(d usher.Document) {
+func (c *versionColumns) add(d usher.Document, received time.Time) {
 	key := versionKey{d.Institution, string(d.Stream), d.ExternalID}
 	if c.seen == nil {
 		c.seen = make(map[versionKey]bool)
@@ -161,6 +163,7 @@ func (c *versionColumns) add(d usher.Document) {
 	c.hash = append(c.hash, d.Hash)
 	c.body = append(c.body, string(d.Raw))
 	c.upstream = append(c.upstream, d.UpstreamUpdatedAt)
+	c.received = append(c.received, received)
 }
 
 // versionKey identifies a contact's or order's versions.
@@ -174,47 +177,57 @@ type batchPlan struct {
 	versions bool // one saveVersionsSQL for the other documents, else one each
 }
 
-// queueDocuments queues the statements storing docs: the ticket checks,
-// if any, in one statement first, then the contacts and orders, in one
-// statement unless an external id repeats (then one saveVersionsSQL per
-// document, in the payload's order, so that each sees the one before).
-func queueDocuments(b *pgx.Batch, docs []usher.Document, received time.Time) (batchPlan, error) {
+// queueDocuments queues the statements storing docs, document i received
+// at received[i]: the ticket checks, if any, in one statement first, then
+// the contacts and orders, in one statement unless an external id repeats
+// (then one saveVersionsSQL per document, in order, so that each sees the
+// one before).
+func queueDocuments(b *pgx.Batch, docs []usher.Document, received []time.Time) (batchPlan, error) {
 	var checks checkColumns
 	var versions versionColumns
 	for i, d := range docs {
 		if d.Stream != usher.StreamTicketChecks {
-			versions.add(d)
+			versions.add(d, received[i])
 			continue
 		}
 		if d.Check == nil {
 			return batchPlan{}, fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID,
 				usher.Errorf(usher.EINVALID, "ticket check without extracted fields"))
 		}
-		checks.add(d)
+		checks.add(d, received[i])
 	}
 	var plan batchPlan
 	if len(checks.id) > 0 {
 		b.Queue(saveChecksSQL, checks.institution, checks.id, checks.movement, checks.ticket, checks.barcode,
-			checks.access, checks.flow, checks.result, checks.reason, checks.hash, checks.body, received)
+			checks.access, checks.flow, checks.result, checks.reason, checks.hash, checks.body, checks.received)
 		plan.checks = true
 	}
 	switch {
 	case len(versions.id) == 0:
 	case versions.repeats:
 		for i := range versions.id {
-			versions.queue(b, i, i+1, received)
+			versions.queue(b, i, i+1)
 		}
 	default:
-		versions.queue(b, 0, len(versions.id), received)
+		versions.queue(b, 0, len(versions.id))
 		plan.versions = true
 	}
 	return plan, nil
 }
 
+// receivedAll says that all n documents of a payload were received at t.
+func receivedAll(t time.Time, n int) []time.Time {
+	received := make([]time.Time, n)
+	for i := range received {
+		received[i] = t
+	}
+	return received
+}
+
 // queue queues saveVersionsSQL for documents [from, to) of c.
-func (c *versionColumns) queue(b *pgx.Batch, from, to int, received time.Time) {
+func (c *versionColumns) queue(b *pgx.Batch, from, to int) {
 	b.Queue(saveVersionsSQL, c.institution[from:to], c.stream[from:to], c.id[from:to], c.hash[from:to], c.body[from:to],
-		c.upstream[from:to], received)
+		c.upstream[from:to], c.received[from:to])
 }
 
 // readOutcomes reads the results of queueDocuments into outcomes and

@@ -41,7 +41,7 @@ func TestQueueDocumentsFallsBackOnARepeatedID(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b pgx.Batch
-			plan, err := queueDocuments(&b, tc.docs, time.Now())
+			plan, err := queueDocuments(&b, tc.docs, receivedAll(time.Now(), len(tc.docs)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,13 +122,13 @@ func storeVersions(ctx context.Context, conn *pgx.Conn, from, until int) error {
 // explainSaveVersions returns the generic plan saveVersionsSQL gets now.
 func explainSaveVersions(t *testing.T, ctx context.Context, conn *pgx.Conn) string {
 	t.Helper()
-	_, err := conn.Exec(ctx, `PREPARE save_versions(text[], text[], text[], text[], text[], timestamptz[], timestamptz) AS `+saveVersionsSQL)
+	_, err := conn.Exec(ctx, `PREPARE save_versions(text[], text[], text[], text[], text[], timestamptz[], timestamptz[]) AS `+saveVersionsSQL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows, err := conn.Query(ctx, `EXPLAIN (COSTS OFF) EXECUTE save_versions($1, $2, $3, $4, $5, $6, $7)`,
 		pgx.QueryExecModeSimpleProtocol, []string{"a", "a"}, []string{"contacts", "contacts"}, []string{"1", "new"},
-		[]string{"x", "y"}, []string{"{}", "{}"}, []*time.Time{nil, nil}, time.Now())
+		[]string{"x", "y"}, []string{"{}", "{}"}, []*time.Time{nil, nil}, receivedAll(time.Now(), 2))
 	if err != nil {
 		t.Fatal(err)
 	}

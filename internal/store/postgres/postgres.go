@@ -30,6 +30,8 @@ type Store struct {
 	now  func() time.Time
 	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
+	// saves stores the payloads without CRM routes, in groups.
+	saves *groupSaver
 }
 
 var _ usher.Store = (*Store)(nil)
@@ -50,6 +52,7 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 		pool.Close()
 		return nil, err
 	}
+	s.saves = newGroupSaver(pool, int(cfg.MaxConns))
 	return s, nil
 }
 
@@ -78,6 +81,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	s.saves.close()
 	s.pool.Close()
 	return nil
 }

@@ -29,7 +29,7 @@ func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Doc
 	outcomes := make([]usher.Outcome, len(docs))
 	err := s.inTx(ctx, "save and quarantine documents", func(tx pgx.Tx) error {
 		batch := &pgx.Batch{}
-		plan, err := queueDocuments(batch, docs, now)
+		plan, err := queueDocuments(batch, docs, receivedAll(now, len(docs)))
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *Store) ReleaseQuarantined(ctx context.Context, id int64, doc usher.Docu
 // so a replayed document reaches the CRM like any other.
 func (s *Store) saveOneTx(ctx context.Context, tx pgx.Tx, d usher.Document, received time.Time) (usher.Outcome, error) {
 	batch := &pgx.Batch{}
-	plan, err := queueDocuments(batch, []usher.Document{d}, received)
+	plan, err := queueDocuments(batch, []usher.Document{d}, []time.Time{received})
 	if err != nil {
 		return "", err
 	}
