@@ -56,6 +56,9 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics"`
 	// TLS serves HTTPS without a proxy (tls.go).
 	TLS TLS `yaml:"tls"`
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the throttles (proxies.go). Env USHER_TRUSTED_PROXIES.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -176,6 +179,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		return err
 	}
 	c.TLS.applyEnv(getenv)
+	c.applyProxiesEnv(getenv)
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -251,6 +255,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.Metrics.validate(); err != nil {
+		return err
+	}
+	if err := c.validateProxies(); err != nil {
 		return err
 	}
 	return c.TLS.validate()
