@@ -100,7 +100,7 @@ func (s *Storefront) venueOnly(next http.Handler) http.Handler {
 // assetServer serves the page's script and style sheet, and nothing else
 // (not the page template, no directory listing).
 func assetServer(static fs.FS) http.Handler {
-	files := http.FileServerFS(static)
+	files := http.FileServerFS(httpx.FilesOnly(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
 		if !strings.HasSuffix(name, ".js") && !strings.HasSuffix(name, ".css") {
