@@ -24,6 +24,7 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/mail"
+	"github.com/usher-hub/usher/internal/site"
 )
 
 //go:embed assets
@@ -181,7 +182,8 @@ func (s *Storefront) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	visitor := s.visitor(w, r)
-	r2 := r.Clone(httpx.WithPrincipal(r.Context(), usher.Principal{Name: "storefront", Institutions: []string{code}}))
+	ctx := site.WithClientAddress(r.Context(), httpx.ClientAddr(r)) // per-address hold limits
+	r2 := r.Clone(httpx.WithPrincipal(ctx, usher.Principal{Name: "storefront", Institutions: []string{code}}))
 	r2.URL.Path = "/api/v1/site/" + code + "/" + route
 	r2.URL.RawPath = ""
 	q := r2.URL.Query()
