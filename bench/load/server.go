@@ -26,7 +26,7 @@ import (
 var Institution = usher.Institution{
 	Code:   "benchvenue",
 	Policy: usher.PolicyQuarantine,
-	Auth:   usher.PushAuth{Mode: usher.AuthBasic, Username: "s360", Secret: "bench-secret", Header: "X-Api-Key"},
+	Auth:   usher.PushAuth{Mode: usher.AuthBasic, Username: "s360", Secret: "bench-secret-0123456789", Header: "X-Api-Key"},
 }
 
 // Server is usher's push path in this process: the real store, service,

@@ -25,7 +25,7 @@ func analyticsServer(t *testing.T, engine string) *httptest.Server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Database = testdb.DSN(t, engine)
-	cfg.Institutions = []config.Institution{{Code: "myvenue"}}
+	cfg.Institutions = []config.Institution{{Code: "myvenue", Auth: config.Auth{Mode: "none"}}}
 	cfg.APIKeys = []config.APIKey{{Name: "admin", Secret: testAdminKey, Institutions: []string{"*"}}}
 	cfg.Analytics.Timezone = "UTC"
 	cfg.Analytics.ProjectInterval = 20 * time.Millisecond

@@ -92,6 +92,8 @@ type app struct {
 	// closers stop what features started (workers), before the store closes.
 	closers []func() error
 	handler http.Handler
+	// metricsHandler serves metrics.listen when it is set (serve.go).
+	metricsHandler http.Handler
 }
 
 // newApp opens the store and wires every face onto one handler.
@@ -125,13 +127,22 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		return nil, err
 	}
 	wireProjector(ctx, a, svc.Busy)
-	a.handler = httpapi.NewHandler(httpapi.Deps{
+	throttle := a.apiKeys.Throttle()
+	deps := httpapi.Deps{
 		Logger:   logger,
 		Gatherer: reg,
 		Ready:    st,
-		Ingest:   ingest.NewHandler(svc, institutions, cfg.MaxBodyBytes, ingestMetrics, logger),
+		Ingest:   ingest.NewHandler(svc, institutions, cfg.MaxBodyBytes, ingestMetrics, logger).WithThrottle(throttle),
 		Mount:    a.mounts,
-	})
+		Metrics:  httpapi.MetricsHandler(reg, cfg.Metrics.Token, throttle, logger),
+		// A listener of its own serves /metrics when metrics.listen is set.
+		MetricsElsewhere: cfg.Metrics.Listen != "",
+		TrustedProxies:   cfg.TrustedProxyPrefixes(),
+	}
+	a.handler = httpapi.NewHandler(deps)
+	if cfg.Metrics.Listen != "" {
+		a.metricsHandler = httpapi.MetricsOnly(deps.Metrics, deps)
+	}
 	return a, nil
 }
 

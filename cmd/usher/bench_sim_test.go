@@ -32,7 +32,7 @@ func benchmarkPush(b *testing.B, engine string, bs int) {
 	ctx := context.Background()
 	cfg := config.Default()
 	cfg.Database = testdb.DSN(b, engine)
-	cfg.Institutions = []config.Institution{{Code: "bench"}}
+	cfg.Institutions = []config.Institution{{Code: "bench", Auth: config.Auth{Mode: "none"}}}
 	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)

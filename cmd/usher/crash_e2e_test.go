@@ -119,6 +119,7 @@ database: %q
 log_level: warn
 institutions:
   - code: myvenue
+    auth: {mode: none}
     crm_destinations:
       - name: extcrm
         url: %s/s360/{stream}/{institution}

@@ -23,7 +23,7 @@ import (
 // The secrets the harness shares between usher, the CRM and S-360.
 var (
 	crmSigningSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("a-32-byte-signing-key-for-tests!"))
-	crmAPIKey        = "crm-api-key"
+	crmAPIKey        = "crm-api-key-0123456789"
 	s360Secret       = "operator-password"
 )
 
@@ -201,6 +201,7 @@ func harnessConfig(database, simURL, crmURL string, o harnessOptions) config.Con
 	cfg.Database = database
 	cfg.Institutions = []config.Institution{{
 		Code: "myvenue",
+		Auth: config.Auth{Mode: "none"},
 		CRMDestinations: []config.CRMDestination{{
 			Name: "extcrm", URL: crmURL + "/s360/{stream}/{institution}", SigningSecret: crmSigningSecret,
 			Auth: config.Auth{Mode: "bearer", Secret: "crm-token"},

@@ -25,16 +25,18 @@ import (
 const isolationConfig = `
 institutions:
   - code: venue-a
+    auth: {mode: none}
     crm_destinations: [{name: crm, url: "http://127.0.0.1:9/a", signing_secret: whsec_YWFhYWFhYWFhYWFhYWFhYQ==}]
     s360_api: {base_url: "http://127.0.0.1:9", operator: A_CRM, partner: usher, secret: s360-a}
     centaman: {url: "http://127.0.0.1:9/CENTAMAN.API", username: web, password: pw-a}
   - code: venue-b
+    auth: {mode: none}
     crm_destinations: [{name: crm, url: "http://127.0.0.1:9/b", signing_secret: whsec_YmJiYmJiYmJiYmJiYmJiYg==}]
     s360_api: {base_url: "http://127.0.0.1:9", operator: B_CRM, partner: usher, secret: s360-b}
     centaman: {url: "http://127.0.0.1:9/CENTAMAN.API", username: web, password: pw-b}
 api_keys:
-  - {name: key-a, secret: key-of-venue-a, institutions: [venue-a]}
-  - {name: key-b, secret: key-of-venue-b, institutions: [venue-b]}
+  - {name: key-a, secret: key-of-venue-a-0123456789, institutions: [venue-a]}
+  - {name: key-b, secret: key-of-venue-b-0123456789, institutions: [venue-b]}
 outbox: {workers: -1}
 `
 
@@ -50,7 +52,7 @@ func TestNoKeyCrossesInstitutions(t *testing.T) {
 			checked := 0
 			for _, route := range institutionRoutes(t) {
 				path := fillPath(route.path, "venue-b")
-				status, body := call(t, srv.URL, route.method, path, "key-of-venue-a", nil)
+				status, body := call(t, srv.URL, route.method, path, "key-of-venue-a-0123456789", nil)
 				checked++
 				if status != http.StatusNotFound && status != http.StatusUnauthorized && status != http.StatusForbidden {
 					t.Errorf("%s %s with venue-a's key: %d %s, want 404", route.method, path, status, clip(body))
@@ -65,21 +67,21 @@ func TestNoKeyCrossesInstitutions(t *testing.T) {
 			// Listings without an institution in the path show only the
 			// key's institutions, and refuse another by name.
 			for _, path := range []string{"/api/v1/quarantine", "/api/v1/outbox"} {
-				status, body := call(t, srv.URL, "GET", path, "key-of-venue-a", nil)
+				status, body := call(t, srv.URL, "GET", path, "key-of-venue-a-0123456789", nil)
 				if status != http.StatusOK || strings.Contains(body, "venue-b") {
 					t.Errorf("GET %s with venue-a's key: %d %s", path, status, clip(body))
 				}
-				status, _ = call(t, srv.URL, "GET", path+"?institution=venue-b", "key-of-venue-a", nil)
+				status, _ = call(t, srv.URL, "GET", path+"?institution=venue-b", "key-of-venue-a-0123456789", nil)
 				if status != http.StatusNotFound {
 					t.Errorf("GET %s?institution=venue-b with venue-a's key: %d, want 404", path, status)
 				}
 			}
 			// The control: B's own key reaches B's data, so the 404s above
 			// are the scope at work, not a broken route.
-			if status, body := call(t, srv.URL, "GET", "/api/v1/quarantine", "key-of-venue-b", nil); status != http.StatusOK || !strings.Contains(body, "venue-b") {
+			if status, body := call(t, srv.URL, "GET", "/api/v1/quarantine", "key-of-venue-b-0123456789", nil); status != http.StatusOK || !strings.Contains(body, "venue-b") {
 				t.Fatalf("venue-b's own key: %d %s", status, clip(body))
 			}
-			if status, _ := call(t, srv.URL, "GET", "/api/v1/analytics/venue-b/sales", "key-of-venue-b", nil); status != http.StatusOK {
+			if status, _ := call(t, srv.URL, "GET", "/api/v1/analytics/venue-b/sales", "key-of-venue-b-0123456789", nil); status != http.StatusOK {
 				t.Fatalf("venue-b's own key on its sales: %d", status)
 			}
 			dashboardIsolation(t, srv.URL)
@@ -177,7 +179,7 @@ func fillPath(path, institution string) string {
 func dashboardIsolation(t *testing.T, base string) {
 	t.Helper()
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(base+"/dashboard/login", url.Values{"key": {"key-of-venue-a"}})
+	resp, err := noRedirect.PostForm(base+"/dashboard/login", url.Values{"key": {"key-of-venue-a-0123456789"}})
 	if err != nil {
 		t.Fatal(err)
 	}

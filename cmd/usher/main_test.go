@@ -39,8 +39,8 @@ func TestMigrateAndConfig(t *testing.T) {
 	if err != nil || !strings.Contains(out, "up to date") {
 		t.Fatalf("migrate: %v %s", err, out)
 	}
-	out, _, err = runForTest(t, map[string]string{"USHER_ADMIN_KEY": "very-secret"}, "config")
-	if err != nil || strings.Contains(out, "very-secret") || !strings.Contains(out, "REDACTED") {
+	out, _, err = runForTest(t, map[string]string{"USHER_ADMIN_KEY": "very-secret-admin-key"}, "config")
+	if err != nil || strings.Contains(out, "very-secret-admin-key") || !strings.Contains(out, "REDACTED") {
 		t.Fatalf("config must redact secrets: %v\n%s", err, out)
 	}
 }

@@ -40,7 +40,7 @@ func testQuarantineEndToEnd(t *testing.T, engine string) {
 	}
 	cfgPath := filepath.Join(dir, "usher.yaml")
 	writeTestFile(t, cfgPath, "database: "+testdb.DSN(t, engine)+"\nschema_dir: "+schemaDir+
-		"\ninstitutions:\n  - code: myvenue\napi_keys:\n  - name: ops\n    secret: ops-key\n    institutions: [myvenue]\n")
+		"\ninstitutions:\n  - code: myvenue\n    auth: {mode: none}\napi_keys:\n  - name: ops\n    secret: ops-key-0123456789\n    institutions: [myvenue]\n")
 	getenv := func(string) string { return "" }
 	cfg, err := config.Load(cfgPath, getenv)
 	if err != nil {
@@ -64,7 +64,7 @@ func testQuarantineEndToEnd(t *testing.T, engine string) {
 		t.Fatalf("push: %d %s", resp.StatusCode, body)
 	}
 
-	if got := apiGet(t, srv.URL+"/api/v1/quarantine", "ops-key"); !strings.Contains(got, `"message":"expected one of IN, OUT, got string \"EXIT\""`) {
+	if got := apiGet(t, srv.URL+"/api/v1/quarantine", "ops-key-0123456789"); !strings.Contains(got, `"message":"expected one of IN, OUT, got string \"EXIT\""`) {
 		t.Fatalf("API listing: %s", got)
 	}
 	metrics := apiGet(t, srv.URL+"/metrics", "")
@@ -104,7 +104,7 @@ func testQuarantineEndToEnd(t *testing.T, engine string) {
 	if len(page.Items) != 1 || page.Items[0].Status != "released" || page.Items[0].ReleaseOutcome != "stored" {
 		t.Fatalf("list -status all -json: %+v", page)
 	}
-	if got := apiGet(t, srv.URL+"/api/v1/quarantine?status=released", "ops-key"); !strings.Contains(got, `"ticket_check_id":7`) {
+	if got := apiGet(t, srv.URL+"/api/v1/quarantine?status=released", "ops-key-0123456789"); !strings.Contains(got, `"ticket_check_id":7`) {
 		t.Fatalf("the server sees the release: %s", got)
 	}
 }

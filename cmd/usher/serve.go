@@ -24,15 +24,37 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, scheme, err := listen(cfg, logger)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return err
 	}
-	fmt.Fprintf(e.stdout, "usher listening on http://%s (database %s, %d institutions)\n",
-		ln.Addr(), describeDatabase(cfg), len(cfg.Institutions))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	metricsErr := make(chan error, 1)
+	metricsAddr, err := serveMetrics(ctx, cfg, a.metricsHandler, metricsErr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	fmt.Fprintf(e.stdout, "usher listening on %s://%s (database %s, %d institutions)\n",
+		scheme, ln.Addr(), describeDatabase(cfg), len(cfg.Institutions))
+	if metricsAddr != "" {
+		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", metricsAddr)
+	}
 	if len(cfg.Institutions) == 0 {
 		logger.Warn("no institutions configured: every push will get 404; see docs/configuration.md")
 	}
+	for _, w := range cfg.Warnings() {
+		logger.Warn(w)
+	}
+	go func() {
+		select {
+		case err := <-metricsErr:
+			logger.Error("metrics listener stopped the server", "err", err)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	return serveUntilDone(ctx, ln, a.handler)
 }
 

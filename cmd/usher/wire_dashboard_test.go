@@ -19,12 +19,12 @@ import (
 // API answers the same key.
 func TestDashboardIsWired(t *testing.T) {
 	cfg, err := config.Load("", func(k string) string {
-		return map[string]string{"USHER_DATABASE": testdb.SQLite(t), "USHER_ADMIN_KEY": "wired-admin-key"}[k]
+		return map[string]string{"USHER_DATABASE": testdb.SQLite(t), "USHER_ADMIN_KEY": "wired-admin-key-0123456789"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Institutions = []config.Institution{{Code: "myvenue"}}
+	cfg.Institutions = []config.Institution{{Code: "myvenue", Auth: config.Auth{Mode: "none"}}}
 	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestDashboardIsWired(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/" {
 		t.Errorf("GET /: %d → %q, want a redirect to /dashboard/", res.StatusCode, res.Header.Get("Location"))
 	}
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/dashboard/login", strings.NewReader(url.Values{"key": {"wired-admin-key"}}.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/dashboard/login", strings.NewReader(url.Values{"key": {"wired-admin-key-0123456789"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err = noRedirect.Do(req)
 	if err != nil {
@@ -72,7 +72,7 @@ func TestDashboardIsWired(t *testing.T) {
 		t.Errorf("health page does not show the quarantined check: %d\n%s", res.StatusCode, page)
 	}
 	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/api/v1/analytics/myvenue/sales?from=2023-02-09&to=2023-02-10", nil)
-	req.Header.Set("Authorization", "Bearer wired-admin-key")
+	req.Header.Set("Authorization", "Bearer wired-admin-key-0123456789")
 	res, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
 		Store: a.store, Validator: validator, Mailer: mailer, Metrics: metrics.NewSite(a.registry),
 		Logger: a.logger.With("face", "site"), Now: time.Now, Venues: venues,
 		HoldTTL: sc.HoldTTL, MemberSessionTTL: sc.MemberSessionTTL, CheckoutLease: sc.CheckoutLease, SyncDays: sc.SyncDays,
+		HoldLimits: site.HoldLimits(sc.HoldLimits),
 	})
 	h := site.NewHandler(svc, a.logger.With("face", "site"), sc.MaxBodyBytes, time.Now)
 	a.mounts = append(a.mounts, h.Mount(a.apiKeys))

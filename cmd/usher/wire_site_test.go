@@ -32,8 +32,8 @@ func siteConfigAndSim(t *testing.T, storefront bool) (config.Config, *simcentama
 	cfg := config.Default()
 	cfg.Database = testdb.SQLite(t)
 	cfg.Site.Storefront = storefront
-	cfg.APIKeys = []config.APIKey{{Name: "web", Secret: "web-key", Institutions: []string{"museum"}}}
-	cfg.Institutions = []config.Institution{{Code: "museum", Centaman: &config.Centaman{URL: srv.URL + simcentaman.BasePath,
+	cfg.APIKeys = []config.APIKey{{Name: "web", Secret: "web-key-0123456789", Institutions: []string{"museum"}}}
+	cfg.Institutions = []config.Institution{{Code: "museum", Auth: config.Auth{Mode: "none"}, Centaman: &config.Centaman{URL: srv.URL + simcentaman.BasePath,
 		Username: "usher", Password: "pw", VenueName: "The Museum"}}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestWireSite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", "web-key"); code != http.StatusOK {
+		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", "web-key-0123456789"); code != http.StatusOK {
 			t.Fatalf("status with a key: %d", code)
 		}
 		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", ""); code != http.StatusUnauthorized {
@@ -108,7 +108,7 @@ func TestWireSiteValidatesWithTheSchemaRegistry(t *testing.T) {
 			defer a.Close()
 			body := `{"identity": "web-ann", "email": "` + sim.Members()[0].Email + `"}`
 			req := httptest.NewRequest("POST", "/api/v1/site/museum/members/links", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer web-key")
+			req.Header.Set("Authorization", "Bearer web-key-0123456789")
 			rec := httptest.NewRecorder()
 			a.handler.ServeHTTP(rec, req)
 			if rec.Code != tt.wantStatus {

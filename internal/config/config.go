@@ -52,6 +52,13 @@ type Config struct {
 	Outbox Outbox `yaml:"outbox"`
 	// Analytics sets the venue's time zone for reports (analytics.go).
 	Analytics Analytics `yaml:"analytics"`
+	// Metrics protects /metrics (metrics.go).
+	Metrics Metrics `yaml:"metrics"`
+	// TLS serves HTTPS without a proxy (tls.go).
+	TLS TLS `yaml:"tls"`
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the throttles (proxies.go). Env USHER_TRUSTED_PROXIES.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -168,6 +175,11 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if err := c.Analytics.applyEnv(getenv); err != nil {
 		return err
 	}
+	if err := c.Metrics.applyEnv(getenv); err != nil {
+		return err
+	}
+	c.TLS.applyEnv(getenv)
+	c.applyProxiesEnv(getenv)
 	if v := getenv("USHER_ADMIN_KEY"); v != "" {
 		c.APIKeys = append(c.APIKeys, APIKey{Name: "admin (USHER_ADMIN_KEY)", Secret: v, Institutions: []string{"*"}})
 	}
@@ -238,8 +250,17 @@ func (c Config) Validate() error {
 		if len(k.Institutions) == 0 {
 			return fmt.Errorf("api_keys[%d] (%s): list the institutions it may act on, or [\"*\"]", i, k.Name)
 		}
+		if err := checkSecretLen(fmt.Sprintf("api_keys[%d] (%s) secret", i, k.Name), k.Secret); err != nil {
+			return err
+		}
 	}
-	return nil
+	if err := c.Metrics.validate(); err != nil {
+		return err
+	}
+	if err := c.validateProxies(); err != nil {
+		return err
+	}
+	return c.TLS.validate()
 }
 
 func (inst Institution) validate() error {
@@ -253,15 +274,20 @@ func (inst Institution) validate() error {
 	}
 	a := inst.Auth
 	switch a.Mode {
-	case "", string(usher.AuthNone):
+	case "":
+		return fmt.Errorf("institution %s has no auth block: write auth: {mode: basic, username: ..., secret_env: ...}, "+
+			"auth: {mode: apikey, secret_env: ...}, or auth: {mode: none} to accept pushes without credentials on purpose", inst.Code)
+	case string(usher.AuthNone):
 	case string(usher.AuthBasic):
 		if a.Username == "" || a.Secret == "" {
 			return fmt.Errorf("%s: basic auth needs username and a secret (secret, secret_env or secret_file)", inst.Code)
 		}
+		return checkSecretLen("institution "+inst.Code+" auth.secret", a.Secret)
 	case string(usher.AuthAPIKey):
 		if a.Secret == "" {
 			return fmt.Errorf("%s: apikey auth needs a secret (secret, secret_env or secret_file)", inst.Code)
 		}
+		return checkSecretLen("institution "+inst.Code+" auth.secret", a.Secret)
 	default:
 		return fmt.Errorf("%s: auth mode must be none, basic or apikey, got %q", inst.Code, a.Mode)
 	}
@@ -336,6 +362,7 @@ func (c Config) Redacted() Config {
 		out.APIKeys[i].Secret = "REDACTED"
 	}
 	out.redactSite()
+	out.Metrics.Token = redact(out.Metrics.Token)
 	return out
 }
 

@@ -9,12 +9,13 @@ import (
 const crmYAML = `
 institutions:
   - code: myvenue
+    auth: {mode: none}
     crm_destinations:
       - name: extcrm
         url: https://crm.example.org/s360/{stream}/{institution}
         streams: [contacts]
         signing_secret_env: EXTCRM_WHSEC
-        auth: {mode: bearer, secret: tok}
+        auth: {mode: bearer, secret: crm-bearer-0123456789}
         timeout: 5s
     s360_api:
       base_url: https://myvenue.ws.secutix.com
@@ -50,7 +51,7 @@ func TestCRMConfig(t *testing.T) {
 	}
 	red := cfg.Redacted()
 	out := red.YAML()
-	if strings.Contains(out, "whsec_abc") || strings.Contains(out, "tok") || strings.Contains(out, ": pw") {
+	if strings.Contains(out, "whsec_abc") || strings.Contains(out, "crm-bearer-0123456789") || strings.Contains(out, ": pw") {
 		t.Fatalf("redacted config shows a secret:\n%s", out)
 	}
 	if cfg.Institutions[0].CRMDestinations[0].SigningSecret != "whsec_abc" || cfg.Institutions[0].S360API.Secret != "pw" {
@@ -60,12 +61,12 @@ func TestCRMConfig(t *testing.T) {
 
 func TestCRMConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"unsigned", `institutions: [{code: v, crm_destinations: [{name: a, url: "https://x.example"}]}]`, "signing secret"},
-		{"bad url", `institutions: [{code: v, crm_destinations: [{name: a, url: "ftp://x", signing_secret: s}]}]`, "url"},
-		{"bad stream", `institutions: [{code: v, crm_destinations: [{name: a, url: "https://x.example", signing_secret: s, streams: [ticketchecks]}]}]`, "streams"},
-		{"twice", `institutions: [{code: v, crm_destinations: [{name: a, url: "https://x.example", signing_secret: s}, {name: a, url: "https://y.example", signing_secret: s}]}]`, "twice"},
-		{"api secret", `institutions: [{code: v, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p}}]`, "secret"},
-		{"headroom", `institutions: [{code: v, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p, secret: s, rate_headroom: 0.9}}]`, "rate_headroom"},
+		{"unsigned", `institutions: [{code: v, auth: {mode: none}, crm_destinations: [{name: a, url: "https://x.example"}]}]`, "signing secret"},
+		{"bad url", `institutions: [{code: v, auth: {mode: none}, crm_destinations: [{name: a, url: "ftp://x", signing_secret: s}]}]`, "url"},
+		{"bad stream", `institutions: [{code: v, auth: {mode: none}, crm_destinations: [{name: a, url: "https://x.example", signing_secret: s, streams: [ticketchecks]}]}]`, "streams"},
+		{"twice", `institutions: [{code: v, auth: {mode: none}, crm_destinations: [{name: a, url: "https://x.example", signing_secret: s}, {name: a, url: "https://y.example", signing_secret: s}]}]`, "twice"},
+		{"api secret", `institutions: [{code: v, auth: {mode: none}, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p}}]`, "secret"},
+		{"headroom", `institutions: [{code: v, auth: {mode: none}, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p, secret: s, rate_headroom: 0.9}}]`, "rate_headroom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadYAML(t, tc.yaml, nil)

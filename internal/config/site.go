@@ -29,6 +29,8 @@ type Site struct {
 	Storefront bool `yaml:"storefront"`
 	// MaxBodyBytes bounds a website API request body. Default 64 KiB.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// HoldLimits bound what visitors can hold (holdlimits.go).
+	HoldLimits HoldLimits `yaml:"hold_limits"`
 }
 
 // Mail configures the SMTP relay e-tickets go through.
@@ -123,6 +125,9 @@ func (c Config) validateSite() error {
 		return fmt.Errorf("site.checkout_lease must be at least 10s, got %s", s.CheckoutLease)
 	case s.MaxBodyBytes < 1024:
 		return fmt.Errorf("site.max_body_bytes must be at least 1024, got %d", s.MaxBodyBytes)
+	}
+	if err := s.HoldLimits.validate(s.HoldTTL); err != nil {
+		return err
 	}
 	for _, inst := range c.Institutions {
 		if err := inst.Centaman.validate(inst.Code, s); err != nil {

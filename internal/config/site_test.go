@@ -20,6 +20,7 @@ func loadYAML(t *testing.T, yaml string, env map[string]string) (Config, error) 
 const centamanYAML = `
 institutions:
   - code: museum
+    auth: {mode: none}
     centaman:
       url: http://127.0.0.1:8090/CENTAMAN.API
       username: web

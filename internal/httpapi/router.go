@@ -7,10 +7,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/usher-hub/usher/internal/httpx"
 )
@@ -30,6 +30,13 @@ type Deps struct {
 	Ingest http.Handler
 	// Mount adds further routes (API faces) to the mux.
 	Mount []func(mux *http.ServeMux)
+	// Metrics serves GET /metrics (MetricsHandler); nil: Gatherer's
+	// metrics without a token. MetricsElsewhere: not on this handler at
+	// all, since a listener of its own serves them (MetricsOnly).
+	Metrics          http.Handler
+	MetricsElsewhere bool
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
 }
 
 // NewHandler returns the complete HTTP handler of a usher server.
@@ -48,9 +55,15 @@ func NewHandler(d Deps) http.Handler {
 		}
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{}))
+	if !d.MetricsElsewhere {
+		metrics := d.Metrics
+		if metrics == nil {
+			metrics = MetricsHandler(d.Gatherer, "", nil, d.Logger)
+		}
+		mux.Handle("GET /metrics", metrics)
+	}
 	for _, mount := range d.Mount {
 		mount(mux)
 	}
-	return httpx.Chain(mux, httpx.Recover(d.Logger), httpx.AccessLog(d.Logger))
+	return httpx.Chain(mux, httpx.Recover(d.Logger), httpx.ClientAddress(d.TrustedProxies), httpx.AccessLog(d.Logger))
 }

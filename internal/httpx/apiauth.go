@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/usher-hub/usher"
 )
@@ -26,7 +27,8 @@ func PrincipalFrom(ctx context.Context) (usher.Principal, bool) {
 
 // APIKeys authenticates API requests by key.
 type APIKeys struct {
-	keys []hashedKey
+	keys     []hashedKey
+	throttle *AuthThrottle
 }
 
 type hashedKey struct {
@@ -36,7 +38,7 @@ type hashedKey struct {
 
 // NewAPIKeys returns an authenticator for keys.
 func NewAPIKeys(keys []usher.APIKey) *APIKeys {
-	a := &APIKeys{}
+	a := &APIKeys{throttle: NewAuthThrottle(DefaultThrottleLimits, time.Now)}
 	for _, k := range keys {
 		if k.Secret == "" {
 			continue
@@ -76,10 +78,12 @@ func RequestKey(r *http.Request) string {
 // with the key's principal in the request context.
 func (a *APIKeys) Require(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := a.Lookup(RequestKey(r))
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="usher"`)
-			Error(w, r, logger, usher.Errorf(usher.EUNAUTHORIZED, "missing or unknown API key: send Authorization: Bearer KEY"))
+		p, err := a.Authenticate(r, RequestKey(r))
+		if err != nil {
+			if usher.ErrorCode(err) == usher.EUNAUTHORIZED {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="usher"`)
+			}
+			Error(w, r, logger, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))

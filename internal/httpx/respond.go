@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	usher.EUNPROCESSABLE: http.StatusUnprocessableEntity,
 	usher.EUNAVAILABLE:   http.StatusServiceUnavailable,
 	usher.EINTERNAL:      http.StatusInternalServerError,
+	ETOOMANY:             http.StatusTooManyRequests,
 }
 
 // StatusOf returns the HTTP status for err.
@@ -66,6 +67,9 @@ func Error(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err erro
 	}
 	if code == usher.EUNAVAILABLE {
 		w.Header().Set("Retry-After", "30")
+	}
+	if code == ETOOMANY {
+		setRetryAfter(w.Header(), err)
 	}
 	JSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: usher.ErrorMessage(err), Detail: detail}})
 }

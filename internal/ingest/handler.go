@@ -20,6 +20,7 @@ type Handler struct {
 	maxBody      int64
 	metrics      *metrics.Ingest
 	logger       *slog.Logger
+	throttle     *httpx.AuthThrottle // nil: not throttled (see throttle.go)
 }
 
 // NewHandler returns the push handler for the given institutions.
@@ -65,7 +66,7 @@ func (h *Handler) serve(r *http.Request, streamName, code string) (Receipt, erro
 	if !ok {
 		return Receipt{}, usher.Errorf(usher.ENOTFOUND, "unknown institution %q", code)
 	}
-	if err := Authenticate(inst, r); err != nil {
+	if err := h.authenticate(inst, r); err != nil {
 		return Receipt{}, err
 	}
 	body, err := h.readBody(r)

@@ -81,6 +81,12 @@ func (s *Service) PlaceHold(ctx context.Context, institution string, req HoldReq
 	if err != nil {
 		return usher.Hold{}, false, err
 	}
+	lease, err := s.admitHold(ctx, v.Code, req, existing) // holdlimits.go
+	if err != nil {
+		s.metrics.Hold(v.Code, "limited")
+		return usher.Hold{}, false, err
+	}
+	defer lease.done()
 	fresh, err := s.refreshSession(ctx, v, req.EventID, session.Date(), "holding tickets")
 	if err != nil {
 		s.metrics.Hold(v.Code, "error")
@@ -94,6 +100,7 @@ func (s *Service) PlaceHold(ctx context.Context, institution string, req HoldReq
 	if err != nil {
 		return usher.Hold{}, false, err
 	}
+	lease.keep(h)
 	s.resyncAfter(ctx, v, h.EventID, h.EventDate)
 	return h, existing == nil, nil
 }

@@ -64,6 +64,8 @@ type Options struct {
 	CheckoutLease    time.Duration
 	// SyncDays is how many days of sessions are copied.
 	SyncDays int
+	// HoldLimits bound what visitors can hold (holdlimits.go).
+	HoldLimits HoldLimits
 }
 
 // Service runs the website actions.
@@ -76,6 +78,7 @@ type Service struct {
 	now       func() time.Time
 	venues    map[string]*venue
 	opts      Options
+	limits    *holdLedger
 }
 
 // venue is a Venue with its live state.
@@ -99,7 +102,7 @@ type health struct {
 // New returns a service for opts.Venues.
 func New(opts Options) *Service {
 	s := &Service{store: opts.Store, validator: opts.Validator, mailer: opts.Mailer, metrics: opts.Metrics,
-		logger: opts.Logger, now: opts.Now, venues: map[string]*venue{}, opts: opts}
+		logger: opts.Logger, now: opts.Now, venues: map[string]*venue{}, opts: opts, limits: newHoldLedger(opts.HoldLimits)}
 	for _, v := range opts.Venues {
 		if v.Name == "" {
 			v.Name = v.Code

@@ -24,6 +24,7 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/mail"
+	"github.com/usher-hub/usher/internal/site"
 )
 
 //go:embed assets
@@ -100,7 +101,7 @@ func (s *Storefront) venueOnly(next http.Handler) http.Handler {
 // assetServer serves the page's script and style sheet, and nothing else
 // (not the page template, no directory listing).
 func assetServer(static fs.FS) http.Handler {
-	files := http.FileServerFS(static)
+	files := http.FileServerFS(httpx.FilesOnly(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
 		if !strings.HasSuffix(name, ".js") && !strings.HasSuffix(name, ".css") {
@@ -181,7 +182,8 @@ func (s *Storefront) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	visitor := s.visitor(w, r)
-	r2 := r.Clone(httpx.WithPrincipal(r.Context(), usher.Principal{Name: "storefront", Institutions: []string{code}}))
+	ctx := site.WithClientAddress(r.Context(), httpx.ClientAddr(r)) // per-address hold limits
+	r2 := r.Clone(httpx.WithPrincipal(ctx, usher.Principal{Name: "storefront", Institutions: []string{code}}))
 	r2.URL.Path = "/api/v1/site/" + code + "/" + route
 	r2.URL.RawPath = ""
 	q := r2.URL.Query()

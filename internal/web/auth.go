@@ -60,10 +60,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "login", loginData{pageData: pageData{Title: "Sign in"}, Problem: problem})
 		return
 	}
-	p, ok := h.keys.Lookup(r.PostForm.Get("key"))
-	if !ok {
-		h.logger.InfoContext(r.Context(), "dashboard login refused", "remote", r.RemoteAddr)
-		h.render(w, r, http.StatusUnauthorized, "login", loginData{pageData: pageData{Title: "Sign in"}, Problem: "Unknown API key."})
+	p, err := h.keys.Authenticate(r, r.PostForm.Get("key"))
+	if err != nil {
+		h.refuseLogin(w, r, err)
 		return
 	}
 	h.logger.InfoContext(r.Context(), "dashboard login", "key", p.Name, "remote", r.RemoteAddr)

@@ -9,8 +9,9 @@ import (
 )
 
 // FuzzLogin posts arbitrary bodies to the login form: only a configured
-// key may ever get a session, and nothing but 303, 400, 401 or 413 comes
-// back.
+// key may ever get a session, and nothing but 303, 400, 401, 413 or 429
+// (the address throttled after repeated wrong keys, when even a valid key
+// is not checked) comes back.
 func FuzzLogin(f *testing.F) {
 	for _, seed := range []string{
 		"key=" + venueKey, "key=" + url.QueryEscape(adminKey) + "&key=x", "key=", "", "key=%zz",
@@ -27,11 +28,12 @@ func FuzzLogin(f *testing.F) {
 		key := form.Get("key")
 		valid := err == nil && len(body) <= maxLoginBytes && (key == venueKey || key == otherKey || key == adminKey)
 		gotCookie := strings.Contains(w.Header().Get("Set-Cookie"), sessionCookie+"=")
-		if valid != (w.Code == http.StatusSeeOther) || valid != gotCookie {
+		throttled := w.Code == http.StatusTooManyRequests
+		if (!throttled && valid != (w.Code == http.StatusSeeOther)) || (valid && !throttled) != gotCookie {
 			t.Fatalf("body %q: status %d, cookie %v; valid key %v", body, w.Code, gotCookie, valid)
 		}
 		switch w.Code {
-		case http.StatusSeeOther, http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge:
+		case http.StatusSeeOther, http.StatusBadRequest, http.StatusUnauthorized, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests:
 		default:
 			t.Fatalf("body %q: status %d", body, w.Code)
 		}

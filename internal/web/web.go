@@ -66,7 +66,7 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.mux.Handle("GET /dashboard/static/", http.StripPrefix("/dashboard/static/", http.FileServerFS(static)))
+	h.mux.Handle("GET /dashboard/static/", http.StripPrefix("/dashboard/static/", http.FileServerFS(httpx.FilesOnly(static))))
 	h.mux.HandleFunc("GET /dashboard/login", h.loginPage)
 	h.mux.HandleFunc("POST /dashboard/login", h.login)
 	h.mux.HandleFunc("POST /dashboard/logout", h.logout)
