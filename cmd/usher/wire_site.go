@@ -40,7 +40,8 @@ func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
 	h := site.NewHandler(svc, a.logger.With("face", "site"), sc.MaxBodyBytes, time.Now)
 	a.mounts = append(a.mounts, h.Mount(a.apiKeys))
 	if sc.Storefront {
-		sf := storefront.New(storefront.Options{API: h.API(), Venues: names, MaxBody: sc.MaxBodyBytes, Now: time.Now, Logger: a.logger})
+		sf := storefront.New(storefront.Options{API: h.API(), Venues: names, MaxBody: sc.MaxBodyBytes, Now: time.Now, Logger: a.logger,
+			Email: mailer != nil})
 		a.mounts = append(a.mounts, sf.Mount)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
