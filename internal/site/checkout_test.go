@@ -23,6 +23,7 @@ const stalledSale = "TimedTicketTransaction POST"
 // venue sees the checkout and settles it, and no undocumented route is
 // called. A member signed in meanwhile stays signed in: one lost answer
 // is not an outage (Diagnostics still answers).
+// ASSUMPTION centaman-diagnostics-health.
 func TestCheckoutWhoseAnswerIsLostSellsOnceAndReleasesNothing(t *testing.T) {
 	forEachEngine(t, sitetest.Options{}, func(t *testing.T, e *sitetest.Env) {
 		e.Sync()

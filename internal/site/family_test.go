@@ -45,6 +45,10 @@ func signInWith(t *testing.T, e *sitetest.Env, req site.CredentialsRequest) (int
 // tickets at the member price, an extra and general-entry tickets, booked
 // under the member, not a new anonymous contact. No undocumented route is
 // called.
+// ASSUMPTION centaman-secondary-rights.
+// ASSUMPTION centaman-cost-rate-lookup.
+// ASSUMPTION centaman-member-as-contact.
+// ASSUMPTION centaman-extras-not-tickets.
 func TestSecondaryMemberSignsInAndBuysEverythingAtMemberPrices(t *testing.T) {
 	forEachEngine(t, sitetest.Options{}, func(t *testing.T, e *sitetest.Env) {
 		e.Sync()
@@ -105,7 +109,8 @@ func TestSecondaryMemberSignsInAndBuysEverythingAtMemberPrices(t *testing.T) {
 	})
 }
 
-// A general-entry-only checkout needs no hold.
+// A general-entry-only checkout needs no hold, and a ticket that needs a
+// coupon is not sold (ASSUMPTION centaman-ga-item-cost).
 func TestGeneralEntryOnlyCheckout(t *testing.T) {
 	e := sitetest.New(t, sitetest.Options{Engine: "sqlite"})
 	e.Sync()
@@ -126,6 +131,7 @@ func TestGeneralEntryOnlyCheckout(t *testing.T) {
 // While members are signed in, a real outage is noticed through
 // Diagnostics within seconds, without waiting for a sync or a member's
 // next request: every session ends within 10 s.
+// ASSUMPTION centaman-diagnostics-health.
 func TestOutageEndsMemberSessionsWithinSeconds(t *testing.T) {
 	forEachEngine(t, sitetest.Options{}, func(t *testing.T, e *sitetest.Env) {
 		e.Sync()

@@ -140,6 +140,9 @@ func (s *Service) VenueName(code string) (string, error) {
 // not sign every member out. It is confirmed by Centaman's Diagnostics,
 // and only when that fails too is Centaman unreachable.
 func (s *Service) observe(ctx context.Context, v *venue, err error) {
+	if err != nil && ctx.Err() != nil {
+		return // usher gave up (shutdown, a caller's deadline): nothing learned about Centaman
+	}
 	if err != nil && centaman.IsUnreachable(err) {
 		if perr := s.probe(ctx, v); perr == nil {
 			s.metrics.SetUpstreamUp(v.Code, true)

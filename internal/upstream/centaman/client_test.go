@@ -83,6 +83,10 @@ func TestSessionsPricesAndRawDocuments(t *testing.T) {
 	}
 }
 
+// A hold reduces vacancy, a release with ?Releaseflag=1 gives it back
+// (ASSUMPTION centaman-release-flag: only client code shows the flag), a
+// hold that does not fit answers false, and an expired hold frees its
+// spots.
 func TestHoldReleaseAndExpiry(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
