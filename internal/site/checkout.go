@@ -3,6 +3,7 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -165,14 +166,7 @@ func (s *Service) Checkout(ctx context.Context, institution, token string, req C
 	if err := req.check(); err != nil {
 		return CheckoutResult{}, false, err
 	}
-	buyer, err := s.buyer(ctx, v, token)
-	if err != nil {
-		return CheckoutResult{}, false, err
-	}
-	body, _ := json.Marshal(struct {
-		CheckoutRequest
-		Member int64 `json:"member"`
-	}{req, buyer.code})
+	body, _ := json.Marshal(req)
 	hash, _ := usher.HashJSON(body)
 	now := s.now()
 	c, claimed, err := s.store.ClaimCheckout(ctx, usher.Checkout{Institution: institution, ID: req.CheckoutID,
@@ -188,12 +182,34 @@ func (s *Service) Checkout(ctx context.Context, institution, token string, req C
 		}
 		return res, false, err
 	}
+	// The member session is read only for a sale being made: a replay
+	// answers without it (a member signed out meanwhile still gets the
+	// answer to their checkout).
+	buyer, err := s.buyer(ctx, v, token)
+	if err != nil {
+		return CheckoutResult{}, false, s.settleFailure(ctx, v, c, err)
+	}
 	res, err := s.sell(ctx, v, c, req, buyer)
+	var sent *saleSentError
+	if errors.As(err, &sent) {
+		// A sale went out: the record stays unknown, whatever failed after.
+		s.logger.ErrorContext(ctx, "checkout failed after a sale was sent: it stays unknown for the venue to settle",
+			"institution", v.Code, "checkout", c.ID, "err", sent.err)
+		return CheckoutResult{}, false, sent.err
+	}
 	if err != nil {
 		return res, false, s.settleFailure(ctx, v, c, err)
 	}
 	return res, res.State == StateBooked, nil
 }
+
+// saleSentError is a failure after a sale was sent to Centaman: the
+// checkout must stay unknown (never retried), not be released for a
+// retry.
+type saleSentError struct{ err error }
+
+func (e *saleSentError) Error() string { return e.err.Error() }
+func (e *saleSentError) Unwrap() error { return e.err }
 
 // replay answers a checkout another request already handled (or is
 // handling).
@@ -256,13 +272,13 @@ func (s *Service) emailStatus(c usher.Checkout) EmailStatus {
 }
 
 // settleFailure records how a claimed checkout failed before any sale was
-// sent (an unreachable Centaman, a refusal): nothing was sold. A refusal
-// is final and replayed as is; an outage lets the lease go, so a retry
-// may try again.
+// sent (an unreachable Centaman, an ended member session, a refusal):
+// nothing was sold. A refusal is final and replayed as is; an outage or a
+// session to renew lets the lease go, so a retry may try again.
 func (s *Service) settleFailure(ctx context.Context, v *venue, c usher.Checkout, cause error) error {
 	c.UpdatedAt = s.now()
 	switch code := usher.ErrorCode(cause); {
-	case code == usher.EUNAVAILABLE || code == usher.EINTERNAL:
+	case code == usher.EUNAVAILABLE || code == usher.EINTERNAL || code == usher.EUNAUTHORIZED:
 		c.State, c.LeaseUntil = usher.CheckoutPending, s.now().Add(-time.Nanosecond)
 		s.metrics.Checkout(v.Code, "error")
 	default:

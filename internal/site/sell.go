@@ -111,6 +111,9 @@ func (s *Service) sell(ctx context.Context, v *venue, c usher.Checkout, req Chec
 			o.general[i].UserID = contactID
 		}
 		if err := s.markSending(ctx, c, nil, res); err != nil {
+			if o.tx != nil {
+				return CheckoutResult{}, &saleSentError{err}
+			}
 			return CheckoutResult{}, err
 		}
 		sold, err := v.Client.SellGeneral(ctx, o.general)
@@ -126,7 +129,11 @@ func (s *Service) sell(ctx context.Context, v *venue, c usher.Checkout, req Chec
 		addGeneral(&res, o.general, sold)
 	}
 	s.metrics.Checkout(v.Code, "sold")
-	return s.completeSale(ctx, v, c, o.hold, res)
+	res, err := s.completeSale(ctx, v, c, o.hold, res)
+	if err != nil {
+		return res, &saleSentError{err}
+	}
+	return res, nil
 }
 
 // lockHold takes the visitor's hold for the sale: one sale at a time per
@@ -321,7 +328,7 @@ func (s *Service) lost(ctx context.Context, v *venue, c usher.Checkout, res Chec
 	c.State, c.Result, c.UpdatedAt = usher.CheckoutUnknown, stored, s.now()
 	c.ErrorCode, c.Error = usher.EUNAVAILABLE, "no usable answer to "+call+": "+cause.Error()
 	if err := s.store.FinishCheckout(ctx, c); err != nil {
-		return CheckoutResult{}, err
+		return CheckoutResult{}, &saleSentError{err} // markSending left it unknown already
 	}
 	s.metrics.Checkout(v.Code, "unknown")
 	s.logger.WarnContext(ctx, "sale sent but its answer was lost: the venue must settle it", "institution", v.Code,
