@@ -1,6 +1,9 @@
 package centaman
 
-import "math"
+import (
+	"math"
+	"strconv"
+)
 
 // Amount is money as Centaman writes it: a decimal number of currency
 // units (TicketPrice 42.56 is 42 dollars 56 cents) [GEM ticket_type.rb,
@@ -30,3 +33,6 @@ func (c Cents) TaxIn(percent float64) Cents {
 	}
 	return Amount(float64(c.Amount()) * percent / (100 + percent)).Cents()
 }
+
+// String writes the amount with two decimals, as receipts show it.
+func (a Amount) String() string { return strconv.FormatFloat(float64(a.Cents().Amount()), 'f', 2, 64) }
