@@ -15,6 +15,11 @@ const (
 	HoldReleased HoldStatus = "released" // given back by the visitor or lost
 	HoldExpired  HoldStatus = "expired"  // its time ran out
 	HoldSold     HoldStatus = "sold"     // consumed by a checkout
+	// HoldUncertain: the answer to its sale was lost, so the sale may have
+	// used its spots. It is never released (Centaman's holds are anonymous
+	// counts: a release could free another visitor's spots) and waits for
+	// the venue to settle its checkout.
+	HoldUncertain HoldStatus = "uncertain"
 )
 
 // HoldLine is a number of tickets of one price line (a Centaman TimedTicket).
@@ -63,8 +68,10 @@ const (
 	// CheckoutPending: one request holds the lease and is talking to the
 	// upstream.
 	CheckoutPending CheckoutState = "pending"
-	// CheckoutUnknown: the upstream did not answer the sale in time, so it
-	// may or may not be recorded; the next attempt asks before selling.
+	// CheckoutUnknown: the sale was sent and its answer is not (yet)
+	// known, so it may or may not be recorded. Centaman documents no way to
+	// look a sale up, so nothing sells it again: a retry answers
+	// "confirming", and the venue settles it (SettleCheckout).
 	CheckoutUnknown CheckoutState = "unknown"
 	// CheckoutDone: the sale is recorded; Result replays it.
 	CheckoutDone CheckoutState = "done"
@@ -179,6 +186,11 @@ type SiteStore interface {
 	MarkCheckoutEmailed(ctx context.Context, institution, id string, at time.Time) error
 	// CheckoutsAwaitingEmail lists done checkouts whose e-mail is unsent.
 	CheckoutsAwaitingEmail(ctx context.Context, limit int) ([]Checkout, error)
+	// FindCheckout returns a checkout by id, or ErrNotFound.
+	FindCheckout(ctx context.Context, institution, id string) (Checkout, error)
+	// CheckoutsInState lists an institution's checkouts in a state, oldest
+	// first (the venue's list of unknown sales to settle).
+	CheckoutsInState(ctx context.Context, institution string, state CheckoutState, limit int) ([]Checkout, error)
 
 	// LinkMember creates or replaces the link of an identity.
 	LinkMember(ctx context.Context, l MemberLink) error
@@ -194,6 +206,9 @@ type SiteStore interface {
 	FindMemberSession(ctx context.Context, tokenHash string, now time.Time) (MemberSession, error)
 	// EndMemberSession deletes one session.
 	EndMemberSession(ctx context.Context, tokenHash string) error
+	// MemberSessionsExist reports whether an institution has an unexpired
+	// member session: only then is Centaman probed between syncs.
+	MemberSessionsExist(ctx context.Context, institution string, now time.Time) (bool, error)
 	// EndMemberSessions deletes every session of an institution and
 	// returns how many there were: the fail-closed sign-out.
 	EndMemberSessions(ctx context.Context, institution string) (int, error)

@@ -23,6 +23,8 @@ func runSimCentaman(ctx context.Context, e env, args []string) error {
 	seed := fs.Int64("seed", 1, "seed of the generated venue")
 	days := fs.Int("days", 30, "days of sessions to generate from today")
 	holdTTL := fs.Duration("hold-ttl", simcentaman.DefaultHoldTTL, "how long a hold lasts")
+	undocumented := fs.Bool("undocumented-lookups", false,
+		"also serve GET ticket_services/TimedTicketTransaction?PaymentReference=, which Centaman does not document (off: 404, as documented)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +36,7 @@ func runSimCentaman(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("--listen %s: the simulator listens on loopback only (127.0.0.1:PORT)", *listen)
 	}
 	sim := simcentaman.New(simcentaman.Options{Username: *user, Password: password, Latency: *latency,
-		Seed: *seed, Days: *days, HoldTTL: *holdTTL})
+		Seed: *seed, Days: *days, HoldTTL: *holdTTL, UndocumentedLookups: *undocumented})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
@@ -43,6 +45,7 @@ func runSimCentaman(ctx context.Context, e env, args []string) error {
 	fmt.Fprintf(e.stdout, "Centaman simulator at %s%s (user %s, %d days of sessions, latency %s)\n",
 		base, simcentaman.BasePath, *user, *days, *latency)
 	fmt.Fprintf(e.stdout, "outages: curl -X POST '%s%soutage?mode=drop|error|none'\n", base, simcentaman.ControlPath)
+	fmt.Fprintf(e.stdout, "lost answers: curl -X POST '%s%sdrop?op=TimedTicketTransaction+POST&n=1'\n", base, simcentaman.ControlPath)
 	return serveUntilDone(ctx, ln, sim.Server())
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/mail"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/site"
@@ -21,8 +23,13 @@ import (
 // schemas, schema_dir overrides and drift reporting as S-360 pushes.
 func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
 	venues, names, err := siteVenues(a.cfg)
-	if err != nil || len(venues) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(venues) == 0 {
+		a.mounts = append(a.mounts, explainedNotFound(a, site.Prefix,
+			"no institution of this server has a website layer: give one a centaman block (docs/website.md)"))
+		return nil
 	}
 	var mailer site.TicketMailer
 	if a.cfg.Mail.SMTPAddr != "" {
@@ -40,8 +47,12 @@ func wireSite(ctx context.Context, a *app, validator usher.Validator) error {
 	})
 	h := site.NewHandler(svc, a.logger.With("face", "site"), sc.MaxBodyBytes, time.Now)
 	a.mounts = append(a.mounts, h.Mount(a.apiKeys))
-	if sc.Storefront {
-		sf := storefront.New(storefront.Options{API: h.API(), Venues: names, MaxBody: sc.MaxBodyBytes, Now: time.Now, Logger: a.logger})
+	if !sc.Storefront {
+		a.mounts = append(a.mounts, explainedNotFound(a, "/storefront/",
+			"the reference storefront is off: set site.storefront: true (or USHER_SITE_STOREFRONT=true) and restart (docs/website.md)"))
+	} else {
+		sf := storefront.New(storefront.Options{API: h.API(), Venues: names, MaxBody: sc.MaxBodyBytes, Now: time.Now, Logger: a.logger,
+			Email: mailer != nil})
 		a.mounts = append(a.mounts, sf.Mount)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -74,4 +85,14 @@ func siteVenues(cfg config.Config) ([]site.Venue, map[string]string, error) {
 		names[inst.Code] = name
 	}
 	return venues, names, nil
+}
+
+// explainedNotFound answers every request under prefix with a JSON 404
+// that says why, instead of the mux's bare "404 page not found".
+func explainedNotFound(a *app, prefix, why string) func(*http.ServeMux) {
+	return func(mux *http.ServeMux) {
+		mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+			httpx.Error(w, r, a.logger, usher.Errorf(usher.ENOTFOUND, "%s", why))
+		})
+	}
 }

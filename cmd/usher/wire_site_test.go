@@ -16,6 +16,12 @@ import (
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
+// webKey is the website's API key in these tests; pushAuth the
+// institution's push authentication (every institution has one).
+const webKey = "web-key-for-the-site-tests"
+
+var pushAuth = config.Auth{Mode: "basic", Username: "s360", Secret: "push-secret-for-site-tests"}
+
 func siteConfig(t *testing.T, storefront bool) config.Config {
 	t.Helper()
 	cfg, _ := siteConfigAndSim(t, storefront)
@@ -26,15 +32,15 @@ func siteConfig(t *testing.T, storefront bool) config.Config {
 // institution museum, on a Centaman simulator it also returns.
 func siteConfigAndSim(t *testing.T, storefront bool) (config.Config, *simcentaman.Sim) {
 	t.Helper()
-	sim := simcentaman.New(simcentaman.Options{Username: "usher", Password: "pw", Days: 2})
+	sim := simcentaman.New(simcentaman.Options{Username: "usher", Password: "centaman-test-password", Days: 2})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	cfg := config.Default()
 	cfg.Database = testdb.SQLite(t)
 	cfg.Site.Storefront = storefront
-	cfg.APIKeys = []config.APIKey{{Name: "web", Secret: "web-key-0123456789", Institutions: []string{"museum"}}}
-	cfg.Institutions = []config.Institution{{Code: "museum", Auth: config.Auth{Mode: "none"}, Centaman: &config.Centaman{URL: srv.URL + simcentaman.BasePath,
-		Username: "usher", Password: "pw", VenueName: "The Museum"}}}
+	cfg.APIKeys = []config.APIKey{{Name: "web", Secret: webKey, Institutions: []string{"museum"}}}
+	cfg.Institutions = []config.Institution{{Code: "museum", Auth: pushAuth, Centaman: &config.Centaman{URL: srv.URL + simcentaman.BasePath,
+		Username: "usher", Password: "centaman-test-password", VenueName: "The Museum"}}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +67,7 @@ func TestWireSite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", "web-key-0123456789"); code != http.StatusOK {
+		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", webKey); code != http.StatusOK {
 			t.Fatalf("status with a key: %d", code)
 		}
 		if code := handlerStatus(t, a.handler, "/api/v1/site/museum/status", ""); code != http.StatusUnauthorized {
@@ -73,6 +79,13 @@ func TestWireSite(t *testing.T) {
 		}
 		if code := handlerStatus(t, a.handler, "/storefront/museum/", ""); code != want {
 			t.Fatalf("storefront enabled=%v: %d, want %d", storefront, code, want)
+		}
+		if !storefront {
+			rec := httptest.NewRecorder()
+			a.handler.ServeHTTP(rec, httptest.NewRequest("GET", "/storefront/museum/", nil))
+			if !strings.Contains(rec.Body.String(), "site.storefront: true") || !strings.Contains(rec.Header().Get("Content-Type"), "json") {
+				t.Fatalf("storefront off: %q, want a JSON error saying how to turn it on", rec.Body)
+			}
 		}
 		if err := a.Close(); err != nil {
 			t.Fatal(err)
@@ -108,7 +121,7 @@ func TestWireSiteValidatesWithTheSchemaRegistry(t *testing.T) {
 			defer a.Close()
 			body := `{"identity": "web-ann", "email": "` + sim.Members()[0].Email + `"}`
 			req := httptest.NewRequest("POST", "/api/v1/site/museum/members/links", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer web-key-0123456789")
+			req.Header.Set("Authorization", "Bearer "+webKey)
 			rec := httptest.NewRecorder()
 			a.handler.ServeHTTP(rec, req)
 			if rec.Code != tt.wantStatus {
@@ -143,4 +156,26 @@ func unknownFieldsCounted(t *testing.T, a *app, institution, docType string) flo
 		}
 	}
 	return 0
+}
+
+// Without any institution served by the website layer, its routes answer
+// a JSON error that says why, not a bare 404.
+func TestSiteRoutesExplainedWithoutCentaman(t *testing.T) {
+	cfg := config.Default()
+	cfg.Database = testdb.SQLite(t)
+	cfg.APIKeys = []config.APIKey{{Name: "web", Secret: webKey, Institutions: []string{"museum"}}}
+	cfg.Institutions = []config.Institution{{Code: "museum", Auth: pushAuth}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/site/museum/events?date=2026-05-01", nil))
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "centaman block") {
+		t.Fatalf("site route without Centaman: %d %q, want a JSON 404 naming the centaman block", rec.Code, rec.Body)
+	}
 }

@@ -3,9 +3,9 @@ package site
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,18 +13,30 @@ import (
 	"github.com/usher-hub/usher/internal/upstream/centaman"
 )
 
-// CheckoutRequest records the sale of a hold. CheckoutID is chosen by the
-// website and makes the request idempotent: sending it again, after a
-// timeout or a crash, never records a second sale.
+// CheckoutRequest records a sale: the tickets of a hold (a timed
+// session) with its extras, general-entry tickets, or both. CheckoutID is
+// chosen by the website and makes the request idempotent: sending it
+// again, after a timeout or a crash, never records a second sale.
 type CheckoutRequest struct {
 	CheckoutID string `json:"checkout_id"`
-	HoldID     string `json:"hold_id"`
-	Visitor    string `json:"visitor"`
+	// HoldID is the visitor's hold; empty for a general-entry-only sale.
+	HoldID  string `json:"hold_id,omitempty"`
+	Visitor string `json:"visitor"`
 	// PaymentReference is the payment gateway's reference; Centaman keeps
-	// it with the transaction, and usher looks it up to settle a sale
-	// whose answer was lost.
+	// it with the transaction, and the venue finds a sale by it when its
+	// answer was lost (Centaman offers no lookup by it to usher).
 	PaymentReference string  `json:"payment_reference"`
 	Contact          Contact `json:"contact"`
+	// Extras are add-ons of the held session (GET …/events/{id}/offer).
+	Extras []ItemLine `json:"extras,omitempty"`
+	// General are general-entry (untimed) tickets (GET …/general-tickets).
+	General []ItemLine `json:"general,omitempty"`
+}
+
+// ItemLine is a quantity of one extra or general-entry ticket.
+type ItemLine struct {
+	ID       int64 `json:"id"`
+	Quantity int   `json:"quantity"`
 }
 
 // Contact is who the tickets are for.
@@ -38,12 +50,20 @@ func (r CheckoutRequest) check() error {
 	switch {
 	case r.CheckoutID == "" || len(r.CheckoutID) > 128:
 		return usher.Errorf(usher.EINVALID, "checkout_id must be 1 to 128 characters, chosen by the website and reused on retry")
-	case r.HoldID == "":
-		return usher.Errorf(usher.EINVALID, "hold_id is required: hold tickets first with POST …/holds")
+	case r.HoldID == "" && len(r.General) == 0:
+		return usher.Errorf(usher.EINVALID, "hold_id is required (hold tickets first with POST …/holds) unless the checkout sells general-entry tickets only")
+	case r.HoldID == "" && len(r.Extras) > 0:
+		return usher.Errorf(usher.EINVALID, "extras are sold with a timed session: hold_id is required")
 	case r.PaymentReference == "" || len(r.PaymentReference) > 200:
 		return usher.Errorf(usher.EINVALID, "payment_reference must be 1 to 200 characters")
 	case strings.TrimSpace(r.Contact.LastName) == "":
 		return usher.Errorf(usher.EINVALID, "contact.last_name is required")
+	}
+	if err := checkLines("extras", r.Extras); err != nil {
+		return err
+	}
+	if err := checkLines("general", r.General); err != nil {
+		return err
 	}
 	if err := checkVisitor(r.Visitor); err != nil {
 		return err
@@ -54,15 +74,49 @@ func (r CheckoutRequest) check() error {
 	return nil
 }
 
+func checkLines(field string, lines []ItemLine) error {
+	seen, total := map[int64]bool{}, 0
+	for _, l := range lines {
+		if l.ID <= 0 || l.Quantity <= 0 || seen[l.ID] {
+			return usher.Errorf(usher.EINVALID, "each %s line must name an id once with a quantity of at least 1", field)
+		}
+		seen[l.ID] = true
+		total += l.Quantity
+	}
+	if total > MaxTicketsPerHold {
+		return usher.Errorf(usher.EINVALID, "%s may have at most %d items, asked for %d", field, MaxTicketsPerHold, total)
+	}
+	return nil
+}
+
+// The states of a checkout answer.
+const (
+	// StateBooked: Centaman recorded the sale; the tickets are listed.
+	StateBooked = "booked"
+	// StateConfirming: the answer to the sale was lost; it may be
+	// recorded. Nothing is sold again; the venue confirms it.
+	StateConfirming = "confirming"
+)
+
 // CheckoutResult is the answer of a checkout, stored and replayed as is.
 type CheckoutResult struct {
-	CheckoutID string       `json:"checkout_id"`
-	BookingID  string       `json:"booking_id"`
-	ReceiptNo  string       `json:"receipt_no"`
-	Event      EventSummary `json:"event"`
-	Tickets    []SoldTicket `json:"tickets"`
-	TotalPaid  float64      `json:"total_paid"`
-	Contact    Contact      `json:"contact"`
+	CheckoutID string `json:"checkout_id"`
+	// State is booked or confirming.
+	State            string        `json:"state"`
+	PaymentReference string        `json:"payment_reference"`
+	BookingID        string        `json:"booking_id,omitempty"`
+	ReceiptNo        string        `json:"receipt_no,omitempty"`
+	Event            *EventSummary `json:"event,omitempty"`
+	Tickets          []SoldTicket  `json:"tickets"`
+	Extras           []SoldExtra   `json:"extras"`
+	// General are the general-entry tickets, each with its barcode.
+	General   []SoldTicket    `json:"general"`
+	TotalPaid centaman.Amount `json:"total_paid"`
+	// Member is the member the sale was booked under, at member prices.
+	Member  *int64  `json:"member_code,omitempty"`
+	Contact Contact `json:"contact"`
+	// Message says, in words, what a confirming checkout means.
+	Message string `json:"message,omitempty"`
 	// Email and Replayed describe this answer, not the sale.
 	Email    EmailStatus `json:"email"`
 	Replayed bool        `json:"replayed"`
@@ -79,10 +133,18 @@ type EventSummary struct {
 
 // SoldTicket is one admission with its barcode.
 type SoldTicket struct {
-	Barcode     string  `json:"barcode"`
-	TicketID    int64   `json:"ticket_id"`
-	Description string  `json:"description"`
-	Price       float64 `json:"price"`
+	Barcode     string          `json:"barcode"`
+	TicketID    int64           `json:"ticket_id"`
+	Description string          `json:"description"`
+	Price       centaman.Amount `json:"price"`
+}
+
+// SoldExtra is an add-on sold with a session.
+type SoldExtra struct {
+	ExtraID     int64           `json:"extra_id"`
+	Description string          `json:"description"`
+	Quantity    int             `json:"quantity"`
+	Total       centaman.Amount `json:"total"`
 }
 
 // EmailStatus says whether the e-tickets went out.
@@ -92,10 +154,11 @@ type EmailStatus struct {
 	Status string `json:"status"`
 }
 
-// Checkout records the sale of a visitor's hold in Centaman, once per
-// checkout id, and sends the e-tickets. It returns the result and whether
-// this request recorded the sale (false for a replay).
-func (s *Service) Checkout(ctx context.Context, institution string, req CheckoutRequest) (CheckoutResult, bool, error) {
+// Checkout records a sale in Centaman, once per checkout id, and sends
+// the e-tickets. token is the member session, if any: a member's sale is
+// booked under the member at the member's prices. It returns the result
+// and whether this request recorded it (false for a replay).
+func (s *Service) Checkout(ctx context.Context, institution, token string, req CheckoutRequest) (CheckoutResult, bool, error) {
 	v, err := s.venue(institution)
 	if err != nil {
 		return CheckoutResult{}, false, err
@@ -119,12 +182,34 @@ func (s *Service) Checkout(ctx context.Context, institution string, req Checkout
 		}
 		return res, false, err
 	}
-	res, err := s.sell(ctx, v, c, req)
+	// The member session is read only for a sale being made: a replay
+	// answers without it (a member signed out meanwhile still gets the
+	// answer to their checkout).
+	buyer, err := s.buyer(ctx, v, token)
+	if err != nil {
+		return CheckoutResult{}, false, s.settleFailure(ctx, v, c, err)
+	}
+	res, err := s.sell(ctx, v, c, req, buyer)
+	var sent *saleSentError
+	if errors.As(err, &sent) {
+		// A sale went out: the record stays unknown, whatever failed after.
+		s.logger.ErrorContext(ctx, "checkout failed after a sale was sent: it stays unknown for the venue to settle",
+			"institution", v.Code, "checkout", c.ID, "err", sent.err)
+		return CheckoutResult{}, false, sent.err
+	}
 	if err != nil {
 		return res, false, s.settleFailure(ctx, v, c, err)
 	}
-	return res, true, nil
+	return res, res.State == StateBooked, nil
 }
+
+// saleSentError is a failure after a sale was sent to Centaman: the
+// checkout must stay unknown (never retried), not be released for a
+// retry.
+type saleSentError struct{ err error }
+
+func (e *saleSentError) Error() string { return e.err.Error() }
+func (e *saleSentError) Unwrap() error { return e.err }
 
 // replay answers a checkout another request already handled (or is
 // handling).
@@ -142,11 +227,37 @@ func (s *Service) replay(c usher.Checkout, hash string) (CheckoutResult, error) 
 		return res, nil
 	case usher.CheckoutFailed:
 		return CheckoutResult{}, usher.Errorf(c.ErrorCode, "%s", c.Error)
+	case usher.CheckoutUnknown:
+		res := confirming(c)
+		res.Replayed = true
+		return res, nil
 	default:
 		s.metrics.Checkout(c.Institution, "in_progress")
 		return CheckoutResult{}, &usher.Error{Code: usher.EUNAVAILABLE, Detail: map[string]string{"checkout_state": string(c.State)},
 			Message: fmt.Sprintf("checkout %q is being processed by an earlier request: retry with the same checkout_id shortly", c.ID)}
 	}
+}
+
+// confirming is the answer for a checkout whose sale may be recorded.
+func confirming(c usher.Checkout) CheckoutResult {
+	res := CheckoutResult{}
+	if len(c.Result) > 0 {
+		_ = json.Unmarshal(c.Result, &res)
+	}
+	res.CheckoutID, res.State, res.PaymentReference = c.ID, StateConfirming, c.PaymentReference
+	res.Email = EmailStatus{To: c.Email, Status: "pending"}
+	res.Message = fmt.Sprintf("We are confirming your booking with the venue: its ticketing system did not answer in time. "+
+		"Nothing will be charged twice. Keep your payment reference %s; the venue confirms the booking or contacts you.", c.PaymentReference)
+	if res.Tickets == nil {
+		res.Tickets = []SoldTicket{}
+	}
+	if res.Extras == nil {
+		res.Extras = []SoldExtra{}
+	}
+	if res.General == nil {
+		res.General = []SoldTicket{}
+	}
+	return res
 }
 
 func (s *Service) emailStatus(c usher.Checkout) EmailStatus {
@@ -160,182 +271,16 @@ func (s *Service) emailStatus(c usher.Checkout) EmailStatus {
 	}
 }
 
-// sell does the work of a claimed checkout. A retry (Attempts > 1) first
-// asks Centaman whether an earlier attempt's sale was recorded.
-func (s *Service) sell(ctx context.Context, v *venue, c usher.Checkout, req CheckoutRequest) (CheckoutResult, error) {
-	hold, err := s.visitorHold(ctx, v.Code, req.HoldID, req.Visitor)
-	if err != nil {
-		return CheckoutResult{}, err
-	}
-	// One sale at a time per visitor and session (two checkout ids for one
-	// hold must not both sell), and no hold change during it; the hold is
-	// read again under the lock.
-	unlock := v.holdLocks.lock(fmt.Sprintf("%s/%d", hold.Visitor, hold.EventID))
-	defer unlock()
-	if hold, err = s.visitorHold(ctx, v.Code, req.HoldID, req.Visitor); err != nil {
-		return CheckoutResult{}, err
-	}
-	session, prices, err := s.sessionFromCopy(ctx, v.Code, hold.EventID)
-	if err != nil {
-		return CheckoutResult{}, err
-	}
-	if c.Attempts > 1 {
-		booking, found, err := s.earlierSale(ctx, v, req.PaymentReference, hold.EventID)
-		if err != nil {
-			return CheckoutResult{}, err
-		}
-		if found {
-			s.metrics.Checkout(v.Code, "reconciled")
-			return s.completeSale(ctx, v, c, hold, req, session, prices, booking)
-		}
-	}
-	if err := s.checkHoldForSale(hold); err != nil {
-		return CheckoutResult{}, err
-	}
-	t, err := buildTransaction(hold, session, prices, req, s.now())
-	if err != nil {
-		return CheckoutResult{}, err
-	}
-	contact, err := v.Client.CreateBookingContact(ctx, centaman.Contact{FirstName: req.Contact.FirstName, LastName: req.Contact.LastName, Email: req.Contact.Email})
-	if err = s.upstreamErr(ctx, v, err, "checking out"); err != nil {
-		return CheckoutResult{}, err
-	}
-	t.BookingContactID, t.BookingContactName = contact.MemberCode, strings.TrimSpace(req.Contact.FirstName+" "+req.Contact.LastName)
-	bookings, err := v.Client.CreateTransaction(ctx, t)
-	if err = s.upstreamErr(ctx, v, err, "checking out"); err != nil {
-		return CheckoutResult{}, err
-	}
-	if len(bookings) != 1 {
-		return CheckoutResult{}, fmt.Errorf("centaman answered %d bookings for one transaction", len(bookings))
-	}
-	s.metrics.Checkout(v.Code, "sold")
-	return s.completeSale(ctx, v, c, hold, req, session, prices, bookings[0])
-}
-
-// earlierSale looks for the sale of an earlier attempt by its payment
-// reference. If Centaman cannot say, the checkout stays unknown: selling
-// again could sell twice.
-func (s *Service) earlierSale(ctx context.Context, v *venue, ref string, eventID int64) (centaman.Booking, bool, error) {
-	found, err := v.Client.FindTransactions(ctx, ref)
-	if usher.ErrorCode(err) == usher.ENOTFOUND {
-		s.observe(ctx, v, nil)
-		return centaman.Booking{}, false, &usher.Error{Code: usher.EUNAVAILABLE, Err: err, Detail: map[string]string{"checkout_state": "unknown"},
-			Message: fmt.Sprintf("an earlier attempt of this checkout may have been recorded, and this Centaman cannot be asked: the venue must check payment reference %q before anything is sold again", ref)}
-	}
-	if err = s.upstreamErr(ctx, v, err, "confirming an earlier checkout attempt"); err != nil {
-		return centaman.Booking{}, false, err
-	}
-	for _, b := range found {
-		if b.TimedTicketTypeID == eventID {
-			return b, true, nil
-		}
-	}
-	return centaman.Booking{}, false, nil
-}
-
-func (s *Service) checkHoldForSale(h usher.Hold) error {
-	switch {
-	case h.Status == usher.HoldSold:
-		return usher.Errorf(usher.ECONFLICT, "this hold was already sold by another checkout")
-	case h.Status != usher.HoldActive || !s.now().Before(h.ExpiresAt):
-		return usher.Errorf(usher.ECONFLICT, "your hold expired at %s: place a new hold", h.ExpiresAt.UTC().Format(time.RFC3339))
-	}
-	return nil
-}
-
-// buildTransaction prices a hold from the copy's price list. Centaman
-// prices include tax when IsTaxInclusive; item costs are sent without it,
-// with the unit tax apart, as its transaction format asks.
-func buildTransaction(h usher.Hold, t centaman.TimedTicketType, prices []centaman.TimedTicket, req CheckoutRequest, now time.Time) (centaman.Transaction, error) {
-	tx := centaman.Transaction{TimedTicketTypeID: t.TimedTicketTypeID, TimedTicketTypeDescription: t.TimedTicketTypeDescription,
-		BookingTypeID: t.BookingTypeID, StartDate: t.Date(), StartTime: t.StartTime, EndTime: t.EndTime,
-		PaymentReference: req.PaymentReference, TransactionDate: now.UTC().Format("2006-01-02T15:04:05")}
-	var total, tax int64
-	for _, l := range h.Lines {
-		p := findPrice(prices, l.TicketID)
-		if p == nil {
-			return tx, usher.Errorf(usher.ECONFLICT, "ticket %d is no longer sold for this session", l.TicketID)
-		}
-		unit := cents(p.TicketPrice)
-		unitTax := int64(0)
-		if p.IsTaxInclusive && p.TaxPercentage > 0 {
-			unitTax = cents(p.TicketPrice * p.TaxPercentage / (100 + p.TaxPercentage))
-		}
-		tx.Item = append(tx.Item, centaman.Item{ItemDescription: p.TicketDescription, ItemCode: l.TicketID, Quantity: l.Quantity,
-			TaxPaid: units(unitTax), ItemCost: units(unit - unitTax), TotalPaid: units(unit * int64(l.Quantity))})
-		tx.TotalTickets += l.Quantity
-		total += unit * int64(l.Quantity)
-		tax += unitTax * int64(l.Quantity)
-	}
-	tx.TotalPaid, tx.TaxPaid, tx.BookingCost = units(total), units(tax), units(total-tax)
-	return tx, nil
-}
-
-// completeSale copies the booking, marks the hold sold, stores the
-// result for replays, re-syncs the session and sends the e-tickets.
-func (s *Service) completeSale(ctx context.Context, v *venue, c usher.Checkout, h usher.Hold, req CheckoutRequest,
-	t centaman.TimedTicketType, prices []centaman.TimedTicket, b centaman.Booking) (CheckoutResult, error) {
-	res := resultOf(c.ID, req, t, prices, b)
-	if b.BookingID != nil {
-		d, err := newDocument(v.Code, usher.StreamCentamanBooking, strconv.FormatInt(*b.BookingID, 10), b.Raw)
-		if err == nil {
-			_, err = s.saveCopy(ctx, []usher.Document{d})
-		}
-		if err != nil {
-			s.logger.ErrorContext(ctx, "sale recorded but its booking was not copied", "institution", v.Code, "booking", res.BookingID, "err", err)
-		}
-	}
-	h.Status, h.UpdatedAt = usher.HoldSold, s.now()
-	if err := s.store.UpdateHold(ctx, h); err != nil {
-		return res, err
-	}
-	stored, _ := json.Marshal(res)
-	c.State, c.BookingID, c.Result, c.UpdatedAt = usher.CheckoutDone, res.BookingID, stored, s.now()
-	if err := s.store.FinishCheckout(ctx, c); err != nil {
-		return res, err
-	}
-	s.resyncAfter(ctx, v, h.EventID, h.EventDate)
-	res.Email = s.sendTickets(ctx, v, c, res)
-	return res, nil
-}
-
-func resultOf(id string, req CheckoutRequest, t centaman.TimedTicketType, prices []centaman.TimedTicket, b centaman.Booking) CheckoutResult {
-	res := CheckoutResult{CheckoutID: id, Contact: req.Contact, TotalPaid: b.TotalPaid,
-		Event: EventSummary{ID: t.TimedTicketTypeID, Name: t.BookingTypeDescription, Date: t.Date(), Start: t.StartTime, End: t.EndTime}}
-	if b.BookingID != nil {
-		res.BookingID = strconv.FormatInt(*b.BookingID, 10)
-	}
-	if b.ReceiptNo != nil {
-		res.ReceiptNo = string(*b.ReceiptNo)
-	}
-	for _, it := range b.Item {
-		if it.Barcode == nil || it.IsExtraItem {
-			continue
-		}
-		desc, price := it.ItemDescription, it.TotalPaid/float64(max(it.Quantity, 1))
-		if p := findPrice(prices, it.ItemCode); p != nil {
-			desc = p.TicketDescription
-		}
-		for range max(it.Quantity, 1) {
-			res.Tickets = append(res.Tickets, SoldTicket{Barcode: *it.Barcode, TicketID: it.ItemCode, Description: desc, Price: price})
-		}
-	}
-	return res
-}
-
-// settleFailure records how a claimed checkout failed. Unreachable means
-// the sale may or may not be recorded (unknown: the next attempt asks
-// first); a refusal is final and replayed as is.
+// settleFailure records how a claimed checkout failed before any sale was
+// sent (an unreachable Centaman, an ended member session, a refusal):
+// nothing was sold. A refusal is final and replayed as is; an outage or a
+// session to renew lets the lease go, so a retry may try again.
 func (s *Service) settleFailure(ctx context.Context, v *venue, c usher.Checkout, cause error) error {
 	c.UpdatedAt = s.now()
 	switch code := usher.ErrorCode(cause); {
-	case code == usher.EUNAVAILABLE || code == usher.EINTERNAL:
-		c.State = usher.CheckoutUnknown
-		s.metrics.Checkout(v.Code, "unknown")
-		if centaman.IsUnreachable(cause) {
-			cause = &usher.Error{Code: usher.EUNAVAILABLE, Err: cause, Detail: map[string]string{"checkout_state": "unknown"},
-				Message: fmt.Sprintf("%s's ticketing system (Centaman) did not confirm the sale in time; it may have been recorded. Retry with the same checkout_id: usher checks before selling again", v.Name)}
-		}
+	case code == usher.EUNAVAILABLE || code == usher.EINTERNAL || code == usher.EUNAUTHORIZED:
+		c.State, c.LeaseUntil = usher.CheckoutPending, s.now().Add(-time.Nanosecond)
+		s.metrics.Checkout(v.Code, "error")
 	default:
 		c.State, c.ErrorCode, c.Error = usher.CheckoutFailed, code, usher.ErrorMessage(cause)
 		s.metrics.Checkout(v.Code, "refused")

@@ -3,7 +3,6 @@ package site
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/usher-hub/usher"
@@ -28,9 +27,14 @@ func (s *Service) sendTickets(ctx context.Context, v *venue, c usher.Checkout, r
 
 func eticketOf(venue string, res CheckoutResult) mail.ETicket {
 	e := mail.ETicket{To: res.Contact.Email, Name: strings.TrimSpace(res.Contact.FirstName + " " + res.Contact.LastName),
-		Venue: venue, Event: res.Event.Name, Date: res.Event.Date, Start: res.Event.Start, End: res.Event.End,
-		BookingID: res.BookingID, ReceiptNo: res.ReceiptNo, Total: fmt.Sprintf("%.2f", res.TotalPaid)}
+		Venue: venue, Event: "General entry", BookingID: res.BookingID, ReceiptNo: res.ReceiptNo, Total: res.TotalPaid.String()}
+	if res.Event != nil {
+		e.Event, e.Date, e.Start, e.End = res.Event.Name, res.Event.Date, res.Event.Start, res.Event.End
+	}
 	for _, t := range res.Tickets {
+		e.Tickets = append(e.Tickets, mail.Ticket{Barcode: t.Barcode, Description: t.Description})
+	}
+	for _, t := range res.General {
 		e.Tickets = append(e.Tickets, mail.Ticket{Barcode: t.Barcode, Description: t.Description})
 	}
 	return e

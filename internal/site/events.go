@@ -27,12 +27,12 @@ type Event struct {
 
 // Price is one ticket kind of a session.
 type Price struct {
-	TicketID     int64   `json:"ticket_id"`
-	Description  string  `json:"description"`
-	Price        float64 `json:"price"`
-	BookingFee   float64 `json:"booking_fee"`
-	TaxInclusive bool    `json:"tax_inclusive"`
-	TaxPercent   float64 `json:"tax_percent"`
+	TicketID     int64           `json:"ticket_id"`
+	Description  string          `json:"description"`
+	Price        centaman.Amount `json:"price"`
+	BookingFee   centaman.Amount `json:"booking_fee"`
+	TaxInclusive bool            `json:"tax_inclusive"`
+	TaxPercent   float64         `json:"tax_percent"`
 }
 
 // Freshness says how old the data behind an answer is.
@@ -160,13 +160,6 @@ func toEvent(t centaman.TimedTicketType, prices []centaman.TimedTicket) Event {
 	}
 	return e
 }
-
-// cents turns a Centaman amount (a decimal in currency units) into whole
-// cents, so sums are exact.
-func cents(f float64) int64 { return int64(math.Round(f * 100)) }
-
-// units turns cents back into a Centaman amount.
-func units(c int64) float64 { return float64(c) / 100 }
 
 // StreamStatus is the state of one stream of the copy.
 type StreamStatus struct {

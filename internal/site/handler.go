@@ -41,6 +41,10 @@ func NewHandler(svc *Service, logger *slog.Logger, maxBody int64, now func() tim
 	h.mux.HandleFunc("GET "+p+"holds/{hold}", h.getHold)
 	h.mux.HandleFunc("DELETE "+p+"holds/{hold}", h.releaseHold)
 	h.mux.HandleFunc("POST "+p+"checkouts", h.checkout)
+	h.mux.HandleFunc("GET "+p+"checkouts", h.unknownCheckouts)
+	h.mux.HandleFunc("POST "+p+"checkouts/{checkout}/settlement", h.settle)
+	h.mux.HandleFunc("GET "+p+"events/{event}/offer", h.offer)
+	h.mux.HandleFunc("GET "+p+"general-tickets", h.generalTickets)
 	h.mux.HandleFunc("GET "+p+"membership-types", h.membershipTypes)
 	h.mux.HandleFunc("POST "+p+"members", h.join)
 	h.mux.HandleFunc("POST "+p+"members/links", h.link)
@@ -166,9 +170,11 @@ func (h *Handler) releaseHold(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkout serves POST /api/v1/site/{institution}/checkouts: 201 when
-// this request recorded the sale, 200 for a replay of an earlier one.
-// The sale runs to its end even if the caller hangs up, so that a retry
-// finds it finished rather than half done.
+// this request recorded the sale, 200 for a replay of an earlier one, 202
+// when the sale's answer was lost and the venue is confirming it. With a
+// member session header the sale is booked under the member. The sale
+// runs to its end even if the caller hangs up, so that a retry finds it
+// finished rather than half done.
 func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, func(inst string) (int, any, error) {
 		var req CheckoutRequest
@@ -177,11 +183,13 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.svc.opts.CheckoutLease)
 		defer cancel()
-		res, sold, err := h.svc.Checkout(ctx, inst, req)
-		if err != nil {
+		res, sold, err := h.svc.Checkout(ctx, inst, r.Header.Get(SessionHeader), req)
+		switch {
+		case err != nil:
 			return 0, nil, err
-		}
-		if sold {
+		case res.State == StateConfirming:
+			return http.StatusAccepted, res, nil
+		case sold:
 			return http.StatusCreated, res, nil
 		}
 		return http.StatusOK, res, nil

@@ -2,11 +2,15 @@ package site
 
 import (
 	"net/http"
+
+	"github.com/usher-hub/usher"
 )
 
-// identityRequest is the body of POST …/members/sessions.
-type identityRequest struct {
-	Identity string `json:"identity"`
+// sessionRequest is the body of POST …/members/sessions: a linked
+// website identity, or Centaman credentials.
+type sessionRequest struct {
+	Identity string `json:"identity,omitempty"`
+	CredentialsRequest
 }
 
 // join serves POST /api/v1/site/{institution}/members: a visitor becomes
@@ -38,9 +42,16 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
 // (201 with the token, shown once).
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, func(inst string) (int, any, error) {
-		var req identityRequest
+		var req sessionRequest
 		if err := h.decode(w, r, &req); err != nil {
 			return 0, nil, err
+		}
+		if req.Identity != "" && req.CredentialsRequest != (CredentialsRequest{}) {
+			return 0, nil, usher.Errorf(usher.EINVALID, "send identity (a linked website identity) or member credentials, not both")
+		}
+		if req.Identity == "" {
+			s, err := h.svc.SignIn(r.Context(), inst, req.CredentialsRequest)
+			return http.StatusCreated, s, err
 		}
 		s, err := h.svc.StartSession(r.Context(), inst, req.Identity)
 		return http.StatusCreated, s, err

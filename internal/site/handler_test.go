@@ -71,7 +71,8 @@ func post(t testing.TB, e *sitetest.Env, path string, body []byte) (int, []byte)
 const sitetestSessionHeader = "X-Usher-Member-Session"
 
 // postRoutes are the website API's POST routes, for the fuzzer.
-var postRoutes = []string{"holds", "checkouts", "members", "members/links", "members/sessions", "members/me/memberships"}
+var postRoutes = []string{"holds", "checkouts", "members", "members/links", "members/sessions", "members/me/memberships",
+	"checkouts/co-1/settlement"}
 
 // FuzzSiteAPI sends arbitrary bodies to every POST route of the website
 // API, against a real store and simulator: the answer is always JSON, an
@@ -90,6 +91,14 @@ func FuzzSiteAPI(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))
 	}
+	// Checkouts with extras and general entry, Centaman sign-in, and the
+	// venue's settlement of an unknown checkout.
+	f.Add(uint8(1), []byte(`{"checkout_id":"c2","visitor":"v1","payment_reference":"p","contact":{"last_name":"N","email":"a@b.org"},"general":[{"id":701,"quantity":2}]}`))
+	f.Add(uint8(1), []byte(`{"checkout_id":"c3","hold_id":"h","visitor":"v1","payment_reference":"p","contact":{"last_name":"N","email":"a@b.org"},"extras":[{"id":602,"quantity":-1}]}`))
+	f.Add(uint8(4), []byte(`{"member_number":300001,"surname":"Smith"}`))
+	f.Add(uint8(4), []byte(`{"email":"ann@example.org","password":"visit-the-museum-300000","identity":"w"}`))
+	f.Add(uint8(6), []byte(`{"outcome":"sold","booking_id":"1"}`))
+	f.Add(uint8(6), []byte(`{"outcome":"maybe"}`))
 	e := sitetest.New(f, sitetest.Options{Engine: "sqlite"})
 	e.Sync()
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {

@@ -315,6 +315,11 @@ func (s *Service) ReleaseHold(ctx context.Context, institution, id, visitor stri
 	}
 	unlock := v.holdLocks.lock(fmt.Sprintf("%s/%d", h.Visitor, h.EventID))
 	defer unlock()
+	// Read again under the lock: a checkout may have sold it (or sent its
+	// sale) meanwhile, and then its spots are not the visitor's to give.
+	if h, err = s.GetHold(ctx, institution, id, visitor); err != nil || h.Status != usher.HoldActive {
+		return h, err
+	}
 	if err := s.upstreamErr(ctx, v, v.Client.Release(ctx, toHoldLines(h.EventID, h.Lines)), "releasing your hold"); err != nil {
 		return h, err
 	}

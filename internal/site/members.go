@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"net/mail"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -26,7 +28,11 @@ type MemberView struct {
 	// (memberships, none current) or none.
 	Status      string           `json:"status"`
 	Memberships []MembershipView `json:"memberships"`
-	CheckedAt   time.Time        `json:"checked_at"`
+	// IsPrimary is false for a secondary member of a family membership,
+	// whose rights (Status, Memberships) are its primary member's.
+	IsPrimary         bool      `json:"is_primary"`
+	PrimaryMemberCode int64     `json:"primary_member_code,omitempty"`
+	CheckedAt         time.Time `json:"checked_at"`
 }
 
 // MembershipView is one membership of a member.
@@ -41,7 +47,10 @@ type MembershipView struct {
 
 func viewOf(m centaman.Member, now time.Time) MemberView {
 	v := MemberView{MemberCode: m.MemberCode, MemberNumber: m.MemberNumber, FirstName: m.FirstName, LastName: m.LastName,
-		Email: m.Email, Status: "none", Memberships: []MembershipView{}, CheckedAt: now}
+		Email: m.Email, Status: "none", Memberships: []MembershipView{}, CheckedAt: now, IsPrimary: m.IsPrimary || m.PrimaryMemberID == 0}
+	if !v.IsPrimary {
+		v.PrimaryMemberCode = m.PrimaryMemberID
+	}
 	for _, ms := range m.Memberships {
 		cur := ms.CurrentAt(now)
 		v.Memberships = append(v.Memberships, MembershipView{TypeCode: ms.TypeCode, TypeName: ms.TypeName,
@@ -153,12 +162,16 @@ func (s *Service) StartSession(ctx context.Context, institution, identity string
 	if err != nil {
 		return Session{}, err
 	}
-	m, err := s.freshMember(ctx, v, link.MemberCode, "signing in")
+	m, _, err := s.memberWithRights(ctx, v, link.MemberCode, "signing in")
 	if err != nil {
 		return Session{}, err
 	}
+	return s.newSession(ctx, institution, identity, m)
+}
+
+func (s *Service) newSession(ctx context.Context, institution, identity string, m centaman.Member) (Session, error) {
 	token, hash := newToken()
-	sess := usher.MemberSession{TokenHash: hash, Institution: institution, Identity: identity, MemberCode: link.MemberCode,
+	sess := usher.MemberSession{TokenHash: hash, Institution: institution, Identity: identity, MemberCode: m.MemberCode,
 		CreatedAt: s.now(), ExpiresAt: s.now().Add(s.opts.MemberSessionTTL)}
 	if err := s.store.CreateMemberSession(ctx, sess); err != nil {
 		return Session{}, err
@@ -217,23 +230,114 @@ func (s *Service) Me(ctx context.Context, institution, token string) (MemberView
 	if err != nil {
 		return MemberView{}, err
 	}
-	m, err := s.memberOrSignOut(ctx, v, sess)
+	m, _, err := s.memberOrSignOut(ctx, v, sess)
 	if err != nil {
 		return MemberView{}, err
 	}
 	return viewOf(m, s.now()), nil
 }
 
-func (s *Service) memberOrSignOut(ctx context.Context, v *venue, sess usher.MemberSession) (centaman.Member, error) {
-	m, err := s.freshMember(ctx, v, sess.MemberCode, "checking your membership")
-	if usher.ErrorCode(err) != usher.EUNAVAILABLE {
-		return m, err
+// memberOrSignOut reads the session's member fresh. When Centaman is
+// confirmed unreachable (Diagnostics fails too) the session has ended; a
+// single failed call only answers 503, the member stays signed in.
+func (s *Service) memberOrSignOut(ctx context.Context, v *venue, sess usher.MemberSession) (centaman.Member, bool, error) {
+	m, current, err := s.memberWithRights(ctx, v, sess.MemberCode, "checking your membership")
+	if usher.ErrorCode(err) != usher.EUNAVAILABLE || !v.unreachable() {
+		return m, current, err
 	}
 	if endErr := s.store.EndMemberSession(ctx, sess.TokenHash); endErr != nil {
-		return m, endErr
+		return m, false, endErr
 	}
-	return m, &usher.Error{Code: usher.EUNAVAILABLE, Err: err, Detail: map[string]bool{"session_ended": true},
+	return m, false, &usher.Error{Code: usher.EUNAVAILABLE, Err: err, Detail: map[string]bool{"session_ended": true},
 		Message: v.Name + "'s membership system (Centaman) cannot be reached, so your membership cannot be confirmed: you have been signed out. Sign in again once it is back"}
+}
+
+// memberWithRights reads a member fresh and says whether it has member
+// rights now. A secondary member's rights are its family's: its primary
+// member's memberships (ASSUMPTION centaman-secondary-rights: Centaman
+// documents that GET member_services/Member/{code} returns a primary with
+// its secondaries, not where a family membership is kept). The answer's
+// Memberships are the family's, so the view shows what gives the rights.
+func (s *Service) memberWithRights(ctx context.Context, v *venue, code int64, action string) (centaman.Member, bool, error) {
+	m, err := s.freshMember(ctx, v, code, action)
+	if err != nil {
+		return m, false, err
+	}
+	if !m.IsPrimary && m.PrimaryMemberID != 0 && currentMembership(m, s.now()) == nil {
+		p, err := s.freshMember(ctx, v, m.PrimaryMemberID, action)
+		if err != nil && usher.ErrorCode(err) != usher.ENOTFOUND {
+			return m, false, err
+		}
+		if err == nil {
+			m.Memberships = p.Memberships
+		}
+	}
+	return m, currentMembership(m, s.now()) != nil, nil
+}
+
+// CredentialsRequest signs a member in with Centaman's member
+// authentication: member number and surname, or e-mail and password.
+type CredentialsRequest struct {
+	MemberNumber int64  `json:"member_number,omitempty"`
+	Surname      string `json:"surname,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Password     string `json:"password,omitempty"`
+}
+
+func (r CredentialsRequest) check() error {
+	byNumber := r.MemberNumber > 0 && r.Surname != ""
+	byEmail := r.Email != "" && r.Password != ""
+	if byNumber == byEmail {
+		return usher.Errorf(usher.EINVALID, "sign in with member_number and surname, or with email and password (one pair)")
+	}
+	if len(r.Surname) > 60 || len(r.Email) > 254 || len(r.Password) > 200 {
+		return usher.Errorf(usher.EINVALID, "surname, email or password is too long")
+	}
+	return nil
+}
+
+// SignIn starts a member session from Centaman's own authentication
+// (POST member_services/Authentication), for primary and secondary members
+// alike; no website identity or link is needed. The member's rights are
+// then read fresh, as for any session.
+func (s *Service) SignIn(ctx context.Context, institution string, req CredentialsRequest) (Session, error) {
+	v, err := s.venue(institution)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := req.check(); err != nil {
+		return Session{}, err
+	}
+	found, err := v.Client.Authenticate(ctx, centaman.Credentials{MemberNumber: req.MemberNumber, Surname: req.Surname,
+		Email: req.Email, Password: req.Password})
+	if err = s.upstreamErr(ctx, v, err, "signing in"); err != nil {
+		return Session{}, err
+	}
+	m, ok := authenticated(found, req)
+	if !ok {
+		return Session{}, usher.Errorf(usher.EUNAUTHORIZED, "these details do not match a member: check the member number and surname, or the e-mail and password")
+	}
+	m, _, err = s.memberWithRights(ctx, v, m.MemberCode, "signing in")
+	if err != nil {
+		return Session{}, err
+	}
+	return s.newSession(ctx, institution, "centaman-member:"+strconv.FormatInt(m.MemberCode, 10), m)
+}
+
+// authenticated picks the member the credentials named from
+// Authentication's answer (a list): the one with the member number, or
+// the e-mail address.
+func authenticated(found []centaman.Member, req CredentialsRequest) (centaman.Member, bool) {
+	for _, m := range found {
+		if req.MemberNumber > 0 && m.MemberNumber == req.MemberNumber ||
+			req.MemberNumber == 0 && strings.EqualFold(strings.TrimSpace(m.Email), strings.TrimSpace(req.Email)) {
+			return m, true
+		}
+	}
+	if len(found) == 1 && found[0].MemberCode != 0 {
+		return found[0], true
+	}
+	return centaman.Member{}, false
 }
 
 // EndSession signs a member out.
@@ -265,9 +369,9 @@ func (s *Service) MembershipTypes(ctx context.Context, institution string) ([]Me
 
 // MembershipTypeView is a membership type as the website shows it.
 type MembershipTypeView struct {
-	TypeCode int64   `json:"type_code"`
-	Name     string  `json:"name"`
-	Price    float64 `json:"price"`
+	TypeCode int64           `json:"type_code"`
+	Name     string          `json:"name"`
+	Price    centaman.Amount `json:"price"`
 }
 
 func (s *Service) membershipTypes(ctx context.Context, institution string) ([]centaman.MembershipType, error) {

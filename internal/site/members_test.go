@@ -15,7 +15,7 @@ import (
 func member(t *testing.T, e *sitetest.Env, current bool) (int64, string) {
 	t.Helper()
 	for _, m := range e.Sim.Members() {
-		if m.Current == current {
+		if m.Current == current && m.Primary == 0 {
 			return m.MemberCode, m.Email
 		}
 	}

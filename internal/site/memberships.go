@@ -56,7 +56,7 @@ func (s *Service) ChangeMembership(ctx context.Context, institution, token strin
 	if err != nil {
 		return MemberView{}, err
 	}
-	m, err := s.memberOrSignOut(ctx, v, sess)
+	m, _, err := s.memberOrSignOut(ctx, v, sess)
 	if err != nil {
 		return MemberView{}, err
 	}
@@ -102,9 +102,9 @@ func (s *Service) buy(ctx context.Context, v *venue, m centaman.Member, current 
 		return usher.Errorf(usher.ECONFLICT, "you already have a current %s membership: upgrade or switch it instead", current.TypeName)
 	}
 	today := s.now().UTC().Truncate(24 * time.Hour)
-	price := cents(mt.Price())
-	ms := centaman.Membership{MemberCode: m.MemberCode, TypeCode: mt.MembershipCode, Cost: units(price), Paid: units(price),
-		Tax: units(taxOf(price, mt)), JoinDate: today.Format("2006-01-02"), ExpiryDate: today.AddDate(1, 0, 0).Format("2006-01-02"),
+	price := mt.Price().Cents()
+	ms := centaman.Membership{MemberCode: m.MemberCode, TypeCode: mt.MembershipCode, Cost: price.Amount(), Paid: price.Amount(),
+		Tax: taxOf(price, mt).Amount(), JoinDate: today.Format("2006-01-02"), ExpiryDate: today.AddDate(1, 0, 0).Format("2006-01-02"),
 		PaymentGatewayReference: ref}
 	_, err := v.Client.CreateMemberships(ctx, len(m.Memberships) == 0, []centaman.Membership{ms})
 	return s.upstreamErr(ctx, v, err, "buying a membership")
@@ -120,13 +120,13 @@ func (s *Service) change(ctx context.Context, v *venue, current *centaman.Member
 	if current.TypeCode == mt.MembershipCode {
 		return usher.Errorf(usher.ECONFLICT, "your membership is already %s", mt.MembershipDescription)
 	}
-	now, was := cents(mt.Price()), cents(current.Cost)
+	now, was := mt.Price().Cents(), current.Cost.Cents()
 	if req.Action == ActionUpgrade && now <= was {
 		return usher.Errorf(usher.ECONFLICT, "%s does not cost more than %s: switch instead of upgrading", mt.MembershipDescription, current.TypeName)
 	}
 	due := max(now-was, 0)
-	ms := centaman.Membership{MemberCode: current.MemberCode, TypeCode: mt.MembershipCode, Cost: units(now), Paid: units(due),
-		Tax: units(taxOf(due, mt)), JoinDate: current.JoinDate, ExpiryDate: current.ExpiryDate, PaymentGatewayReference: req.PaymentReference}
+	ms := centaman.Membership{MemberCode: current.MemberCode, TypeCode: mt.MembershipCode, Cost: now.Amount(), Paid: due.Amount(),
+		Tax: taxOf(due, mt).Amount(), JoinDate: current.JoinDate, ExpiryDate: current.ExpiryDate, PaymentGatewayReference: req.PaymentReference}
 	_, err := v.Client.CreateMemberships(ctx, false, []centaman.Membership{ms})
 	if err = s.upstreamErr(ctx, v, err, "changing your membership"); err != nil {
 		return err
@@ -143,11 +143,11 @@ func (s *Service) change(ctx context.Context, v *venue, current *centaman.Member
 }
 
 // taxOf is the tax inside an amount of cents for a type priced with tax.
-func taxOf(amount int64, mt centaman.MembershipType) int64 {
-	if !mt.IsPriceTaxInclusive || mt.TaxPercentage <= 0 {
+func taxOf(amount centaman.Cents, mt centaman.MembershipType) centaman.Cents {
+	if !mt.IsPriceTaxInclusive {
 		return 0
 	}
-	return cents(units(amount) * mt.TaxPercentage / (100 + mt.TaxPercentage))
+	return amount.TaxIn(mt.TaxPercentage)
 }
 
 // JoinRequest makes a visitor a member: a new Centaman member with a

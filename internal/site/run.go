@@ -9,10 +9,17 @@ import (
 // e-tickets retried, between syncs.
 const SweepInterval = 30 * time.Second
 
-// Run keeps each institution's copy fresh every syncInterval, and lets
-// expired holds go and retries e-tickets every SweepInterval, until ctx
+// Run keeps each institution's copy fresh every syncInterval, lets
+// expired holds go and retries e-tickets every SweepInterval, and probes
+// Centaman every ProbeInterval while members are signed in, until ctx
 // ends. It syncs once at the start, so a new server fills its copy at once.
 func (s *Service) Run(ctx context.Context, syncInterval time.Duration) {
+	probes := make(chan struct{})
+	go func() {
+		defer close(probes)
+		s.RunProbes(ctx, ProbeInterval)
+	}()
+	defer func() { <-probes }()
 	s.syncAll(ctx)
 	syncs := time.NewTicker(syncInterval)
 	defer syncs.Stop()

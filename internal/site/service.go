@@ -138,10 +138,29 @@ func (s *Service) VenueName(code string) (string, error) {
 	return v.Name, nil
 }
 
-// observe records what a call to Centaman says about reaching it. The
-// first failure after a success ends every member session of the venue:
-// a member must not act on a status usher can no longer confirm.
+// observe records what a call to Centaman says about reaching it. A
+// failed call is not yet an outage: one lost answer or one slow call must
+// not sign every member out. It is confirmed by Centaman's Diagnostics,
+// and only when that fails too is Centaman unreachable.
 func (s *Service) observe(ctx context.Context, v *venue, err error) {
+	if err != nil && ctx.Err() != nil {
+		return // usher gave up (shutdown, a caller's deadline): nothing learned about Centaman
+	}
+	if err != nil && centaman.IsUnreachable(err) {
+		if perr := s.probe(ctx, v); perr == nil {
+			s.metrics.SetUpstreamUp(v.Code, true)
+			s.logger.WarnContext(ctx, "a call to centaman failed but Diagnostics answers: not an outage, sessions kept",
+				"institution", v.Code, "err", err)
+			return
+		}
+	}
+	s.setHealth(ctx, v, err)
+}
+
+// setHealth records whether Centaman is reachable. The first failure
+// after a success ends every member session of the venue: a member must
+// not act on a status usher can no longer confirm.
+func (s *Service) setHealth(ctx context.Context, v *venue, err error) {
 	reachable := err == nil || !centaman.IsUnreachable(err)
 	v.mu.Lock()
 	changed := !v.health.known || v.health.reachable != reachable
@@ -170,6 +189,13 @@ func (s *Service) observe(ctx context.Context, v *venue, err error) {
 		}
 		s.logger.WarnContext(ctx, "member sessions ended while centaman is unreachable", "institution", v.Code, "sessions", n)
 	}
+}
+
+// unreachable reports whether usher last found Centaman unreachable.
+func (v *venue) unreachable() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.health.known && !v.health.reachable
 }
 
 // Reachability says what usher last learned about reaching Centaman.

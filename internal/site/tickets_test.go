@@ -184,7 +184,8 @@ func TestHoldExtendCheckoutAndETicket(t *testing.T) {
 }
 
 // Two visitors race for the last ticket: exactly one hold is granted, the
-// sale goes through once, and the session is never oversold.
+// sale goes through once, and the session is never oversold. The losing
+// hold is Centaman's false (ASSUMPTION centaman-hold-refusal-false).
 func TestTwoVisitorsRaceForTheLastTicket(t *testing.T) {
 	forEachEngine(t, sitetest.Options{}, func(t *testing.T, e *sitetest.Env) {
 		id, adult, _ := e.SmallSession()
@@ -260,6 +261,9 @@ func TestManyVisitorsNeverOversell(t *testing.T) {
 	}
 }
 
+// An expired hold is released only while Centaman still keeps it
+// (ASSUMPTION centaman-hold-ttl: Centaman documents no hold duration; the
+// venue's is configured).
 func TestHoldExpires(t *testing.T) {
 	forEachEngine(t, sitetest.Options{}, func(t *testing.T, e *sitetest.Env) {
 		id, adult, _ := e.SmallSession()

@@ -1,9 +1,12 @@
 // Package storefront is usher's minimal reference storefront: one page
-// per institution (pick a day, see the sessions, hold tickets, check out,
-// get the e-tickets by e-mail) served at /storefront/{institution}/, with
-// its assets embedded (no CDN). The page calls a same-origin backend that
-// forwards a few website API routes to the site handler, adding the
-// visitor's id from an HttpOnly cookie, so no API key reaches a browser.
+// per institution (pick a day, see the sessions, hold tickets, add
+// extras and general entry, sign in as a member for member prices, check
+// out, see the e-tickets, by e-mail when e-mail is configured) served at
+// /storefront/{institution}/, with its assets embedded (no CDN). The page
+// calls a same-origin backend that forwards a few website API routes to
+// the site handler, adding the visitor's id and the member session from
+// HttpOnly cookies, so neither an API key nor a session token reaches a
+// browser's script.
 package storefront
 
 import (
@@ -35,6 +38,10 @@ var page = template.Must(template.ParseFS(assets, "assets/index.html"))
 // visitorCookie holds the visitor's id; the page never sees it.
 const visitorCookie = "usher_visitor"
 
+// memberCookie holds a signed-in member's session token; the page never
+// sees it either.
+const memberCookie = "usher_member"
+
 // Options are the storefront's dependencies.
 type Options struct {
 	// API is the website API without authentication (site.Handler.API);
@@ -45,6 +52,9 @@ type Options struct {
 	MaxBody int64
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// Email says whether e-tickets are e-mailed (SMTP configured): the
+	// page promises e-mail only then.
+	Email bool
 }
 
 // Storefront serves the reference storefront.
@@ -125,8 +135,8 @@ func (s *Storefront) index(w http.ResponseWriter, r *http.Request) {
 	s.visitor(w, r)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	err := page.Execute(w, map[string]string{"Code": code, "Name": name, "Today": s.opts.Now().Format("2006-01-02"),
-		"Base": "/storefront/" + code + "/"})
+	err := page.Execute(w, map[string]any{"Code": code, "Name": name, "Today": s.opts.Now().Format("2006-01-02"),
+		"Base": "/storefront/" + code + "/", "Email": s.opts.Email})
 	if err != nil {
 		s.opts.Logger.ErrorContext(r.Context(), "storefront page", "err", err)
 	}
@@ -159,13 +169,18 @@ func (s *Storefront) barcode(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, b.SVG(60))
 }
 
-// allowed lists the website API routes the storefront may call; member
-// routes are not among them.
+// allowed lists the website API routes the storefront may call. Of the
+// member routes only sign-in with Centaman credentials, reading and
+// ending one's own session are here: linking identities and joining need
+// a website that vouches for its users.
 func allowed(method, route string) bool {
 	switch {
-	case method == http.MethodGet && route == "events",
-		method == http.MethodPost && (route == "holds" || route == "checkouts"):
+	case method == http.MethodGet && (route == "events" || route == "general-tickets" || route == "members/me"),
+		method == http.MethodPost && (route == "holds" || route == "checkouts" || route == "members/sessions"),
+		method == http.MethodDelete && route == "members/me":
 		return true
+	case method == http.MethodGet && strings.HasPrefix(route, "events/") && strings.HasSuffix(route, "/offer"):
+		return !strings.Contains(strings.TrimSuffix(strings.TrimPrefix(route, "events/"), "/offer"), "/")
 	case strings.HasPrefix(route, "holds/") && !strings.Contains(route[len("holds/"):], "/"):
 		return method == http.MethodGet || method == http.MethodDelete
 	}
@@ -189,15 +204,32 @@ func (s *Storefront) forward(w http.ResponseWriter, r *http.Request) {
 	q := r2.URL.Query()
 	q.Set("visitor", visitor)
 	r2.URL.RawQuery = q.Encode()
+	r2.Header.Del(site.SessionHeader)
+	if c, err := r.Cookie(memberCookie); err == nil && c.Value != "" {
+		r2.Header.Set(site.SessionHeader, c.Value)
+	}
 	if r.Method == http.MethodPost {
-		body, err := withVisitor(w, r, s.opts.MaxBody, visitor)
+		var body []byte
+		var err error
+		if route == "members/sessions" {
+			body, err = credentialsOnly(w, r, s.opts.MaxBody)
+		} else {
+			body, err = withVisitor(w, r, s.opts.MaxBody, visitor)
+		}
 		if err != nil {
 			httpx.Error(w, r, s.opts.Logger, err)
 			return
 		}
 		r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	}
-	s.opts.API.ServeHTTP(w, r2)
+	switch {
+	case route == "members/sessions":
+		s.signIn(w, r2, code)
+	case route == "members/me":
+		s.me(w, r2, code)
+	default:
+		s.opts.API.ServeHTTP(w, r2)
+	}
 }
 
 // withVisitor reads a JSON object body and sets its "visitor" field.

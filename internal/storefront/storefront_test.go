@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/usher-hub/usher"
+	simcentaman "github.com/usher-hub/usher/internal/sim/centaman"
 	"github.com/usher-hub/usher/internal/site"
 	"github.com/usher-hub/usher/internal/site/sitetest"
 	"github.com/usher-hub/usher/internal/storefront"
@@ -24,10 +25,17 @@ type shop struct {
 
 func newShop(t testing.TB, engine string) shop {
 	t.Helper()
-	e := sitetest.New(t, sitetest.Options{Engine: engine})
+	return newShopWith(t, sitetest.Options{Engine: engine})
+}
+
+// newShopWith is newShop with the environment's options; the page
+// promises e-mail only when the environment has it.
+func newShopWith(t testing.TB, opts sitetest.Options) shop {
+	t.Helper()
+	e := sitetest.New(t, opts)
 	e.Sync()
 	sf := storefront.New(storefront.Options{API: e.Handler.API(), Venues: map[string]string{sitetest.Institution: "The Museum"},
-		MaxBody: 64 << 10, Now: e.Clock.Now, Logger: discard()})
+		MaxBody: 64 << 10, Now: e.Clock.Now, Logger: discard(), Email: !opts.NoMail})
 	mux := http.NewServeMux()
 	sf.Mount(mux)
 	srv := httptest.NewServer(mux)
@@ -128,7 +136,7 @@ func TestStorefrontVisitorsAreSeparate(t *testing.T) {
 func TestStorefrontExposesOnlyTicketRoutes(t *testing.T) {
 	s := newShop(t, "sqlite")
 	v := s.visitor(t)
-	for _, route := range []string{"members/me", "status", "membership-types", "events?date=2026-05-01&source=nope"} {
+	for _, route := range []string{"members/me", "status", "membership-types", "events?date=2026-05-01&source=nope", "checkouts?state=unknown"} {
 		status, data := call(t, v, "GET", s.url+"api/"+route, nil)
 		if status < 400 || !json.Valid(data) {
 			t.Fatalf("GET %s through the storefront: %d %s, want a JSON refusal", route, status, data)
@@ -151,6 +159,8 @@ func FuzzStorefrontAPI(f *testing.F) {
 		`{"event_id":1005,"tickets":[{"ticket_id":504,"quantity":1}]}`,
 		`{"checkout_id":"c","hold_id":"h","payment_reference":"p","contact":{"last_name":"L","email":"a@b.org"}}`,
 		`{"visitor":7}`, `[1]`, `null`, `{`, ``,
+		`{"checkout_id":"c2","payment_reference":"p","contact":{"last_name":"L","email":"a@b.org"},"general":[{"id":701,"quantity":1}]}`,
+		`{"checkout_id":"c3","hold_id":"h","payment_reference":"p","contact":{"last_name":"L","email":"a@b.org"},"extras":[{"id":602,"quantity":1}]}`,
 	} {
 		f.Add(false, []byte(seed))
 		f.Add(true, []byte(seed))
@@ -167,4 +177,38 @@ func FuzzStorefrontAPI(f *testing.F) {
 			t.Fatalf("%s %q: %d %s", route, body, status, data)
 		}
 	})
+}
+
+// A member signs in through the storefront with Centaman credentials; the
+// session token stays in an HttpOnly cookie, never in what the page
+// reads, and a website identity cannot be claimed through the storefront.
+func TestStorefrontMemberSessionStaysInACookie(t *testing.T) {
+	s := newShop(t, "sqlite")
+	v := s.visitor(t)
+	status, data := call(t, v, "POST", s.url+"api/members/sessions", []byte(`{"identity":"someone-else"}`))
+	if status != http.StatusBadRequest || !json.Valid(data) {
+		t.Fatalf("sign-in by identity through the storefront: %d %s, want 400", status, data)
+	}
+	var primary simcentaman.Member
+	for _, m := range s.env.Sim.Members() {
+		if m.Primary == 0 && m.Current {
+			primary = m
+			break
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"email": primary.Email, "password": simcentaman.MemberPassword(primary.MemberNumber)})
+	status, data = call(t, v, "POST", s.url+"api/members/sessions", body)
+	if status != http.StatusCreated || strings.Contains(string(data), "token") {
+		t.Fatalf("sign-in: %d %s, want 201 without the token", status, data)
+	}
+	status, data = call(t, v, "GET", s.url+"api/members/me", nil)
+	if status != http.StatusOK || !strings.Contains(string(data), `"status":"current"`) {
+		t.Fatalf("me: %d %s", status, data)
+	}
+	if status, _ = call(t, v, "DELETE", s.url+"api/members/me", nil); status != http.StatusOK {
+		t.Fatalf("sign out: %d", status)
+	}
+	if status, _ = call(t, v, "GET", s.url+"api/members/me", nil); status != http.StatusUnauthorized {
+		t.Fatalf("me after sign-out: %d, want 401", status)
+	}
 }

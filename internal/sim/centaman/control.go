@@ -2,6 +2,7 @@ package centaman
 
 import (
 	"net/http"
+	"strconv"
 )
 
 // ControlPath is where Control listens, beside the API.
@@ -11,6 +12,9 @@ const ControlPath = "/_sim/"
 // part of Centaman and stay up during an outage:
 //
 //	POST /_sim/outage?mode=drop|error|none  switch an outage on or off
+//	POST /_sim/drop?op=OP&n=N               apply the next N requests of op
+//	                                        (such as "TimedTicketTransaction POST")
+//	                                        and drop their answers
 //	GET  /_sim/health                       {"outage": mode}
 func (s *Sim) Control() http.Handler {
 	mux := http.NewServeMux()
@@ -25,6 +29,16 @@ func (s *Sim) Control() http.Handler {
 		}
 		s.SetOutage(mode)
 		writeJSON(w, http.StatusOK, map[string]string{"outage": string(mode)})
+	})
+	mux.HandleFunc("POST "+ControlPath+"drop", func(w http.ResponseWriter, r *http.Request) {
+		op := r.URL.Query().Get("op")
+		n, err := strconv.Atoi(r.URL.Query().Get("n"))
+		if op == "" || err != nil || n < 0 {
+			writeMessage(w, http.StatusBadRequest, "op must name an operation such as \"TimedTicketTransaction POST\" and n a count.")
+			return
+		}
+		s.DropAnswers(op, n)
+		writeJSON(w, http.StatusOK, map[string]any{"op": op, "drop": n})
 	})
 	mux.HandleFunc("GET "+ControlPath+"health", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()

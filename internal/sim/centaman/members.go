@@ -53,6 +53,18 @@ func (m *member) currentAt(t time.Time) bool {
 	return false
 }
 
+// familyCurrentLocked reports whether a member has member rights: its
+// own membership, or for a secondary member its primary's.
+func (s *Sim) familyCurrentLocked(m *member, t time.Time) bool {
+	if m.currentAt(t) {
+		return true
+	}
+	if p, ok := s.members[m.PrimaryMemberID]; ok && !m.IsPrimary {
+		return p.currentAt(t)
+	}
+	return false
+}
+
 func (m *member) json() map[string]any {
 	ms := []map[string]any{}
 	for _, x := range m.Memberships {

@@ -46,6 +46,17 @@ func (s *Sim) generate() {
 		{13, "Concession", "Concession", 65.00, 3},
 		{14, "Patron", "Patron", 450.00, 4},
 	}
+	s.extras = map[int64][]extra{
+		1: {{601, "Audio guide", 6.00}},
+		2: {{602, "Audio guide", 6.00}, {603, "Lunch box", 14.50}},
+		3: {{604, "Glass of wine", 9.00}},
+	}
+	s.general = []generalTicket{
+		{701, "General entry: adult", 20.00, 18.00, true, false},
+		{702, "General entry: child 4-15", 9.00, 8.00, true, false},
+		{703, "General entry: school group", 6.00, 6.00, true, true},
+		{704, "General entry: staff", 0, 0, false, false},
+	}
 	s.generateMembers(rng, first)
 }
 
@@ -63,8 +74,8 @@ var (
 	lastNames  = []string{"Nguyen", "Smith", "Wilson", "Brown", "Taylor", "Singh", "Martin", "Lee", "Walker", "Hall"}
 )
 
-// generateMembers makes ten members: even ones current, odd ones lapsed,
-// so both membership statuses can be seen.
+// generateMembers makes ten members: even ones and families current,
+// the other odd ones lapsed, so both membership statuses can be seen.
 func (s *Sim) generateMembers(rng *rand.Rand, today time.Time) {
 	for i := range 10 {
 		m := &member{
@@ -75,23 +86,52 @@ func (s *Sim) generateMembers(rng *rand.Rand, today time.Time) {
 		mt := s.membershipTypes[i%len(s.membershipTypes)]
 		join := today.AddDate(-1-i%3, 0, -rng.IntN(200))
 		expiry := today.AddDate(0, -1-rng.IntN(6), 0)
-		if i%2 == 0 {
+		if i%2 == 0 || mt.Class == "Family" {
 			expiry = today.AddDate(0, 1+rng.IntN(11), 0)
 		}
+		m.Password = MemberPassword(m.MemberNumber)
 		m.Memberships = append(m.Memberships, s.newMembershipLocked(m.MemberCode, mt, join, expiry, "seed"))
+		s.members[m.MemberCode] = m
+		s.memberOrder = append(s.memberOrder, m.MemberCode)
+		if mt.Class == "Family" {
+			s.addSecondariesLocked(m)
+		}
+	}
+}
+
+// addSecondariesLocked gives a family membership two secondary members:
+// own member numbers and e-mail addresses, no memberships of their own
+// (the family's is on the primary).
+func (s *Sim) addSecondariesLocked(p *member) {
+	for _, first := range []string{"Kai", "Lena"} {
+		m := &member{MemberCode: s.newID(), FirstName: first, LastName: p.LastName, PrimaryMemberID: p.MemberCode}
+		m.MemberNumber = 300000 + m.MemberCode
+		m.Email = strings.ToLower(fmt.Sprintf("%s.%s@example.org", m.FirstName, m.LastName))
+		m.Password = MemberPassword(m.MemberNumber)
 		s.members[m.MemberCode] = m
 		s.memberOrder = append(s.memberOrder, m.MemberCode)
 	}
 }
 
+// MemberPassword is the password the generated member with a number has,
+// so tests and demos can sign in with an e-mail and password.
+func MemberPassword(number int64) string { return fmt.Sprintf("visit-the-museum-%d", number) }
+
 // Member describes a generated member, for tests and demos.
 type Member struct {
-	MemberCode int64
-	Email      string
-	Current    bool
+	MemberCode   int64
+	MemberNumber int64
+	FirstName    string
+	LastName     string
+	Email        string
+	Current      bool
+	// Primary is the primary member's code for a secondary member, 0 for
+	// a primary.
+	Primary int64
 }
 
-// Members lists the members, with whether their membership is current.
+// Members lists the members, primary and secondary, with whether their
+// family's membership is current.
 func (s *Sim) Members() []Member {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,10 +139,8 @@ func (s *Sim) Members() []Member {
 	var out []Member
 	for _, code := range s.memberOrder {
 		m := s.members[code]
-		if !m.IsPrimary {
-			continue
-		}
-		out = append(out, Member{MemberCode: m.MemberCode, Email: m.Email, Current: m.currentAt(now)})
+		out = append(out, Member{MemberCode: m.MemberCode, MemberNumber: m.MemberNumber, FirstName: m.FirstName,
+			LastName: m.LastName, Email: m.Email, Current: s.familyCurrentLocked(m, now), Primary: m.PrimaryMemberID})
 	}
 	return out
 }

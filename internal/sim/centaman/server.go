@@ -79,17 +79,58 @@ func (s *Sim) Handler() http.Handler {
 	route("GET", "ticket_services/TimedTicketType", s.getTimedTicketType)
 	route("POST", "ticket_services/TimedTicketType", s.holdOrRelease)
 	route("POST", "ticket_services/TimedTicketTransaction", s.createTransaction)
-	route("GET", "ticket_services/TimedTicketTransaction", s.findTransactions)
+	route("GET", "ticket_services/TimedTicketExtra", s.getExtras)
+	route("GET", "ticket_services/Ticket", s.getGeneralTickets)
+	route("POST", "ticket_services/Ticket", s.sellGeneral)
+	route("POST", "member_services/Authentication", s.authenticate)
 	route("GET", "member_services/Member", s.membersByEmail)
 	route("GET", "member_services/Member/{code}", s.getMember)
 	route("POST", "member_services/Member", s.createMembers)
 	route("GET", "member_services/MembershipType", s.listMembershipTypes)
 	route("POST", "member_services/Membership", s.createMemberships)
 	route("PUT", "member_services/Membership/{linkfield}", s.updateMembership)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeMessage(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+r.URL.Path+"'.")
-	})
+	if s.opts.UndocumentedLookups {
+		route("GET", "ticket_services/TimedTicketTransaction", s.findTransactions)
+	}
+	mux.HandleFunc("/", s.notDocumented)
 	return s.faults(mux)
+}
+
+// notDocumented answers what Centaman does not document as ASP.NET
+// answers an unknown route, and counts it: usher must never depend on it.
+func (s *Sim) notDocumented(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.undocumented = append(s.undocumented, r.Method+" "+r.URL.Path)
+	s.mu.Unlock()
+	writeMessage(w, http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+r.URL.Path+"'.")
+}
+
+// DropAnswers makes the next n requests of operation op (such as
+// "TimedTicketTransaction POST") apply their change and then close the
+// connection without an answer: the client cannot tell whether the change
+// happened, as after a network failure.
+func (s *Sim) DropAnswers(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drops[op] = n
+}
+
+// answer writes a change's answer, after any stall, or drops it when a
+// DropAnswers fault is armed for the operation.
+func (s *Sim) answer(w http.ResponseWriter, r *http.Request, status int, v any) {
+	s.waitIfStalled(r)
+	op, _ := r.Context().Value(opKey{}).(string)
+	s.mu.Lock()
+	drop := s.drops[op] > 0
+	if drop {
+		s.drops[op]--
+	}
+	s.mu.Unlock()
+	if drop {
+		dropConnection(w)
+		return
+	}
+	writeJSON(w, status, v)
 }
 
 // faults applies outages and latency before anything else.

@@ -38,6 +38,12 @@ type Options struct {
 	// FirstDay (Now's day when zero). Days defaults to 30.
 	FirstDay time.Time
 	Days     int
+	// UndocumentedLookups serves GET ticket_services/TimedTicketTransaction
+	// ?PaymentReference=, a lookup Centaman does not document. Off by
+	// default: the simulator then answers 404 like any unknown route, and
+	// counts the call (UndocumentedCalls), so tests prove usher does not
+	// depend on it.
+	UndocumentedLookups bool
 }
 
 // Sim is a running Centaman stand-in. Create it with New.
@@ -58,7 +64,12 @@ type Sim struct {
 	membershipTypes []membershipType
 	outage          Outage
 	stalls          map[string]chan struct{}
+	drops           map[string]int
 	calls           map[string]int
+	undocumented    []string
+	extras          map[int64][]extra // by booking type
+	general         []generalTicket
+	generalSales    []generalSale
 }
 
 // New returns a simulator with a generated venue.
@@ -78,7 +89,7 @@ func New(opts Options) *Sim {
 	s := &Sim{
 		opts: opts, now: opts.Now, nextID: 1000,
 		sessions: map[int64]*session{}, contacts: map[int64]contact{}, members: map[int64]*member{},
-		stalls: map[string]chan struct{}{}, calls: map[string]int{},
+		stalls: map[string]chan struct{}{}, drops: map[string]int{}, calls: map[string]int{}, extras: map[int64][]extra{},
 	}
 	s.generate()
 	return s
@@ -127,6 +138,9 @@ type contact struct {
 type booking struct {
 	BookingID        int64
 	PaymentReference string
+	ContactID        int64
+	Tickets, Extras  int
+	TotalPaid        float64
 	Raw              map[string]any
 }
 
@@ -235,4 +249,36 @@ func (s *Sim) Sessions(day string) []SessionOn {
 		out = append(out, on)
 	}
 	return out
+}
+
+// Sale describes a recorded timed transaction, for tests.
+type Sale struct {
+	BookingID        int64
+	PaymentReference string
+	// ContactID is the BookingContactID: a booking contact's or a
+	// member's MemberCode.
+	ContactID int64
+	Tickets   int
+	Extras    int
+	TotalPaid float64
+}
+
+// Sales lists the recorded timed transactions, oldest first.
+func (s *Sim) Sales() []Sale {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Sale, 0, len(s.bookings))
+	for _, b := range s.bookings {
+		out = append(out, Sale{BookingID: b.BookingID, PaymentReference: b.PaymentReference, ContactID: b.ContactID,
+			Tickets: b.Tickets, Extras: b.Extras, TotalPaid: b.TotalPaid})
+	}
+	return out
+}
+
+// UndocumentedCalls lists the requests ("GET /CENTAMAN.API/…") that asked
+// for something Centaman does not document, in order.
+func (s *Sim) UndocumentedCalls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.undocumented...)
 }

@@ -27,9 +27,30 @@ func (s *Sim) sessionJSON(ss *session) map[string]any {
 	}
 }
 
-func priceJSON(p price) map[string]any {
+// Cost rates: the public rate and the members' rate, which sells at
+// memberDiscount of the public price.
+const (
+	publicRate     = 1
+	memberRate     = 2
+	memberDiscount = 0.8
+)
+
+// atRate is a price at a cost rate.
+func atRate(p float64, rate int64) float64 {
+	if rate == memberRate {
+		return round2(p * memberDiscount)
+	}
+	return p
+}
+
+func costRateOf(r *http.Request) int64 {
+	rate, _ := strconv.ParseInt(r.URL.Query().Get("CostRateId"), 10, 64)
+	return rate
+}
+
+func priceJSON(p price, rate int64) map[string]any {
 	return map[string]any{
-		"TicketId": p.TicketID, "TicketDescription": p.Description, "TicketPrice": p.Price,
+		"TicketId": p.TicketID, "TicketDescription": p.Description, "TicketPrice": atRate(p.Price, rate),
 		"TicketBookingFee": 0.0, "TicketFeeItemId": 0, "DepositPercentage": 100.0,
 		"IsTaxInclusive": true, "TaxPercentage": 10.0,
 	}
@@ -40,6 +61,11 @@ func priceJSON(p price) map[string]any {
 func (s *Sim) getTimedTicket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	q := r.URL.Query()
+	if q.Has("FirstName") || q.Has("LastName") || q.Has("Email") {
+		s.contactCostRateLocked(w, q.Get("FirstName"), q.Get("LastName"), q.Get("Email"))
+		return
+	}
 	if v := r.URL.Query().Get("TimedTicketTypeId"); v != "" {
 		ss := s.sessionByParam(v)
 		if ss == nil {
@@ -48,7 +74,7 @@ func (s *Sim) getTimedTicket(w http.ResponseWriter, r *http.Request) {
 		}
 		out := []map[string]any{}
 		for _, p := range ss.BookingType.Prices {
-			out = append(out, priceJSON(p))
+			out = append(out, priceJSON(p, costRateOf(r)))
 		}
 		writeJSON(w, http.StatusOK, out)
 		return
@@ -138,8 +164,7 @@ func (s *Sim) holdOrRelease(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusBadRequest, msg)
 		return
 	}
-	s.waitIfStalled(r)
-	writeJSON(w, http.StatusOK, ok)
+	s.answer(w, r, http.StatusOK, ok)
 }
 
 func (s *Sim) checkHoldLinesLocked(lines []holdRequest) (bool, string) {
@@ -252,6 +277,33 @@ func (s *Sim) createContact(w http.ResponseWriter, r *http.Request) {
 		"LastName": ct.LastName, "Email": ct.Email, "Address": map[string]any{}})
 }
 
+// contactCostRateLocked answers GET ticket_services/TimedTicket?
+// FirstName=&LastName=&Email=: the contact's cost rate, the members' rate
+// for a member whose family holds a current membership.
+func (s *Sim) contactCostRateLocked(w http.ResponseWriter, first, last, email string) {
+	now := s.now()
+	for _, code := range s.memberOrder {
+		m := s.members[code]
+		if strings.EqualFold(m.FirstName, first) && strings.EqualFold(m.LastName, last) && strings.EqualFold(m.Email, email) {
+			rate := publicRate
+			if s.familyCurrentLocked(m, now) {
+				rate = memberRate
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"FirstName": m.FirstName, "LastName": m.LastName, "Email": m.Email,
+				"ContactID": m.MemberCode, "ContactCostRateID": rate})
+			return
+		}
+	}
+	for _, c := range s.contacts {
+		if strings.EqualFold(c.FirstName, first) && strings.EqualFold(c.LastName, last) && strings.EqualFold(c.Email, email) {
+			writeJSON(w, http.StatusOK, map[string]any{"FirstName": c.FirstName, "LastName": c.LastName, "Email": c.Email,
+				"ContactID": c.MemberCode, "ContactCostRateID": publicRate})
+			return
+		}
+	}
+	writeMessage(w, http.StatusNotFound, "No contact matches.")
+}
+
 type itemRequest struct {
 	ItemDescription string  `json:"ItemDescription"`
 	ItemCode        int64   `json:"ItemCode"`
@@ -298,8 +350,7 @@ func (s *Sim) createTransaction(w http.ResponseWriter, r *http.Request) {
 		out = append(out, b.Raw)
 	}
 	s.mu.Unlock()
-	s.waitIfStalled(r)
-	writeJSON(w, http.StatusCreated, out)
+	s.answer(w, r, http.StatusCreated, out)
 }
 
 func (s *Sim) recordTransactionLocked(raw json.RawMessage) (booking, string) {
@@ -314,15 +365,27 @@ func (s *Sim) recordTransactionLocked(raw json.RawMessage) (booking, string) {
 	}
 	fromVacancy := 0
 	for _, it := range t.Item {
-		fromVacancy += it.Quantity - min(it.Quantity, s.heldLocked(ss.ID, it.ItemCode))
+		if !it.IsExtraItem {
+			fromVacancy += it.Quantity - min(it.Quantity, s.heldLocked(ss.ID, it.ItemCode))
+		}
 	}
 	if fromVacancy > s.vacancyLocked(ss) {
 		return booking{}, fmt.Sprintf("Insufficient vacancy for timed ticket type %d: %d more needed, %d available.",
 			ss.ID, fromVacancy, max(s.vacancyLocked(ss), 0))
 	}
-	b := booking{BookingID: s.newID(), PaymentReference: t.PaymentReference, Raw: echo}
+	b := booking{BookingID: s.newID(), PaymentReference: t.PaymentReference, ContactID: t.BookingContactID,
+		Tickets: t.TotalTickets, TotalPaid: t.TotalPaid, Raw: echo}
 	var items []map[string]any
 	for _, it := range t.Item {
+		if it.IsExtraItem {
+			// The captured real answer returns extras as their own lines
+			// with an empty Barcode.
+			b.Extras += it.Quantity
+			items = append(items, map[string]any{"ItemDescription": it.ItemDescription, "ItemCode": it.ItemCode,
+				"Quantity": it.Quantity, "TaxPaid": it.TaxPaid, "ItemCost": it.ItemCost, "TotalPaid": it.TotalPaid,
+				"IsExtraItem": true, "Barcode": ""})
+			continue
+		}
 		s.consumeHeldLocked(ss.ID, it.ItemCode, it.Quantity)
 		for range it.Quantity {
 			items = append(items, map[string]any{
@@ -363,10 +426,16 @@ func (s *Sim) checkTransactionLocked(t transactionRequest) (*session, string) {
 	}
 	tickets, paid := 0, 0.0
 	for _, it := range t.Item {
-		if findPrice(ss, it.ItemCode) == nil || it.Quantity <= 0 {
+		known := findPrice(ss, it.ItemCode) != nil
+		if it.IsExtraItem {
+			known = s.findExtraLocked(ss, it.ItemCode) != nil
+		}
+		if !known || it.Quantity <= 0 {
 			return nil, fmt.Sprintf("Item %d is not sold for timed ticket type %d.", it.ItemCode, ss.ID)
 		}
-		tickets += it.Quantity
+		if !it.IsExtraItem {
+			tickets += it.Quantity
+		}
 		paid += it.TotalPaid
 	}
 	if tickets != t.TotalTickets {
@@ -382,8 +451,8 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // findTransactions serves GET ticket_services/TimedTicketTransaction?
 // PaymentReference=: the bookings recorded with a payment reference. Real
-// Centaman documents no such lookup; usher uses it to settle a checkout
-// whose answer was lost.
+// Centaman documents no such lookup; it is served only with
+// Options.UndocumentedLookups, and usher never calls it.
 func (s *Sim) findTransactions(w http.ResponseWriter, r *http.Request) {
 	ref := r.URL.Query().Get("PaymentReference")
 	if ref == "" {

@@ -53,6 +53,8 @@ type Options struct {
 	Latency time.Duration
 	// Logger receives the service's logs; discarded when nil.
 	Logger *slog.Logger
+	// NoMail runs without e-mail, as a venue without SMTP does.
+	NoMail bool
 }
 
 // Env is a running website layer.
@@ -116,9 +118,13 @@ func (e *Env) build(opts Options) (*site.Service, *site.Handler) {
 	if opts.Validator != nil {
 		validator = opts.Validator
 	}
+	var mailer site.TicketMailer = mail.NewSender(mail.Config{Addr: e.SMTP.Addr(), From: "Museum <tickets@museum.example>"}, e.Clock.Now)
+	if opts.NoMail {
+		mailer = nil
+	}
 	svc := site.New(site.Options{
 		Store: e.Store, Validator: validator, Logger: logger, Now: e.Clock.Now,
-		Mailer:  mail.NewSender(mail.Config{Addr: e.SMTP.Addr(), From: "Museum <tickets@museum.example>"}, e.Clock.Now),
+		Mailer:  mailer,
 		Venues:  []site.Venue{{Code: Institution, Name: "The Museum", Client: client, UpstreamHoldTTL: simcentaman.DefaultHoldTTL}},
 		HoldTTL: 15 * time.Minute, MemberSessionTTL: 30 * time.Minute, CheckoutLease: 2 * time.Minute, SyncDays: 14,
 	})

@@ -55,18 +55,10 @@ func (s *Store) ClaimCheckout(ctx context.Context, c usher.Checkout, now time.Ti
 }
 
 // takeable reports whether a new request may take over a stored checkout:
-// the same request, and nobody is (still) working on it.
+// the same request, nobody is (still) working on it, and its sale was
+// never sent (an unknown checkout may be sold: only the venue settles it).
 func takeable(existing usher.Checkout, requestHash string, now time.Time) bool {
-	if existing.RequestHash != requestHash {
-		return false
-	}
-	switch existing.State {
-	case usher.CheckoutUnknown:
-		return true
-	case usher.CheckoutPending:
-		return existing.LeaseUntil.Before(now)
-	}
-	return false
+	return existing.RequestHash == requestHash && existing.State == usher.CheckoutPending && existing.LeaseUntil.Before(now)
 }
 
 // FinishCheckout saves a checkout's outcome; see usher.SiteStore.
@@ -138,4 +130,40 @@ func scanCheckout(row pgx.Row) (usher.Checkout, error) {
 		c.Result = []byte(*result)
 	}
 	return c, nil
+}
+
+// FindCheckout returns a checkout; see usher.SiteStore.
+func (s *Store) FindCheckout(ctx context.Context, institution, id string) (usher.Checkout, error) {
+	c, err := scanCheckout(s.pool.QueryRow(ctx, `SELECT `+checkoutColumns+` FROM site_checkouts
+		WHERE institution = $1 AND id = $2`, institution, id))
+	if errors.Is(err, usher.ErrNotFound) {
+		return c, err
+	}
+	if err != nil {
+		return c, unavailable("find checkout", err)
+	}
+	return c, nil
+}
+
+// CheckoutsInState lists an institution's checkouts in a state, oldest
+// first; see usher.SiteStore.
+func (s *Store) CheckoutsInState(ctx context.Context, institution string, state usher.CheckoutState, limit int) ([]usher.Checkout, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+checkoutColumns+` FROM site_checkouts
+		WHERE institution = $1 AND state = $2 ORDER BY created_at LIMIT $3`, institution, string(state), limit)
+	if err != nil {
+		return nil, unavailable("checkouts in state", err)
+	}
+	defer rows.Close()
+	var out []usher.Checkout
+	for rows.Next() {
+		c, err := scanCheckout(rows)
+		if err != nil {
+			return nil, unavailable("checkouts in state", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("checkouts in state", err)
+	}
+	return out, nil
 }

@@ -93,3 +93,15 @@ func (s *Store) EndMemberSessions(ctx context.Context, institution string) (int,
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// MemberSessionsExist reports whether an institution has an unexpired
+// member session; see usher.SiteStore.
+func (s *Store) MemberSessionsExist(ctx context.Context, institution string, now time.Time) (bool, error) {
+	var exists bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM site_member_sessions
+		WHERE institution = $1 AND expires_at > $2)`, institution, now).Scan(&exists)
+	if err != nil {
+		return false, unavailable("member sessions exist", err)
+	}
+	return exists, nil
+}

@@ -47,18 +47,10 @@ func (s *Store) ClaimCheckout(ctx context.Context, c usher.Checkout, now time.Ti
 }
 
 // takeable reports whether a new request may take over a stored checkout:
-// the same request, and nobody is (still) working on it.
+// the same request, nobody is (still) working on it, and its sale was
+// never sent (an unknown checkout may be sold: only the venue settles it).
 func takeable(existing usher.Checkout, requestHash string, now time.Time) bool {
-	if existing.RequestHash != requestHash {
-		return false
-	}
-	switch existing.State {
-	case usher.CheckoutUnknown:
-		return true
-	case usher.CheckoutPending:
-		return existing.LeaseUntil.Before(now)
-	}
-	return false
+	return existing.RequestHash == requestHash && existing.State == usher.CheckoutPending && existing.LeaseUntil.Before(now)
 }
 
 // FinishCheckout saves a checkout's outcome; see usher.SiteStore.
@@ -129,4 +121,40 @@ func scanCheckout(row scanner) (usher.Checkout, error) {
 		c.EmailSentAt = &t
 	}
 	return c, nil
+}
+
+// FindCheckout returns a checkout; see usher.SiteStore.
+func (s *Store) FindCheckout(ctx context.Context, institution, id string) (usher.Checkout, error) {
+	c, err := scanCheckout(s.read.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM site_checkouts
+		WHERE institution = ? AND id = ?`, institution, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, usher.ErrNotFound
+	}
+	if err != nil {
+		return c, unavailable("find checkout", err)
+	}
+	return c, nil
+}
+
+// CheckoutsInState lists an institution's checkouts in a state, oldest
+// first; see usher.SiteStore.
+func (s *Store) CheckoutsInState(ctx context.Context, institution string, state usher.CheckoutState, limit int) ([]usher.Checkout, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+checkoutColumns+` FROM site_checkouts
+		WHERE institution = ? AND state = ? ORDER BY created_at LIMIT ?`, institution, string(state), limit)
+	if err != nil {
+		return nil, unavailable("checkouts in state", err)
+	}
+	defer rows.Close()
+	var out []usher.Checkout
+	for rows.Next() {
+		c, err := scanCheckout(rows)
+		if err != nil {
+			return nil, unavailable("checkouts in state", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("checkouts in state", err)
+	}
+	return out, nil
 }

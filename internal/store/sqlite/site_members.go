@@ -93,3 +93,15 @@ func (s *Store) EndMemberSessions(ctx context.Context, institution string) (int,
 	n, err := s.execWrite(ctx, "end member sessions", `DELETE FROM site_member_sessions WHERE institution = ?`, institution)
 	return int(n), err
 }
+
+// MemberSessionsExist reports whether an institution has an unexpired
+// member session; see usher.SiteStore.
+func (s *Store) MemberSessionsExist(ctx context.Context, institution string, now time.Time) (bool, error) {
+	var exists bool
+	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM site_member_sessions
+		WHERE institution = ? AND expires_at > ?)`, institution, formatTime(now)).Scan(&exists)
+	if err != nil {
+		return false, unavailable("member sessions exist", err)
+	}
+	return exists, nil
+}

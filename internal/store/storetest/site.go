@@ -179,6 +179,10 @@ func siteHolds(t *testing.T, s usher.Store) {
 	if err != nil || sold.Status != usher.HoldSold {
 		t.Fatalf("h1 = %+v, %v; want sold", sold, err)
 	}
+	sold.Status = usher.HoldUncertain
+	if err := s.UpdateHold(ctx, sold); err != nil {
+		t.Fatalf("a hold whose sale's answer was lost must be storable as uncertain: %v", err)
+	}
 	if _, err := s.FindHold(ctx, "other", "h1"); usher.ErrorCode(err) != usher.ENOTFOUND {
 		t.Fatalf("hold of another institution: %v, want not found", err)
 	}
@@ -230,9 +234,19 @@ func siteCheckoutLease(t *testing.T, s usher.Store) {
 	if err := s.FinishCheckout(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	c, claimed, _ = s.ClaimCheckout(ctx, newCheckout("co-1", "hash-a", siteBase.Add(4*time.Minute)), siteBase.Add(2*time.Minute))
-	if !claimed || c.Attempts != 3 {
-		t.Fatalf("claim of an unknown checkout = %+v, %v; want taken over at once as attempt 3", c, claimed)
+	c, claimed, _ = s.ClaimCheckout(ctx, newCheckout("co-1", "hash-a", siteBase.Add(4*time.Minute)), siteBase.Add(time.Hour))
+	if claimed || c.State != usher.CheckoutUnknown || c.Attempts != 2 {
+		t.Fatalf("claim of an unknown checkout = %+v, %v; want refused: its sale may be recorded, only the venue settles it", c, claimed)
+	}
+	unknown, err := s.CheckoutsInState(ctx, "museum", usher.CheckoutUnknown, 10)
+	if err != nil || len(unknown) != 1 || unknown[0].ID != "co-1" {
+		t.Fatalf("unknown checkouts = %+v, %v; want co-1", unknown, err)
+	}
+	if found, err := s.FindCheckout(ctx, "museum", "co-1"); err != nil || found.State != usher.CheckoutUnknown {
+		t.Fatalf("find co-1 = %+v, %v", found, err)
+	}
+	if _, err := s.FindCheckout(ctx, "museum", "missing"); usher.ErrorCode(err) != usher.ENOTFOUND {
+		t.Fatalf("find a missing checkout: %v, want not found", err)
 	}
 	c.State, c.BookingID, c.Result = usher.CheckoutDone, "9001", json.RawMessage(`{"booking_id":"9001"}`)
 	if err := s.FinishCheckout(ctx, c); err != nil {
@@ -361,6 +375,12 @@ func siteMemberSessions(t *testing.T, s usher.Store) {
 	}
 	if _, err := s.FindMemberSession(ctx, "tok-1", siteBase); usher.ErrorCode(err) != usher.ENOTFOUND {
 		t.Fatalf("ended session: %v, want not found", err)
+	}
+	if exists, err := s.MemberSessionsExist(ctx, "museum", siteBase); err != nil || !exists {
+		t.Fatalf("museum sessions exist = %v, %v; want true", exists, err)
+	}
+	if exists, err := s.MemberSessionsExist(ctx, "museum", siteBase.Add(24*time.Hour)); err != nil || exists {
+		t.Fatalf("museum sessions exist a day later = %v, %v; want false (all expired)", exists, err)
 	}
 	n, err := s.EndMemberSessions(ctx, "museum")
 	if err != nil || n != 1 {

@@ -209,3 +209,6 @@ func listOrOne(data json.RawMessage) ([]json.RawMessage, error) {
 	err := json.Unmarshal(trimmed, &list)
 	return list, err
 }
+
+// asAPIError finds the Centaman answer inside err.
+func asAPIError(err error, target **APIError) bool { return errors.As(err, target) }

@@ -83,6 +83,10 @@ func TestSessionsPricesAndRawDocuments(t *testing.T) {
 	}
 }
 
+// A hold reduces vacancy, a release with ?Releaseflag=1 gives it back
+// (ASSUMPTION centaman-release-flag: only client code shows the flag), a
+// hold that does not fit answers false, and an expired hold frees its
+// spots.
 func TestHoldReleaseAndExpiry(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
@@ -144,12 +148,8 @@ func TestSaleConsumesHoldAndHasBarcodePerTicket(t *testing.T) {
 		t.Fatalf("held %d, vacancy %d after the sale; want the hold consumed and vacancy %d unchanged",
 			b.sim.Held(id), b.sim.Vacancy(id), vacancyWhileHeld)
 	}
-	found, err := b.client.FindTransactions(ctx, "pay-1")
-	if err != nil || len(found) != 1 || *found[0].BookingID != *bookings[0].BookingID {
-		t.Fatalf("lookup by payment reference = %+v, %v", found, err)
-	}
-	if none, err := b.client.FindTransactions(ctx, "pay-unknown"); err != nil || len(none) != 0 {
-		t.Fatalf("lookup of an unknown reference = %+v, %v; want none", none, err)
+	if calls := b.sim.UndocumentedCalls(); len(calls) != 0 {
+		t.Fatalf("the client called routes Centaman does not document: %v", calls)
 	}
 }
 
@@ -157,8 +157,8 @@ func sale(id, ticket, contact int64, n int, ref string) centaman.Transaction {
 	return centaman.Transaction{
 		TimedTicketTypeID: id, BookingTypeID: 2, StartDate: "2026-05-01", PaymentReference: ref,
 		TransactionDate: day0.Format("2006-01-02T15:04:05"), BookingContactID: contact, TotalTickets: n,
-		TotalPaid: 42.56 * float64(n), BookingCost: 38.69 * float64(n), TaxPaid: 3.87 * float64(n),
-		Item: []centaman.Item{{ItemCode: ticket, Quantity: n, ItemCost: 38.69, TaxPaid: 3.87, TotalPaid: 42.56 * float64(n)}},
+		TotalPaid: 42.56 * centaman.Amount(n), BookingCost: 38.69 * centaman.Amount(n), TaxPaid: 3.87 * centaman.Amount(n),
+		Item: []centaman.Item{{ItemCode: ticket, Quantity: n, ItemCost: 38.69, TaxPaid: 3.87, TotalPaid: 42.56 * centaman.Amount(n)}},
 	}
 }
 

@@ -33,21 +33,21 @@ type Member struct {
 // Membership is one membership of a member. Linkfield identifies it in
 // PUT member_services/Membership/{Linkfield}.
 type Membership struct {
-	Linkfield               string  `json:"Linkfield,omitempty"`
-	TypeName                string  `json:"TypeName,omitempty"`
-	Cancelled               bool    `json:"Cancelled"`
-	Activated               bool    `json:"Activated"`
-	MemberCode              int64   `json:"MemberCode"`
-	TypeCode                int64   `json:"TypeCode"`
-	Cost                    float64 `json:"Cost"`
-	Tax                     float64 `json:"Tax"`
-	Paid                    float64 `json:"Paid"`
-	JoinDate                string  `json:"JoinDate,omitempty"`
-	ExpiryDate              string  `json:"ExpiryDate,omitempty"`
-	IsGift                  bool    `json:"IsGift"`
-	PurchaserRenewal        bool    `json:"PurchaserRenewal"`
-	PackageID               string  `json:"PackageID,omitempty"`
-	PaymentGatewayReference string  `json:"PaymentGatewayReference,omitempty"`
+	Linkfield               string `json:"Linkfield,omitempty"`
+	TypeName                string `json:"TypeName,omitempty"`
+	Cancelled               bool   `json:"Cancelled"`
+	Activated               bool   `json:"Activated"`
+	MemberCode              int64  `json:"MemberCode"`
+	TypeCode                int64  `json:"TypeCode"`
+	Cost                    Amount `json:"Cost"`
+	Tax                     Amount `json:"Tax"`
+	Paid                    Amount `json:"Paid"`
+	JoinDate                string `json:"JoinDate,omitempty"`
+	ExpiryDate              string `json:"ExpiryDate,omitempty"`
+	IsGift                  bool   `json:"IsGift"`
+	PurchaserRenewal        bool   `json:"PurchaserRenewal"`
+	PackageID               string `json:"PackageID,omitempty"`
+	PaymentGatewayReference string `json:"PaymentGatewayReference,omitempty"`
 }
 
 // CurrentAt reports whether the membership gives member rights at t:
@@ -69,8 +69,8 @@ type MembershipType struct {
 	MembershipDescription string  `json:"MembershipDescription"`
 	MembershipClass       string  `json:"MembershipClass"`
 	DepartmentDescription string  `json:"DepartmentDescription"`
-	Cost                  float64 `json:"Cost"`
-	SalePrice             float64 `json:"SalePrice"`
+	Cost                  Amount  `json:"Cost"`
+	SalePrice             Amount  `json:"SalePrice"`
 	IsPriceTaxInclusive   bool    `json:"IsPriceTaxInclusive"`
 	TaxPercentage         float64 `json:"TaxPercentage"`
 	IsMemberShipPackage   bool    `json:"IsMemberShipPackage"`
@@ -80,7 +80,7 @@ type MembershipType struct {
 }
 
 // Price is what the type sells for online: SalePrice when set, else Cost.
-func (t MembershipType) Price() float64 {
+func (t MembershipType) Price() Amount {
 	if t.SalePrice > 0 {
 		return t.SalePrice
 	}

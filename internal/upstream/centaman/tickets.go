@@ -16,19 +16,19 @@ import (
 // TimedTicketType is one session of an event (a dated time slot) with its
 // capacity. Note Centaman's casing: "vacancy" and "Bookingfee".
 type TimedTicketType struct {
-	TimedTicketTypeID          int64   `json:"TimedTicketTypeId"`
-	BookingTypeID              int64   `json:"BookingTypeId"`
-	BookingTypeDescription     string  `json:"BookingTypeDescription"`
-	TimedTicketTypeDescription string  `json:"TimedTicketTypeDescription"`
-	StartDate                  string  `json:"StartDate"`
-	StartTime                  string  `json:"StartTime"`
-	EndTime                    string  `json:"EndTime"`
-	Capacity                   int     `json:"Capacity"`
-	Vacancy                    int     `json:"vacancy"`
-	Bookingfee                 float64 `json:"Bookingfee"`
-	BookingFeeItemCode         int64   `json:"BookingFeeItemCode"`
-	Cancelled                  bool    `json:"Cancelled"`
-	IsBookedExclusively        bool    `json:"IsBookedExclusively"`
+	TimedTicketTypeID          int64  `json:"TimedTicketTypeId"`
+	BookingTypeID              int64  `json:"BookingTypeId"`
+	BookingTypeDescription     string `json:"BookingTypeDescription"`
+	TimedTicketTypeDescription string `json:"TimedTicketTypeDescription"`
+	StartDate                  string `json:"StartDate"`
+	StartTime                  string `json:"StartTime"`
+	EndTime                    string `json:"EndTime"`
+	Capacity                   int    `json:"Capacity"`
+	Vacancy                    int    `json:"vacancy"`
+	Bookingfee                 Amount `json:"Bookingfee"`
+	BookingFeeItemCode         int64  `json:"BookingFeeItemCode"`
+	Cancelled                  bool   `json:"Cancelled"`
+	IsBookedExclusively        bool   `json:"IsBookedExclusively"`
 	// Raw is the document exactly as Centaman sent it.
 	Raw json.RawMessage `json:"-"`
 }
@@ -51,8 +51,8 @@ func (t TimedTicketType) SoldOut() bool {
 type TimedTicket struct {
 	TicketID          int64   `json:"TicketId"`
 	TicketDescription string  `json:"TicketDescription"`
-	TicketPrice       float64 `json:"TicketPrice"`
-	TicketBookingFee  float64 `json:"TicketBookingFee"`
+	TicketPrice       Amount  `json:"TicketPrice"`
+	TicketBookingFee  Amount  `json:"TicketBookingFee"`
 	TicketFeeItemID   int64   `json:"TicketFeeItemId"`
 	DepositPercentage float64 `json:"DepositPercentage"`
 	IsTaxInclusive    bool    `json:"IsTaxInclusive"`
@@ -101,35 +101,35 @@ type Item struct {
 	ItemDescription string  `json:"ItemDescription"`
 	ItemCode        int64   `json:"ItemCode"`
 	Quantity        int     `json:"Quantity"`
-	TaxPaid         float64 `json:"TaxPaid"`
-	ItemCost        float64 `json:"ItemCost"`
-	TotalPaid       float64 `json:"TotalPaid"`
+	TaxPaid         Amount  `json:"TaxPaid"`
+	ItemCost        Amount  `json:"ItemCost"`
+	TotalPaid       Amount  `json:"TotalPaid"`
 	IsExtraItem     bool    `json:"IsExtraItem"`
 	Barcode         *string `json:"Barcode"`
 }
 
 // Transaction records a sale (POST ticket_services/TimedTicketTransaction).
 type Transaction struct {
-	TimedTicketTypeID          int64   `json:"TimedTicketTypeId"`
-	TimedTicketTypeDescription string  `json:"TimedTicketTypeDescription"`
-	BookingTypeID              int64   `json:"BookingTypeId"`
-	StartDate                  string  `json:"StartDate"`
-	StartTime                  string  `json:"StartTime"`
-	EndTime                    string  `json:"EndTime"`
-	PaymentReference           string  `json:"PaymentReference"`
-	TransactionDate            string  `json:"TransactionDate"`
-	BookingContactID           int64   `json:"BookingContactID"`
-	BookingContactName         string  `json:"BookingContactName"`
-	TotalTickets               int     `json:"TotalTickets"`
-	TaxPaid                    float64 `json:"TaxPaid"`
-	BookingCost                float64 `json:"BookingCost"`
-	TotalPaid                  float64 `json:"TotalPaid"`
-	Item                       []Item  `json:"Item"`
+	TimedTicketTypeID          int64  `json:"TimedTicketTypeId"`
+	TimedTicketTypeDescription string `json:"TimedTicketTypeDescription"`
+	BookingTypeID              int64  `json:"BookingTypeId"`
+	StartDate                  string `json:"StartDate"`
+	StartTime                  string `json:"StartTime"`
+	EndTime                    string `json:"EndTime"`
+	PaymentReference           string `json:"PaymentReference"`
+	TransactionDate            string `json:"TransactionDate"`
+	BookingContactID           int64  `json:"BookingContactID"`
+	BookingContactName         string `json:"BookingContactName"`
+	TotalTickets               int    `json:"TotalTickets"`
+	TaxPaid                    Amount `json:"TaxPaid"`
+	BookingCost                Amount `json:"BookingCost"`
+	TotalPaid                  Amount `json:"TotalPaid"`
+	Item                       []Item `json:"Item"`
 	// ReceiptNo, BookingID and BalanceAmount are null in a request and
 	// filled in the answer.
 	ReceiptNo     *FlexString `json:"ReceiptNo"`
 	BookingID     *int64      `json:"BookingId"`
-	BalanceAmount *float64    `json:"BalanceAmount"`
+	BalanceAmount *Amount     `json:"BalanceAmount"`
 }
 
 // Booking is a recorded transaction as Centaman answers it.
@@ -276,20 +276,6 @@ func truncate(s string, n int) string {
 func (c *Client) CreateTransaction(ctx context.Context, t Transaction) ([]Booking, error) {
 	var raw []json.RawMessage
 	if err := c.do(ctx, http.MethodPost, "ticket_services/TimedTicketTransaction", nil, []Transaction{t}, &raw); err != nil {
-		return nil, err
-	}
-	return decodeBookings(raw)
-}
-
-// FindTransactions returns the bookings recorded with a payment
-// reference. Centaman documents no such lookup: usher's simulator offers
-// it as GET TimedTicketTransaction?PaymentReference=, and against a system
-// without it this returns ENOTFOUND, so a checkout whose outcome is
-// unknown stays unknown rather than being sold twice.
-func (c *Client) FindTransactions(ctx context.Context, paymentReference string) ([]Booking, error) {
-	var raw []json.RawMessage
-	q := url.Values{"PaymentReference": {paymentReference}}
-	if err := c.do(ctx, http.MethodGet, "ticket_services/TimedTicketTransaction", q, nil, &raw); err != nil {
 		return nil, err
 	}
 	return decodeBookings(raw)
