@@ -14,33 +14,24 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/quarantine"
-	"github.com/usher-hub/usher/internal/store"
 )
 
-const quarantineUsage = `usage: usher quarantine list   [-institution X] [-stream Y] [-status pending|released|all] [-limit N] [-after-id ID] [-json]
-       usher quarantine replay [-institution X] [-stream Y] [-dry-run]
-
-list shows documents that failed validation, oldest first, with their violations.
-replay re-validates pending ones against the schemas in force now (built-in and
-schema_dir) and moves those that pass into the store; running it again is safe.`
+func init() {
+	helpTexts["quarantine list"] = "Shows documents that failed validation, oldest first, with their violations."
+	helpTexts["quarantine replay"] = `Re-validates pending documents against the schemas in force now (built-in
+and schema_dir) and moves those that pass into the store; running it again
+is safe.`
+}
 
 // runQuarantine dispatches usher quarantine list|replay.
 func runQuarantine(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, quarantineUsage)
-		return errors.New("quarantine: name a subcommand, list or replay")
-	}
-	switch args[0] {
-	case "list":
+	switch {
+	case len(args) > 0 && args[0] == "list":
 		return runQuarantineList(ctx, e, args[1:])
-	case "replay":
+	case len(args) > 0 && args[0] == "replay":
 		return runQuarantineReplay(ctx, e, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprintln(e.stdout, quarantineUsage)
-		return nil
 	}
-	fmt.Fprintln(e.stderr, quarantineUsage)
-	return fmt.Errorf("quarantine: unknown subcommand %q", args[0])
+	return groupUsage(ctx, e, "quarantine", args, []string{"list", "replay"}, runQuarantine)
 }
 
 func runQuarantineList(ctx context.Context, e env, args []string) error {
@@ -51,7 +42,7 @@ func runQuarantineList(ctx context.Context, e env, args []string) error {
 	limit := fs.Int("limit", 50, fmt.Sprintf("at most this many (1-%d)", quarantine.MaxLimit))
 	afterID := fs.Int64("after-id", 0, "only ids above this one (the next page)")
 	asJSON := fs.Bool("json", false, "print JSON, as GET /api/v1/quarantine does")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	// The flags are the API's query parameters: one parser checks both.
@@ -138,7 +129,7 @@ func runQuarantineReplay(ctx context.Context, e env, args []string) error {
 	institution := fs.String("institution", "", "only this institution")
 	streamName := fs.String("stream", "", "only this stream: contacts, orders or ticketchecks")
 	dryRun := fs.Bool("dry-run", false, "count what would pass without storing anything")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	opts := quarantine.ReplayOptions{Institution: *institution, DryRun: *dryRun}
@@ -158,7 +149,7 @@ func runQuarantineReplay(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	st, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func runSimCentaman(ctx context.Context, e env, args []string) error {
 	seed := fs.Int64("seed", 1, "seed of the generated venue")
 	days := fs.Int("days", 30, "days of sessions to generate from today")
 	holdTTL := fs.Duration("hold-ttl", simcentaman.DefaultHoldTTL, "how long a hold lasts")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	password := e.getenv(*passEnv)

@@ -232,8 +232,11 @@ func (c Config) Validate() error {
 		return err
 	}
 	for i, k := range c.APIKeys {
-		if k.Name == "" || k.Secret == "" {
-			return fmt.Errorf("api_keys[%d]: needs a name and a secret (secret, secret_env or secret_file)", i)
+		if k.Name == "" {
+			return fmt.Errorf("api_keys[%d]: needs a name", i)
+		}
+		if k.Secret == "" {
+			return fmt.Errorf("api_keys[%d] (%s): needs %s", i, k.Name, missingSecret("secret", k.SecretEnv, k.SecretFile))
 		}
 		if len(k.Institutions) == 0 {
 			return fmt.Errorf("api_keys[%d] (%s): list the institutions it may act on, or [\"*\"]", i, k.Name)
@@ -255,17 +258,35 @@ func (inst Institution) validate() error {
 	switch a.Mode {
 	case "", string(usher.AuthNone):
 	case string(usher.AuthBasic):
-		if a.Username == "" || a.Secret == "" {
-			return fmt.Errorf("%s: basic auth needs username and a secret (secret, secret_env or secret_file)", inst.Code)
+		if a.Username == "" {
+			return fmt.Errorf("%s: basic auth needs a username", inst.Code)
+		}
+		if a.Secret == "" {
+			return fmt.Errorf("%s: basic auth needs %s", inst.Code, missingSecret("secret", a.SecretEnv, a.SecretFile))
 		}
 	case string(usher.AuthAPIKey):
 		if a.Secret == "" {
-			return fmt.Errorf("%s: apikey auth needs a secret (secret, secret_env or secret_file)", inst.Code)
+			return fmt.Errorf("%s: apikey auth needs %s", inst.Code, missingSecret("secret", a.SecretEnv, a.SecretFile))
 		}
 	default:
 		return fmt.Errorf("%s: auth mode must be none, basic or apikey, got %q", inst.Code, a.Mode)
 	}
 	return nil
+}
+
+// missingSecret says why a secret is empty, naming the environment
+// variable or file it was to come from: "a secret" alone leaves the
+// operator guessing which variable the service manager did not pass.
+func missingSecret(field, env, file string) string {
+	switch {
+	case env != "" && file != "":
+		return fmt.Sprintf("a %s: the environment variable %s (%s_env) is not set or empty, and the file %s (%s_file) is empty", field, env, field, file, field)
+	case env != "":
+		return fmt.Sprintf("a %s: the environment variable %s (%s_env) is not set or empty", field, env, field)
+	case file != "":
+		return fmt.Sprintf("a %s: the file %s (%s_file) is empty", field, file, field)
+	}
+	return fmt.Sprintf("a %s (%s, %s_env or %s_file)", field, field, field, field)
 }
 
 func validCode(s string) bool {
