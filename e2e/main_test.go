@@ -67,6 +67,13 @@ func (s *server) Log() string {
 // it listens; it is stopped with SIGTERM when the test ends.
 func startServer(t *testing.T, cmd *exec.Cmd) *server {
 	t.Helper()
+	return startProcess(t, cmd, listening)
+}
+
+// startProcess starts cmd and waits until a line of its standard output
+// matches ready, whose first group becomes the server's URL.
+func startProcess(t *testing.T, cmd *exec.Cmd, ready *regexp.Regexp) *server {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +102,7 @@ func startServer(t *testing.T, cmd *exec.Cmd) *server {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:
 				default:
@@ -110,7 +117,7 @@ func startServer(t *testing.T, cmd *exec.Cmd) *server {
 	case s.URL = <-found:
 		return s
 	case <-ctx.Done():
-		t.Fatalf("usher did not start listening:\n%s", s.Log())
+		t.Fatalf("%s did not print a line matching %s:\n%s", cmd.Args, ready, s.Log())
 	}
 	return nil
 }
