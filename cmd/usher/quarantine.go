@@ -124,6 +124,27 @@ func orDash(s string) string {
 	return s
 }
 
+// countPending counts the documents a replay will check, for its
+// progress: pages of ids, cheap beside validating and storing each one.
+func countPending(ctx context.Context, st usher.Store, opts quarantine.ReplayOptions) (int, error) {
+	f := usher.QuarantineFilter{Stream: opts.Stream, Status: usher.QuarantinePending, Limit: quarantine.MaxLimit}
+	if opts.Institution != "" {
+		f.Institutions = []string{opts.Institution}
+	}
+	n := 0
+	for {
+		page, err := st.FindQuarantined(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		n += len(page)
+		if len(page) < f.Limit {
+			return n, nil
+		}
+		f.AfterID = page[len(page)-1].ID
+	}
+}
+
 func runQuarantineReplay(ctx context.Context, e env, args []string) error {
 	fs, cf := commandFlags("quarantine replay", e)
 	institution := fs.String("institution", "", "only this institution")
@@ -154,10 +175,19 @@ func runQuarantineReplay(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	pending, err := countPending(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(e.stderr, "quarantine replay", "documents", pending)
+	opts.Progress = func() { bar.Add(1) }
 	sum, err := quarantine.NewReplayer(st, validator, ingest.Describe, logger).Replay(ctx, opts)
+	bar.Finish()
 	if err != nil {
 		return fmt.Errorf("replay stopped after %d documents: %w", sum.Checked, err)
 	}
+	logger.Info("quarantine: replay done", "checked", sum.Checked, "stored", sum.Stored, "duplicate", sum.Duplicate,
+		"still_invalid", sum.StillInvalid, "would_release", sum.WouldRelease, "dry_run", opts.DryRun)
 	if opts.DryRun {
 		fmt.Fprintf(e.stdout, "dry run: checked %d quarantined documents: %d would be released, %d still invalid\n",
 			sum.Checked, sum.WouldRelease, sum.StillInvalid)

@@ -106,7 +106,7 @@ func runReport(ctx context.Context, e env, args []string) error {
 	case "health":
 		return printHealth(ctx, e.stdout, svc, inst)
 	case "rebuild":
-		if err := st.RebuildAnalytics(ctx, inst); err != nil {
+		if err := rebuild(ctx, e, st, inst); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "report projections of %s rebuilt from the stored documents\n", inst)
@@ -118,6 +118,32 @@ func runReport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return printReport(ctx, e.stdout, svc, name, inst, &f)
+}
+
+// stepRebuilder is a store whose rebuild reports each step (both engines).
+type stepRebuilder interface {
+	RebuildAnalyticsSteps(ctx context.Context, institution string, step func(done, total int)) error
+}
+
+// rebuild recomputes inst's projections, showing its progress: a rebuild
+// of a million orders takes minutes, and silence reads as a hang.
+func rebuild(ctx context.Context, e env, st usher.Store, inst string) error {
+	r, ok := st.(stepRebuilder)
+	if !ok {
+		return st.RebuildAnalytics(ctx, inst)
+	}
+	var bar progress
+	err := r.RebuildAnalyticsSteps(ctx, inst, func(done, total int) {
+		if done == 0 {
+			bar = newProgress(e.stderr, "rebuild "+inst, "steps", total)
+			return
+		}
+		bar.Add(1)
+	})
+	if bar != nil {
+		bar.Finish()
+	}
+	return err
 }
 
 // reportInstitution returns the institution asked for, or the only one
