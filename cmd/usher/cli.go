@@ -74,7 +74,11 @@ var synopses = map[string]string{
 
 // helpTexts are paragraphs shown between a command's synopsis and its
 // flags, keyed like synopses.
-var helpTexts = map[string]string{}
+var helpTexts = map[string]string{
+	"quarantine list":   quarantineListHelp,
+	"quarantine replay": quarantineReplayHelp,
+	"report":            reportHelp,
+}
 
 // setUsage makes fs print its synopsis, its help text and every flag.
 func setUsage(fs *flag.FlagSet) {

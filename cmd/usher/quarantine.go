@@ -16,12 +16,12 @@ import (
 	"github.com/usher-hub/usher/internal/quarantine"
 )
 
-func init() {
-	helpTexts["quarantine list"] = "Shows documents that failed validation, oldest first, with their violations."
-	helpTexts["quarantine replay"] = `Re-validates pending documents against the schemas in force now (built-in
+const (
+	quarantineListHelp   = "Shows documents that failed validation, oldest first, with their violations."
+	quarantineReplayHelp = `Re-validates pending documents against the schemas in force now (built-in
 and schema_dir) and moves those that pass into the store; running it again
 is safe.`
-}
+)
 
 // runQuarantine dispatches usher quarantine list|replay.
 func runQuarantine(ctx context.Context, e env, args []string) error {

@@ -32,8 +32,6 @@ Examples:
 // maintenance actions.
 var reportNames = []string{"sales", "attendance", "gates", "breakdown", "contacts", "health", "rebuild"}
 
-func init() { helpTexts["report"] = reportHelp }
-
 // reportFlags are the flags of `usher report`.
 type reportFlags struct {
 	configFlags

@@ -232,11 +232,8 @@ func (c Config) Validate() error {
 		return err
 	}
 	for i, k := range c.APIKeys {
-		if k.Name == "" {
-			return fmt.Errorf("api_keys[%d]: needs a name", i)
-		}
-		if k.Secret == "" {
-			return fmt.Errorf("api_keys[%d] (%s): needs %s", i, k.Name, missingSecret("secret", k.SecretEnv, k.SecretFile))
+		if k.Name == "" || k.Secret == "" {
+			return fmt.Errorf("api_keys[%d]: needs a name and a secret (secret, secret_env or secret_file)%s", i, secretHint(k.Secret, "secret", k.SecretEnv, k.SecretFile))
 		}
 		if len(k.Institutions) == 0 {
 			return fmt.Errorf("api_keys[%d] (%s): list the institutions it may act on, or [\"*\"]", i, k.Name)
@@ -258,15 +255,12 @@ func (inst Institution) validate() error {
 	switch a.Mode {
 	case "", string(usher.AuthNone):
 	case string(usher.AuthBasic):
-		if a.Username == "" {
-			return fmt.Errorf("%s: basic auth needs a username", inst.Code)
-		}
-		if a.Secret == "" {
-			return fmt.Errorf("%s: basic auth needs %s", inst.Code, missingSecret("secret", a.SecretEnv, a.SecretFile))
+		if a.Username == "" || a.Secret == "" {
+			return fmt.Errorf("%s: basic auth needs username and a secret (secret, secret_env or secret_file)%s", inst.Code, secretHint(a.Secret, "secret", a.SecretEnv, a.SecretFile))
 		}
 	case string(usher.AuthAPIKey):
 		if a.Secret == "" {
-			return fmt.Errorf("%s: apikey auth needs %s", inst.Code, missingSecret("secret", a.SecretEnv, a.SecretFile))
+			return fmt.Errorf("%s: apikey auth needs a secret (secret, secret_env or secret_file)%s", inst.Code, secretHint(a.Secret, "secret", a.SecretEnv, a.SecretFile))
 		}
 	default:
 		return fmt.Errorf("%s: auth mode must be none, basic or apikey, got %q", inst.Code, a.Mode)
@@ -274,19 +268,21 @@ func (inst Institution) validate() error {
 	return nil
 }
 
-// missingSecret says why a secret is empty, naming the environment
-// variable or file it was to come from: "a secret" alone leaves the
-// operator guessing which variable the service manager did not pass.
-func missingSecret(field, env, file string) string {
+// secretHint says where an empty secret was to come from, so the error
+// names the environment variable or file to fix instead of leaving the
+// operator to guess which one the service manager did not pass.
+func secretHint(secret, field, env, file string) string {
 	switch {
+	case secret != "":
+		return ""
 	case env != "" && file != "":
-		return fmt.Sprintf("a %s: the environment variable %s (%s_env) is not set or empty, and the file %s (%s_file) is empty", field, env, field, file, field)
+		return fmt.Sprintf(": the environment variable %s (%s_env) is not set or empty, and the file %s (%s_file) is empty", env, field, file, field)
 	case env != "":
-		return fmt.Sprintf("a %s: the environment variable %s (%s_env) is not set or empty", field, env, field)
+		return fmt.Sprintf(": the environment variable %s (%s_env) is not set or empty", env, field)
 	case file != "":
-		return fmt.Sprintf("a %s: the file %s (%s_file) is empty", field, file, field)
+		return fmt.Sprintf(": the file %s (%s_file) is empty", file, field)
 	}
-	return fmt.Sprintf("a %s (%s, %s_env or %s_file)", field, field, field, field)
+	return ""
 }
 
 func validCode(s string) bool {
