@@ -264,6 +264,17 @@ func validateAnswer(t *testing.T, doc *openapi3.T, req *http.Request, path, meth
 		params[name] = v
 	}
 	ct := resp.Header.Get("Content-Type")
+	// JSON bodies are validated; others (HTML, SVG, Prometheus text) are
+	// not, unless the document promises JSON for this status: then a
+	// plain-text answer is drift too.
+	promisesJSON := false
+	if r := op.Responses.Status(resp.StatusCode); r != nil && r.Value != nil {
+		promisesJSON = r.Value.Content.Get("application/json") != nil
+	}
+	if promisesJSON && !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s %s answered %d as %q; the document promises JSON:\n%.300s", method, req.URL.Path, resp.StatusCode, ct, body)
+		return
+	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, ExcludeResponseBody: !strings.HasPrefix(ct, "application/json")}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},
