@@ -130,6 +130,12 @@ func jsonArray(t *testing.T, line string) []string {
 // accepted. No container daemon runs on the test machines; this proves
 // the image's content is enough.
 func TestContainerImageServesAPush(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root: run the tests as root to check the container image's content")
+	}
+	if _, err := exec.LookPath("chroot"); err != nil {
+		t.Skip("chroot is not installed: the container image's content is not checked here")
+	}
 	img, _ := readDockerfile(t)
 	out := filepath.Join(t.TempDir(), "usher")
 	build := exec.Command("sh", "deploy/build.sh", out)
@@ -173,7 +179,7 @@ func TestContainerImageServesAPush(t *testing.T) {
 	}
 
 	if probe, err := exec.Command("chroot", "--userspec="+img.user, root, img.entrypoint[0], "version").CombinedOutput(); err != nil {
-		if bytes.Contains(probe, []byte("Operation not permitted")) || os.Geteuid() != 0 {
+		if bytes.Contains(probe, []byte("Operation not permitted")) {
 			t.Skipf("chroot is not permitted here (run the tests as root): %s", probe)
 		}
 		t.Fatalf("the binary does not run in the image's root: %v\n%s", err, probe)
