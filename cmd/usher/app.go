@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,7 +57,25 @@ func (c *configFlags) load(e env) (config.Config, error) {
 	if c.database != "" {
 		cfg.Database = c.database
 	}
-	return cfg, cfg.Validate()
+	if err := cfg.Validate(); err != nil {
+		return cfg, c.blameFlags(err)
+	}
+	return cfg, nil
+}
+
+// blameFlags names the flag, not the setting it overrode, when a value
+// given on the command line is the one at fault (--database mysql://x is
+// not USHER_DATABASE's mistake).
+func (c *configFlags) blameFlags(err error) error {
+	for _, f := range []struct{ value, setting, flag string }{
+		{c.database, "database (USHER_DATABASE)", "--database"},
+		{c.listen, "listen (USHER_LISTEN)", "--listen"},
+	} {
+		if f.value != "" && strings.HasPrefix(err.Error(), f.setting) {
+			return errors.New(f.flag + strings.TrimPrefix(err.Error(), f.setting))
+		}
+	}
+	return err
 }
 
 // openStore loads the configuration and opens the store it names: what
@@ -66,8 +85,18 @@ func (c *configFlags) openStore(ctx context.Context, e env) (config.Config, ushe
 	if err != nil {
 		return cfg, nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	st, err := openDatabase(ctx, cfg)
 	return cfg, st, err
+}
+
+// openDatabase opens (and migrates) the store cfg names; its errors name
+// the database, so "unable to open database file" says which file.
+func openDatabase(ctx context.Context, cfg config.Config) (usher.Store, error) {
+	st, err := store.Open(ctx, cfg.Database, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", cfg.Redacted().Database, err)
+	}
+	return st, nil
 }
 
 func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
@@ -98,7 +127,7 @@ type app struct {
 
 // newApp opens the store and wires every face onto one handler.
 func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	st, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

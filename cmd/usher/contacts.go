@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -12,19 +14,18 @@ import (
 
 // runContacts serves `usher contacts forget|erasures`.
 func runContacts(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("usage: usher contacts forget --institution CODE --actor NAME [--reason TEXT] CONTACT_NUMBER | usher contacts erasures --institution CODE")
+	subs := []string{"forget", "erasures"}
+	if len(args) == 0 || !slices.Contains(subs, args[0]) {
+		return groupUsage(ctx, e, "contacts", args, subs, runContacts)
 	}
 	sub, args := args[0], args[1:]
-	fs, cf := commandFlags("contacts "+sub, e)
-	institution := fs.String("institution", "", "institution code (required)")
-	actor := fs.String("actor", e.getenv("USER"), "who asks for the erasure, kept in the audit record")
-	reason := fs.String("reason", "", "why (a request reference), kept in the audit record")
-	if err := fs.Parse(args); err != nil {
+	fs, cf, o := contactsFlags(sub, e)
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
+	institution, actor, reason := &o.institution, &o.actor, &o.reason
 	if *institution == "" {
-		return fmt.Errorf("contacts %s: --institution is required", sub)
+		return usagef("contacts %s: --institution is required", sub)
 	}
 	_, st, err := cf.openStore(ctx, e)
 	if err != nil {
@@ -34,7 +35,7 @@ func runContacts(ctx context.Context, e env, args []string) error {
 	switch sub {
 	case "forget":
 		if fs.NArg() != 1 || *actor == "" {
-			return fmt.Errorf("contacts forget: give one contact number and --actor")
+			return usagef("contacts forget: give one contact number and --actor")
 		}
 		erasure, err := st.ForgetContact(ctx, usher.Erasure{Institution: *institution, ContactNumber: fs.Arg(0), Actor: *actor, Reason: *reason}, privacy.Redact)
 		if err != nil {
@@ -56,7 +57,20 @@ func runContacts(ctx context.Context, e env, args []string) error {
 			}
 		}
 		return nil
-	default:
-		return fmt.Errorf("contacts: unknown subcommand %q (forget, erasures)", sub)
 	}
+	return nil
+}
+
+type contactsOptions struct{ institution, actor, reason string }
+
+// contactsFlags are the flags of `usher contacts SUB`.
+func contactsFlags(sub string, e env) (*flag.FlagSet, *configFlags, *contactsOptions) {
+	fs, cf := commandFlags("contacts "+sub, e)
+	o := &contactsOptions{}
+	fs.StringVar(&o.institution, "institution", "", "institution code (required)")
+	if sub == "forget" {
+		fs.StringVar(&o.actor, "actor", e.getenv("USER"), "who asks for the erasure, kept in the audit record (default $USER)")
+		fs.StringVar(&o.reason, "reason", "", "why (a request reference), kept in the audit record")
+	}
+	return fs, cf, o
 }

@@ -3,70 +3,85 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/store"
 )
 
 // runDeliveries is `usher deliveries list|retry`: the operator's view of
 // the outbox (CRM deliveries and writes to S-360), straight from the
 // database, so it works while the server is down.
 func runDeliveries(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		fmt.Fprintln(e.stderr, "usage: usher deliveries list [-state failed] [-institution CODE] [-kind KIND] [-limit N] [-json]")
-		fmt.Fprintln(e.stderr, "       usher deliveries retry (-id N[,N…] | -all) [-institution CODE] [-kind KIND]")
-		return errors.New("deliveries: give list or retry")
+	subs := []string{"list", "retry"}
+	if len(args) == 0 || !slices.Contains(subs, args[0]) {
+		return groupUsage(ctx, e, "deliveries", args, subs, runDeliveries)
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("deliveries "+sub, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var cf configFlags
-	cf.register(fs, e)
-	inst := fs.String("institution", "", "only this institution's jobs")
-	kind := fs.String("kind", "", "only jobs of this kind: crm.delivery, s360.contact.save, s360.booking.create")
-	state := fs.String("state", "", "list: only jobs in this state: queued, inflight, done, failed")
-	limit := fs.Int("limit", 50, "list: at most this many jobs, newest first")
-	asJSON := fs.Bool("json", false, "list: print JSON lines instead of a table")
-	ids := fs.String("id", "", "retry: the ids of the failed jobs to retry, comma-separated")
-	all := fs.Bool("all", false, "retry: every failed job matching -institution and -kind")
-	if err := fs.Parse(args[1:]); err != nil {
+	fs, cf, o := deliveriesFlags(sub, e)
+	if err := parseFlags(fs, e, args[1:]); err != nil {
 		return err
 	}
-	filter, err := jobFilter(*inst, *kind, *state, *ids, *limit)
+	filter, err := jobFilter(o.institution, o.kind, o.state, o.limit)
 	if err != nil {
 		return err
 	}
-	cfg, err := cf.load(e)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	_, st, err := cf.openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if sub == "list" {
-		return listJobs(ctx, e, st, filter, *asJSON)
+	if o.ids != "" {
+		if filter.IDs, err = resolveJobIDs(ctx, st, filter, o.ids); err != nil {
+			return err
+		}
 	}
-	if len(filter.IDs) == 0 && !*all {
-		return errors.New("deliveries retry: name the jobs with -id, or pass -all to retry every failed job that matches")
+	if sub == "list" {
+		return listJobs(ctx, e, st, filter, o.asJSON)
+	}
+	if len(filter.IDs) == 0 && !o.all {
+		return usagef("deliveries retry: name the jobs with -id, or pass -all to retry every failed job that matches")
 	}
 	n, err := st.RetryJobs(ctx, filter, time.Now())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%d failed job(s) queued again; a running usher picks them up within its poll interval\n", n)
+	if len(filter.IDs) > n {
+		fmt.Fprintf(e.stdout, "%d of the jobs named were not failed (only failed jobs are retried): see usher deliveries list -id %s\n", len(filter.IDs)-n, o.ids)
+	}
 	return nil
 }
 
-func jobFilter(inst, kind, state, ids string, limit int) (usher.JobFilter, error) {
+type deliveriesOptions struct {
+	institution, kind, state, ids string
+	limit                         int
+	asJSON, all                   bool
+}
+
+// deliveriesFlags are the flags of `usher deliveries SUB`.
+func deliveriesFlags(sub string, e env) (*flag.FlagSet, *configFlags, *deliveriesOptions) {
+	fs, cf := commandFlags("deliveries "+sub, e)
+	o := &deliveriesOptions{}
+	fs.StringVar(&o.institution, "institution", "", "only this institution's jobs")
+	fs.StringVar(&o.kind, "kind", "", "only jobs of this kind: crm.delivery, s360.contact.save, s360.booking.create")
+	fs.StringVar(&o.ids, "id", "", "only these jobs, comma-separated: job_42 or 42 (the id the logs and the list show)")
+	if sub == "list" {
+		fs.StringVar(&o.state, "state", "", "only jobs in this state: queued, inflight, done, failed")
+		fs.IntVar(&o.limit, "limit", 50, "at most this many jobs, newest first")
+		fs.BoolVar(&o.asJSON, "json", false, "print JSON lines instead of a table")
+	} else {
+		fs.BoolVar(&o.all, "all", false, "every failed job matching -institution and -kind")
+	}
+	return fs, cf, o
+}
+
+func jobFilter(inst, kind, state string, limit int) (usher.JobFilter, error) {
 	f := usher.JobFilter{Kind: kind, Limit: limit}
 	if inst != "" {
 		f.Institutions = []string{inst}
@@ -74,21 +89,119 @@ func jobFilter(inst, kind, state, ids string, limit int) (usher.JobFilter, error
 	if state != "" {
 		s, err := usher.ParseJobState(state)
 		if err != nil {
-			return f, err
+			return f, usagef("-state: %s", errorText(err))
 		}
 		f.State = s
 	}
-	for _, part := range strings.Split(ids, ",") {
-		if part = strings.TrimSpace(part); part == "" {
+	return f, nil
+}
+
+// resolveJobIDs turns the ids given to -id, as the logs and the list show
+// them (job_…) or as row numbers, into row numbers. An id that names no
+// job is an error that names it, never an empty list.
+func resolveJobIDs(ctx context.Context, st usher.Store, f usher.JobFilter, list string) ([]int64, error) {
+	var ids []int64
+	var tracking []string
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		switch {
+		case part == "":
+		case strings.HasPrefix(part, "job_"):
+			tracking = append(tracking, part)
+		default:
+			id, err := strconv.ParseInt(part, 10, 64)
+			if err != nil {
+				return nil, usagef("-id: %q is not a job id (job_… as in the logs, or a number)", part)
+			}
+			ids = append(ids, id)
+		}
+	}
+	// The ids are checked against every job that exists, whatever its
+	// state: an id that is not listed because it is done is not missing.
+	var missing []string
+	found, err := st.FindJobs(ctx, usher.JobFilter{Institutions: f.Institutions, Kind: f.Kind, IDs: ids, Limit: len(ids) + 1})
+	if err != nil {
+		return nil, err
+	}
+	exists := map[int64]bool{}
+	for _, j := range found {
+		exists[j.ID] = true
+	}
+	for _, id := range ids {
+		if !exists[id] {
+			missing = append(missing, strconv.FormatInt(id, 10))
+		}
+	}
+	institutions, err := jobInstitutions(ctx, st, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tracking {
+		id, err := jobByTrackingID(ctx, st, institutions, f.Kind, t)
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			missing = append(missing, t)
+		}
+		ids = append(ids, id)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no job %s%s", strings.Join(missing, ", "), filterWords(f))
+	}
+	return ids, nil
+}
+
+// jobInstitutions are the institutions a tracking id may belong to: the
+// one asked for, or every one that has jobs.
+func jobInstitutions(ctx context.Context, st usher.Store, f usher.JobFilter) ([]string, error) {
+	if len(f.Institutions) > 0 {
+		return f.Institutions, nil
+	}
+	counts, err := st.CountJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range counts {
+		if !slices.Contains(out, c.Institution) {
+			out = append(out, c.Institution)
+		}
+	}
+	return out, nil
+}
+
+// jobByTrackingID returns the row number of the job the logs call
+// tracking, or 0 when no institution has it.
+func jobByTrackingID(ctx context.Context, st usher.Store, institutions []string, kind, tracking string) (int64, error) {
+	for _, inst := range institutions {
+		j, err := st.JobByTrackingID(ctx, inst, tracking)
+		if usher.ErrorCode(err) == usher.ENOTFOUND {
 			continue
 		}
-		id, err := strconv.ParseInt(part, 10, 64)
 		if err != nil {
-			return f, fmt.Errorf("-id: %q is not a job id", part)
+			return 0, err
 		}
-		f.IDs = append(f.IDs, id)
+		if kind == "" || j.Kind == kind {
+			return j.ID, nil
+		}
 	}
-	return f, nil
+	return 0, nil
+}
+
+// filterWords says which filters narrowed a search that found nothing.
+func filterWords(f usher.JobFilter) string {
+	var w []string
+	if len(f.Institutions) > 0 {
+		w = append(w, "institution "+strings.Join(f.Institutions, ", "))
+	}
+	if f.Kind != "" {
+		w = append(w, "kind "+f.Kind)
+	}
+	if len(w) == 0 {
+		return ""
+	}
+	return " of " + strings.Join(w, " and ")
 }
 
 func listJobs(ctx context.Context, e env, st usher.Store, f usher.JobFilter, asJSON bool) error {
@@ -109,8 +222,14 @@ func listJobs(ctx context.Context, e env, st usher.Store, f usher.JobFilter, asJ
 	fmt.Fprintln(tw, "ID\tINSTITUTION\tKIND\tTARGET\tSTATE\tATTEMPTS\tWHEN\tLAST ERROR")
 	for _, j := range jobs {
 		v := jobView(j)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Institution, j.Kind, v.Target, j.State,
-			j.Attempts, j.MaxAttempts, v.When.Format(time.RFC3339), truncate(j.LastError, 60))
+		attempts := fmt.Sprintf("%d/%d", j.Attempts, j.MaxAttempts)
+		if j.Replayed {
+			// A retry starts the count again: say so, or 1/8 reads as a
+			// job tried once.
+			attempts += " since retry"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.TrackingID, j.Institution, j.Kind, v.Target, j.State,
+			attempts, v.When.Format(time.RFC3339), orDash(truncate(v.LastError, 60)))
 	}
 	return tw.Flush()
 }
@@ -135,6 +254,11 @@ func jobView(j usher.Job) jobRow {
 		State: j.State, Attempts: j.Attempts, MaxAttempts: j.MaxAttempts, Replayed: j.Replayed, When: j.RunAt, LastError: j.LastError}
 	if j.FinishedAt != nil {
 		r.When = *j.FinishedAt
+	}
+	if j.State == usher.JobDone {
+		// The error of an attempt before the one that succeeded is history,
+		// not a problem to act on.
+		r.LastError = ""
 	}
 	if j.Kind == usher.KindCRMDelivery {
 		var p usher.DeliveryPayload

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +60,33 @@ func TestDeliveriesCommand(t *testing.T) {
 	out, err = run("list", "-config", cfgPath, "-json")
 	if err != nil || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"replayed":true`) {
 		t.Fatalf("list -json: %v\n%s", err, out)
+	}
+	// The table names jobs as the logs do, says a retry reset the count,
+	// and accepts those names back.
+	out, err = run("list", "-config", cfgPath, "-id", jobs[0].TrackingID)
+	if err != nil || !strings.Contains(out, jobs[0].TrackingID) || !strings.Contains(out, "since retry") || strings.Count(out, "\n") != 2 {
+		t.Fatalf("list -id %s: %v\n%s", jobs[0].TrackingID, err, out)
+	}
+	if _, err := run("list", "-config", cfgPath, "-id", "job_nosuchjob,99"); err == nil || !strings.Contains(err.Error(), "no job 99, job_nosuchjob") {
+		t.Fatalf("unknown ids: %v", err)
+	}
+	// A job that succeeded after failures shows no error to act on.
+	st, err = store.Open(context.Background(), dsn, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = time.Now()
+	claimed, _ := st.ClaimJobs(context.Background(), usher.ClaimRequest{Owner: "t", Limit: 2, Now: now.Add(time.Hour), LeaseUntil: now.Add(2 * time.Hour)})
+	i := slices.IndexFunc(claimed, func(j usher.Job) bool { return j.ID == jobs[0].ID })
+	if i < 0 {
+		t.Fatalf("the retried job is not claimed: %+v", claimed)
+	}
+	if err := st.FinishJob(context.Background(), usher.JobFinish{ID: claimed[i].ID, LeaseToken: claimed[i].LeaseToken, State: usher.JobDone, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, err = run("list", "-config", cfgPath, "-state", "done")
+	if err != nil || strings.Contains(out, "410 Gone") || !strings.Contains(out, jobs[0].TrackingID) {
+		t.Fatalf("a done job shows its old error: %v\n%s", err, out)
 	}
 }

@@ -34,7 +34,7 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	fs.Float64Var(&o.speed, "speed", o.speed, "venue clock speed after the history (60: an hour a minute)")
 	fs.DurationVar(&o.interval, "interval", o.interval, "time between two pushes (S-360 uses 15m)")
 	fs.StringVar(&o.faults, "faults", "", "faults to inject, such as 5xx=0.1,dup=0.1 (see usher sim s360 -h)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	cfg, pushKey, apiKey, err := demoConfig(*listen, *database)

@@ -4,11 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -16,10 +20,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "usher:", err)
-		os.Exit(1)
+	if err != nil && !errors.Is(err, errHelp) {
+		fmt.Fprintln(os.Stderr, "usher:", errorText(err))
 	}
+	os.Exit(exitCode(err))
 }
 
 // env is what every subcommand receives.
@@ -54,14 +58,18 @@ func commands() map[string]command {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
 	cmds := commands()
-	if len(args) < 2 || args[1] == "help" || args[1] == "-h" || args[1] == "--help" {
+	if len(args) < 2 {
+		usage(stderr, cmds)
+		return usagef("name a command")
+	}
+	if isHelp(args[1]) {
 		usage(stdout, cmds)
-		return nil
+		return errHelp
 	}
 	c, ok := cmds[args[1]]
 	if !ok {
 		usage(stderr, cmds)
-		return fmt.Errorf("unknown command %q", args[1])
+		return usagef("unknown command %q", args[1])
 	}
 	return c.run(ctx, e, args[2:])
 }
@@ -81,10 +89,59 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "Run 'usher <command> -h' for a command's flags. Configuration: docs/configuration.md.")
 }
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version may be set at build time with -ldflags "-X main.version=…";
+// otherwise the module version from the build information is printed.
+var version = ""
 
-func runVersion(_ context.Context, e env, _ []string) error {
-	fmt.Fprintln(e.stdout, "usher", version)
+func runVersion(_ context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, versionLine())
 	return nil
+}
+
+// versionLine names the module version, the VCS revision and time the
+// binary was built from (go build records them from the checkout), and
+// the Go release: what an operator quotes in a bug report.
+func versionLine() string {
+	v, extra := version, []string{}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "usher " + orString(v, "(unknown version)")
+	}
+	if v == "" {
+		v = info.Main.Version
+	}
+	if v == "" || v == "(devel)" {
+		v = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		extra = append(extra, "revision "+rev)
+	} else {
+		extra = append(extra, "revision unknown (built without VCS information)")
+	}
+	if t := settings["vcs.time"]; t != "" {
+		extra = append(extra, "committed "+t)
+	}
+	if settings["vcs.modified"] == "true" {
+		extra = append(extra, "with uncommitted changes")
+	}
+	extra = append(extra, info.GoVersion)
+	if settings["CGO_ENABLED"] == "0" {
+		extra = append(extra, "static (CGO_ENABLED=0)")
+	}
+	return fmt.Sprintf("usher %s (%s)", v, strings.Join(extra, ", "))
+}
+
+func orString(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
 }

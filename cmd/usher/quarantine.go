@@ -14,33 +14,24 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/quarantine"
-	"github.com/usher-hub/usher/internal/store"
 )
 
-const quarantineUsage = `usage: usher quarantine list   [-institution X] [-stream Y] [-status pending|released|all] [-limit N] [-after-id ID] [-json]
-       usher quarantine replay [-institution X] [-stream Y] [-dry-run]
-
-list shows documents that failed validation, oldest first, with their violations.
-replay re-validates pending ones against the schemas in force now (built-in and
-schema_dir) and moves those that pass into the store; running it again is safe.`
+const (
+	quarantineListHelp   = "Shows documents that failed validation, oldest first, with their violations."
+	quarantineReplayHelp = `Re-validates pending documents against the schemas in force now (built-in
+and schema_dir) and moves those that pass into the store; running it again
+is safe.`
+)
 
 // runQuarantine dispatches usher quarantine list|replay.
 func runQuarantine(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, quarantineUsage)
-		return errors.New("quarantine: name a subcommand, list or replay")
-	}
-	switch args[0] {
-	case "list":
+	switch {
+	case len(args) > 0 && args[0] == "list":
 		return runQuarantineList(ctx, e, args[1:])
-	case "replay":
+	case len(args) > 0 && args[0] == "replay":
 		return runQuarantineReplay(ctx, e, args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprintln(e.stdout, quarantineUsage)
-		return nil
 	}
-	fmt.Fprintln(e.stderr, quarantineUsage)
-	return fmt.Errorf("quarantine: unknown subcommand %q", args[0])
+	return groupUsage(ctx, e, "quarantine", args, []string{"list", "replay"}, runQuarantine)
 }
 
 func runQuarantineList(ctx context.Context, e env, args []string) error {
@@ -51,7 +42,7 @@ func runQuarantineList(ctx context.Context, e env, args []string) error {
 	limit := fs.Int("limit", 50, fmt.Sprintf("at most this many (1-%d)", quarantine.MaxLimit))
 	afterID := fs.Int64("after-id", 0, "only ids above this one (the next page)")
 	asJSON := fs.Bool("json", false, "print JSON, as GET /api/v1/quarantine does")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	// The flags are the API's query parameters: one parser checks both.
@@ -133,12 +124,33 @@ func orDash(s string) string {
 	return s
 }
 
+// countPending counts the documents a replay will check, for its
+// progress: pages of ids, cheap beside validating and storing each one.
+func countPending(ctx context.Context, st usher.Store, opts quarantine.ReplayOptions) (int, error) {
+	f := usher.QuarantineFilter{Stream: opts.Stream, Status: usher.QuarantinePending, Limit: quarantine.MaxLimit}
+	if opts.Institution != "" {
+		f.Institutions = []string{opts.Institution}
+	}
+	n := 0
+	for {
+		page, err := st.FindQuarantined(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		n += len(page)
+		if len(page) < f.Limit {
+			return n, nil
+		}
+		f.AfterID = page[len(page)-1].ID
+	}
+}
+
 func runQuarantineReplay(ctx context.Context, e env, args []string) error {
 	fs, cf := commandFlags("quarantine replay", e)
 	institution := fs.String("institution", "", "only this institution")
 	streamName := fs.String("stream", "", "only this stream: contacts, orders or ticketchecks")
 	dryRun := fs.Bool("dry-run", false, "count what would pass without storing anything")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	opts := quarantine.ReplayOptions{Institution: *institution, DryRun: *dryRun}
@@ -158,15 +170,24 @@ func runQuarantineReplay(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	st, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	pending, err := countPending(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(e.stderr, "quarantine replay", "documents", pending)
+	opts.Progress = func() { bar.Add(1) }
 	sum, err := quarantine.NewReplayer(st, validator, ingest.Describe, logger).Replay(ctx, opts)
+	bar.Finish()
 	if err != nil {
 		return fmt.Errorf("replay stopped after %d documents: %w", sum.Checked, err)
 	}
+	logger.Info("quarantine: replay done", "checked", sum.Checked, "stored", sum.Stored, "duplicate", sum.Duplicate,
+		"still_invalid", sum.StillInvalid, "would_release", sum.WouldRelease, "dry_run", opts.DryRun)
 	if opts.DryRun {
 		fmt.Fprintf(e.stdout, "dry run: checked %d quarantined documents: %d would be released, %d still invalid\n",
 			sum.Checked, sum.WouldRelease, sum.StillInvalid)

@@ -16,12 +16,9 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
 	"github.com/usher-hub/usher/internal/config"
-	"github.com/usher-hub/usher/internal/store"
 )
 
-const reportUsage = `usage: usher report REPORT [flags]
-
-REPORT is sales, attendance, gates, breakdown or contacts; health (the last
+const reportHelp = `REPORT (any case) is sales, attendance, gates, breakdown or contacts; health (the last
 push of each stream); or rebuild (recompute the report projections from the
 stored documents, after a bulk import or to repair them).
 
@@ -30,6 +27,10 @@ Examples:
   usher report attendance --institution myvenue --interval hour --from 2023-02-09 --to 2023-02-09
   usher report gates --institution myvenue --format csv --table reasons > reasons.csv
 `
+
+// reportNames are every report `usher report` prints, and its two
+// maintenance actions.
+var reportNames = []string{"sales", "attendance", "gates", "breakdown", "contacts", "health", "rebuild"}
 
 // reportFlags are the flags of `usher report`.
 type reportFlags struct {
@@ -62,20 +63,24 @@ func (f *reportFlags) params() url.Values {
 
 // runReport prints a report read straight from the database.
 func runReport(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(e.stderr, reportUsage)
-		return errors.New("report: name a report")
-	}
-	name := args[0]
-	fs := flag.NewFlagSet("report "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	var f reportFlags
 	f.register(fs, e)
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("report: unexpected argument %q", fs.Arg(0))
+	if fs.NArg() == 0 {
+		fs.SetOutput(e.stderr)
+		fs.Usage()
+		return usagef("report: name a report: %s", strings.Join(reportNames, ", "))
+	}
+	if fs.NArg() > 1 {
+		return usagef("report: unexpected argument %q after the report name", fs.Arg(1))
+	}
+	// The README writes SALES; any case names the same report.
+	name := strings.ToLower(fs.Arg(0))
+	if !slices.Contains(reportNames, name) {
+		return usagef("report: no report %q; the reports are %s", fs.Arg(0), strings.Join(reportNames, ", "))
 	}
 	cfg, err := f.load(e)
 	if err != nil {
@@ -89,7 +94,7 @@ func runReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database, time.Now)
+	st, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -99,7 +104,7 @@ func runReport(ctx context.Context, e env, args []string) error {
 	case "health":
 		return printHealth(ctx, e.stdout, svc, inst)
 	case "rebuild":
-		if err := st.RebuildAnalytics(ctx, inst); err != nil {
+		if err := rebuild(ctx, e, st, inst); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "report projections of %s rebuilt from the stored documents\n", inst)
@@ -111,6 +116,32 @@ func runReport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return printReport(ctx, e.stdout, svc, name, inst, &f)
+}
+
+// stepRebuilder is a store whose rebuild reports each step (both engines).
+type stepRebuilder interface {
+	RebuildAnalyticsSteps(ctx context.Context, institution string, step func(done, total int)) error
+}
+
+// rebuild recomputes inst's projections, showing its progress: a rebuild
+// of a million orders takes minutes, and silence reads as a hang.
+func rebuild(ctx context.Context, e env, st usher.Store, inst string) error {
+	r, ok := st.(stepRebuilder)
+	if !ok {
+		return st.RebuildAnalytics(ctx, inst)
+	}
+	var bar progress
+	err := r.RebuildAnalyticsSteps(ctx, inst, func(done, total int) {
+		if done == 0 {
+			bar = newProgress(e.stderr, "rebuild "+inst, "steps", total)
+			return
+		}
+		bar.Add(1)
+	})
+	if bar != nil {
+		bar.Finish()
+	}
+	return err
 }
 
 // reportInstitution returns the institution asked for, or the only one

@@ -11,7 +11,7 @@ import (
 
 func runServe(ctx context.Context, e env, args []string) error {
 	fs, cf := commandFlags("serve", e)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	cfg, err := cf.load(e)

@@ -23,14 +23,13 @@ func runSim(ctx context.Context, e env, args []string) error {
 		return runSimCentaman(ctx, e, args[1:])
 	}
 	if len(args) == 0 || args[0] != "s360" {
-		fmt.Fprintln(e.stderr, "usage: usher sim s360 --target URL [flags] | usher sim centaman [flags]   (-h for the flags)")
-		return errors.New("sim: name the upstream to simulate: s360 or centaman")
+		return groupUsage(ctx, e, "sim", args, []string{"s360", "centaman"}, runSim)
 	}
 	fs := flag.NewFlagSet("sim s360", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	var o simOptions
 	o.register(fs, s360Defaults())
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, e, args[1:]); err != nil {
 		return err
 	}
 	if o.target == "" {

@@ -25,7 +25,7 @@ func runSimCentaman(ctx context.Context, e env, args []string) error {
 	holdTTL := fs.Duration("hold-ttl", simcentaman.DefaultHoldTTL, "how long a hold lasts")
 	undocumented := fs.Bool("undocumented-lookups", false,
 		"also serve GET ticket_services/TimedTicketTransaction?PaymentReference=, which Centaman does not document (off: 404, as documented)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
 	password := e.getenv(*passEnv)

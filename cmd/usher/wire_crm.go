@@ -161,7 +161,7 @@ func (w *crmWiring) extra(a *app) outbox.Extra {
 			}
 			out["s360"] = map[string]any{"rate_limit": h, "circuit": c.Breaker().State()}
 		}
-		var names []string
+		names := []string{} // an array, as docs/openapi.yaml says, even when empty
 		if i := institutionIndex(a.cfg, code); i >= 0 {
 			for _, d := range a.cfg.Institutions[i].CRMDestinations {
 				names = append(names, d.Name)

@@ -245,7 +245,7 @@ func (c Config) Validate() error {
 	}
 	for i, k := range c.APIKeys {
 		if k.Name == "" || k.Secret == "" {
-			return fmt.Errorf("api_keys[%d]: needs a name and a secret (secret, secret_env or secret_file)", i)
+			return fmt.Errorf("api_keys[%d]: needs a name and a secret (secret, secret_env or secret_file)%s", i, secretHint(k.Secret, "secret", k.SecretEnv, k.SecretFile))
 		}
 		if len(k.Institutions) == 0 {
 			return fmt.Errorf("api_keys[%d] (%s): list the institutions it may act on, or [\"*\"]", i, k.Name)
@@ -280,18 +280,35 @@ func (inst Institution) validate() error {
 	case string(usher.AuthNone):
 	case string(usher.AuthBasic):
 		if a.Username == "" || a.Secret == "" {
-			return fmt.Errorf("%s: basic auth needs username and a secret (secret, secret_env or secret_file)", inst.Code)
+			return fmt.Errorf("%s: basic auth needs username and a secret (secret, secret_env or secret_file)%s", inst.Code, secretHint(a.Secret, "secret", a.SecretEnv, a.SecretFile))
 		}
 		return checkSecretLen("institution "+inst.Code+" auth.secret", a.Secret)
 	case string(usher.AuthAPIKey):
 		if a.Secret == "" {
-			return fmt.Errorf("%s: apikey auth needs a secret (secret, secret_env or secret_file)", inst.Code)
+			return fmt.Errorf("%s: apikey auth needs a secret (secret, secret_env or secret_file)%s", inst.Code, secretHint(a.Secret, "secret", a.SecretEnv, a.SecretFile))
 		}
 		return checkSecretLen("institution "+inst.Code+" auth.secret", a.Secret)
 	default:
 		return fmt.Errorf("%s: auth mode must be none, basic or apikey, got %q", inst.Code, a.Mode)
 	}
 	return nil
+}
+
+// secretHint says where an empty secret was to come from, so the error
+// names the environment variable or file to fix instead of leaving the
+// operator to guess which one the service manager did not pass.
+func secretHint(secret, field, env, file string) string {
+	switch {
+	case secret != "":
+		return ""
+	case env != "" && file != "":
+		return fmt.Sprintf(": the environment variable %s (%s_env) is not set or empty, and the file %s (%s_file) is empty", env, field, file, field)
+	case env != "":
+		return fmt.Sprintf(": the environment variable %s (%s_env) is not set or empty", env, field)
+	case file != "":
+		return fmt.Sprintf(": the file %s (%s_file) is empty", file, field)
+	}
+	return ""
 }
 
 func validCode(s string) bool {

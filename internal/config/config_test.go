@@ -121,3 +121,18 @@ func TestAuthNoneIsAllowedButWarned(t *testing.T) {
 		t.Errorf("a token protects /metrics, yet: %q", w)
 	}
 }
+
+// A secret that should come from the environment names the variable the
+// service manager did not pass, not just "a secret".
+func TestMissingSecretEnvIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/usher.yaml"
+	yaml := "institutions:\n  - code: myvenue\n    auth: {mode: basic, username: s360, secret_env: MYVENUE_PUSH_PASSWORD}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "MYVENUE_PUSH_PASSWORD") {
+		t.Fatalf("err = %v, want the variable named", err)
+	}
+}

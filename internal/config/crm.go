@@ -152,16 +152,16 @@ func (d CRMDestination) validate() error {
 		}
 	}
 	if d.SigningSecret == "" {
-		return fmt.Errorf("%s: needs a signing secret (signing_secret, signing_secret_env or signing_secret_file) so the CRM can verify deliveries", d.Name)
+		return fmt.Errorf("%s: needs a signing secret (signing_secret, signing_secret_env or signing_secret_file) so the CRM can verify deliveries%s", d.Name, secretHint("", "signing_secret", d.SigningSecretEnv, d.SigningSecretFile))
 	}
 	switch d.Auth.Mode {
 	case "", string(usher.AuthNone), "bearer", string(usher.AuthAPIKey):
 		if d.Auth.Mode != "" && d.Auth.Mode != string(usher.AuthNone) && d.Auth.Secret == "" {
-			return fmt.Errorf("%s: auth mode %s needs a secret", d.Name, d.Auth.Mode)
+			return fmt.Errorf("%s: auth mode %s needs a secret%s", d.Name, d.Auth.Mode, secretHint("", "secret", d.Auth.SecretEnv, d.Auth.SecretFile))
 		}
 	case string(usher.AuthBasic):
 		if d.Auth.Username == "" || d.Auth.Secret == "" {
-			return fmt.Errorf("%s: basic auth needs username and a secret", d.Name)
+			return fmt.Errorf("%s: basic auth needs username and a secret%s", d.Name, secretHint(d.Auth.Secret, "secret", d.Auth.SecretEnv, d.Auth.SecretFile))
 		}
 	default:
 		return fmt.Errorf("%s: auth mode must be none, basic, apikey or bearer, got %q", d.Name, d.Auth.Mode)
@@ -180,7 +180,7 @@ func (a S360API) validate() error {
 		return fmt.Errorf("base_url: %w", err)
 	}
 	if a.Operator == "" || a.Partner == "" || a.Secret == "" {
-		return fmt.Errorf("needs operator, partner and a secret (secret, secret_env or secret_file)")
+		return fmt.Errorf("needs operator, partner and a secret (secret, secret_env or secret_file)%s", secretHint(a.Secret, "secret", a.SecretEnv, a.SecretFile))
 	}
 	if a.RateLimit < 0 || a.RateWindow < 0 || a.RateHeadroom < 0 || a.RateHeadroom >= 0.5 {
 		return fmt.Errorf("rate_limit and rate_window must not be negative, rate_headroom must be in [0, 0.5)")

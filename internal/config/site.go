@@ -146,7 +146,7 @@ func (cm *Centaman) validate(code string, s Site) error {
 		return fmt.Errorf("institutions %s: centaman.url must be an http(s) URL, got %q", code, cm.URL)
 	}
 	if cm.Username == "" || cm.Password == "" {
-		return fmt.Errorf("institutions %s: centaman needs username and a password (password, password_env or password_file)", code)
+		return fmt.Errorf("institutions %s: centaman needs username and a password (password, password_env or password_file)%s", code, secretHint(cm.Password, "password", cm.PasswordEnv, cm.PasswordFile))
 	}
 	if cm.CentamanHoldTTL() <= s.HoldTTL {
 		return fmt.Errorf("institutions %s: centaman.hold_ttl (%s) must be longer than site.hold_ttl (%s), or usher would release holds Centaman already dropped",

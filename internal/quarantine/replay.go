@@ -41,6 +41,8 @@ type ReplayOptions struct {
 	Stream      usher.Stream // "" for every stream
 	// DryRun checks and counts without storing or recording anything.
 	DryRun bool
+	// Progress, if set, is called after each document checked.
+	Progress func()
 }
 
 // ReplaySummary counts what a replay did.
@@ -74,6 +76,9 @@ func (r *Replayer) Replay(ctx context.Context, opts ReplayOptions) (ReplaySummar
 		for _, d := range page {
 			if err := r.replayOne(ctx, d, opts.DryRun, &sum); err != nil {
 				return sum, err
+			}
+			if opts.Progress != nil {
+				opts.Progress()
 			}
 		}
 		if len(page) < f.Limit {
@@ -109,7 +114,9 @@ func (r *Replayer) replayOne(ctx context.Context, d usher.QuarantinedDocument, d
 	if err != nil || !released {
 		return err // not released: another replay got there first
 	}
-	r.logger.Info("quarantine: released", "id", d.ID, "institution", d.Institution, "doc_type", d.DocType,
+	// Debug: a replay of thousands must not write thousands of lines; the
+	// caller logs one summary.
+	r.logger.Debug("quarantine: released", "id", d.ID, "institution", d.Institution, "doc_type", d.DocType,
 		"external_id", doc.ExternalID, "outcome", outcome, "schema_version", version)
 	if outcome == usher.OutcomeDuplicate {
 		sum.Duplicate++

@@ -133,10 +133,24 @@ var resetQueueSQL = []string{
 // orders, applying them one by one would take hours. The conformance
 // suite checks that both paths agree.
 func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
+	return s.RebuildAnalyticsSteps(ctx, institution, nil)
+}
+
+// RebuildAnalyticsSteps is RebuildAnalytics calling step before the
+// first of its statements (done 0) and after each, so `usher report
+// rebuild` can show its progress.
+func (s *Store) RebuildAnalyticsSteps(ctx context.Context, institution string, step func(done, total int)) error {
+	stmts := slices.Concat(rebuildStatements, resetQueueSQL)
 	err := s.withProjectionLock(ctx, true, func(tx pgx.Tx) error {
-		for _, stmt := range slices.Concat(rebuildStatements, resetQueueSQL) {
+		if step != nil {
+			step(0, len(stmts))
+		}
+		for i, stmt := range stmts {
 			if _, err := tx.Exec(ctx, stmt, institution); err != nil {
 				return fmt.Errorf("%.60s…: %w", stmt, err)
+			}
+			if step != nil {
+				step(i+1, len(stmts))
 			}
 		}
 		return nil
