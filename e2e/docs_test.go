@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -134,6 +136,7 @@ type docRun struct {
 	dir, bin       string
 	addr, addr2    string
 	server         *exec.Cmd
+	serverExited   chan error
 	serverLog      *strings.Builder
 	env            []string
 	background     []*exec.Cmd
@@ -157,7 +160,7 @@ func runDocBlocks(t *testing.T, blocks []docBlock) {
 				t.Fatal(err)
 			}
 		case "run":
-			out, err := r.command(context.Background(), b.text).CombinedOutput()
+			out, err := r.runBlock(b.text)
 			if err != nil {
 				t.Fatalf("%s failed: %v\n--- block\n%s--- output\n%s%s", where, err, r.substitute(b.text), out, r.serverOutput())
 			}
@@ -195,7 +198,7 @@ func (r *docRun) substitute(s string) string {
 	s = strings.ReplaceAll(s, "127.0.0.1:8090", r.addr2)
 	s = strings.ReplaceAll(s, "…", docsSecret)
 	s = strings.ReplaceAll(s, "usher demo", "usher demo --listen "+r.addr)
-	s = regexp.MustCompile(`(?m)^open (\S+)`).ReplaceAllString(s, "curl -fsS $1 >/dev/null")
+	s = regexp.MustCompile(`(?m)^open (\S+)`).ReplaceAllString(s, "curl -sS $1 >/dev/null")
 	return regexp.MustCompile(`(?m)^curl `).ReplaceAllString(s, "curl --fail-with-body -sS ")
 }
 
@@ -211,6 +214,28 @@ func (r *docRun) command(ctx context.Context, script string) *exec.Cmd {
 	return cmd
 }
 
+// runBlock runs a block to its end. What the block itself started in the
+// background (a reader's "usher serve &") is stopped with it: the block's
+// process group is ended once its shell exits, and the output is taken
+// without waiting for those children to close it.
+func (r *docRun) runBlock(script string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	cmd := r.command(ctx, script)
+	cmd.WaitDelay = 2 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	err := cmd.Wait()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil // the shell exited 0; only its background children held the output
+	}
+	return out.Bytes(), err
+}
+
 func (r *docRun) startServer(where, script string) {
 	r.stopServer()
 	cmd := r.command(context.Background(), script)
@@ -220,8 +245,8 @@ func (r *docRun) startServer(where, script string) {
 		r.t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	r.server = cmd
+	go func() { err := cmd.Wait(); exited <- err; close(exited) }()
+	r.server, r.serverExited = cmd, exited
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		if c, err := net.DialTimeout("tcp", r.addr, time.Second); err == nil {
@@ -252,7 +277,12 @@ func (r *docRun) stopServer() {
 		return
 	}
 	_ = syscall.Kill(-r.server.Process.Pid, syscall.SIGTERM)
-	// Wait until the port is free for the next server.
+	// Wait until it has exited (it may still be closing its database in
+	// the scratch directory), then until the port is free for the next.
+	select {
+	case <-r.serverExited:
+	case <-time.After(waitTimeout):
+	}
 	deadline := time.Now().Add(waitTimeout)
 	for time.Now().Before(deadline) {
 		c, err := net.DialTimeout("tcp", r.addr, time.Second)
