@@ -109,7 +109,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		return nil, err
 	}
 	institutions := cfg.DomainInstitutions()
-	svc := ingest.NewService(st, validator, ingestMetrics, logger)
+	svc := ingest.NewService(st, validator, ingestMetrics, logger).WithMaxDocuments(cfg.Ingest.Documents())
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
 	wireQuarantine(a)
 	if err := wireSite(ctx, a, validator); err != nil {

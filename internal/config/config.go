@@ -52,6 +52,8 @@ type Config struct {
 	Outbox Outbox `yaml:"outbox"`
 	// Analytics sets the venue's time zone for reports (analytics.go).
 	Analytics Analytics `yaml:"analytics"`
+	// Ingest bounds the work of one push (ingest.go).
+	Ingest Ingest `yaml:"ingest"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -229,6 +231,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Analytics.validate(); err != nil {
+		return err
+	}
+	if err := c.Ingest.validate(); err != nil {
 		return err
 	}
 	for i, k := range c.APIKeys {

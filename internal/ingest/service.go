@@ -33,6 +33,8 @@ type Service struct {
 	validator Validator
 	metrics   *metrics.Ingest
 	logger    *slog.Logger
+	// maxDocuments bounds the documents of one payload.
+	maxDocuments int
 	// storing counts the payloads being stored now.
 	storing atomic.Int64
 }
@@ -46,20 +48,34 @@ func (s *Service) Busy() bool { return s.storing.Load() > 1 }
 // NewService returns a Service validating with validator and storing into
 // store.
 func NewService(store Store, validator Validator, m *metrics.Ingest, logger *slog.Logger) *Service {
-	return &Service{store: store, validator: validator, metrics: m, logger: logger}
+	return &Service{store: store, validator: validator, metrics: m, logger: logger, maxDocuments: DefaultMaxDocuments}
+}
+
+// WithMaxDocuments sets the most documents one payload may hold (ingest.
+// max_documents); a payload with more is refused whole, before it is
+// decoded. n < 1 keeps the default.
+func (s *Service) WithMaxDocuments(n int) *Service {
+	if n >= 1 {
+		s.maxDocuments = n
+	}
+	return s
 }
 
 // Receipt is what a committed payload did: the outcome counts and the
-// report of each quarantined document.
+// report of the first quarantined documents, up to 100 problems in all;
+// Unlisted counts the reports left out.
 type Receipt struct {
 	usher.IngestResult
-	Invalid []usher.DocumentReport `json:"invalid,omitempty"`
+	Invalid  []usher.DocumentReport `json:"invalid,omitempty"`
+	Unlisted int                    `json:"invalid_not_listed,omitempty"`
 }
 
-// Rejection is the detail of a payload a strict policy refused.
+// Rejection is the detail of a payload a strict policy refused, listed as
+// a Receipt's.
 type Rejection struct {
-	Policy  usher.Policy           `json:"policy"`
-	Invalid []usher.DocumentReport `json:"invalid"`
+	Policy   usher.Policy           `json:"policy"`
+	Invalid  []usher.DocumentReport `json:"invalid"`
+	Unlisted int                    `json:"invalid_not_listed,omitempty"`
 }
 
 // Ingest validates and stores one payload for inst and stream, and
@@ -70,6 +86,9 @@ type Rejection struct {
 // report as detail.
 func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream usher.Stream, body []byte) (Receipt, error) {
 	var receipt Receipt
+	if countItems(body, s.maxDocuments) > s.maxDocuments {
+		return receipt, tooManyDocuments(s.maxDocuments)
+	}
 	items, values, ok := splitFast(body)
 	var err error
 	if !ok {
@@ -79,12 +98,13 @@ func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream ush
 		values = nil
 	}
 	docs, bad, reports := s.sort(inst.Code, stream, items, values)
+	reports, unlisted := listed(reports)
 	if len(bad) > 0 && inst.Policy == usher.PolicyStrict {
 		s.count(stream, inst.Code, "rejected", len(bad))
 		return receipt, &usher.Error{
 			Code:    usher.EUNPROCESSABLE,
 			Message: fmt.Sprintf("%d of %d documents are invalid; policy strict rejects the whole payload and stored nothing", len(bad), len(items)),
-			Detail:  Rejection{Policy: usher.PolicyStrict, Invalid: reports},
+			Detail:  Rejection{Policy: usher.PolicyStrict, Invalid: reports, Unlisted: unlisted},
 		}
 	}
 	var outcomes []usher.Outcome
@@ -103,7 +123,7 @@ func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream ush
 		s.count(stream, inst.Code, string(o), 1)
 	}
 	receipt.Quarantined = len(bad)
-	receipt.Invalid = reports
+	receipt.Invalid, receipt.Unlisted = reports, unlisted
 	s.count(stream, inst.Code, string(usher.OutcomeQuarantined), len(bad))
 	return receipt, nil
 }
