@@ -74,6 +74,11 @@ type QuarantineFilter struct {
 	Limit   int
 }
 
+// ConflictPrefix opens the violation of a ticket check quarantined because
+// its id is already stored with other content (a conflict, not a failed
+// validation): checks are immutable, the stored one stays.
+const ConflictPrefix = "conflict: "
+
 // DocumentReport is the validation report of one document of a payload.
 type DocumentReport struct {
 	// Index is the document's position in the payload, from 0.

@@ -3,9 +3,12 @@ package ingest_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -89,4 +92,59 @@ func TestOutOfRangeIdsAreQuarantinedOnBothEngines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestChangedTicketCheckIsAConflictOnBothEngines: a check whose id is
+// stored with other content was answered "duplicate" and left no trace
+// (issue 16); it is now quarantined as a conflict, and counted.
+func TestChangedTicketCheckIsAConflictOnBothEngines(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			b := setupPush(t, engine, 1<<20)
+			first := checkWith("77", "1", "2")
+			changed := strings.Replace(first, `"result":"OK"`, `"result":"FAIL"`, 1)
+			steps := []struct {
+				name, body, want string
+			}{
+				{"first", "[" + first + "]", `"stored":1,"duplicate":0,"quarantined":0`},
+				{"changed", "[" + first + "," + changed + "]", `"stored":0,"duplicate":1,"quarantined":1,"conflicts":1`},
+				{"changed again", "[" + changed + "]", `"stored":0,"duplicate":0,"quarantined":1,"conflicts":1`},
+				{"both in one new payload", "[" + checkWith("78", "1", "2") + "," +
+					strings.Replace(checkWith("78", "1", "2"), `"IN"`, `"OUT"`, 1) + "]", `"stored":1,"duplicate":0,"quarantined":1,"conflicts":1`},
+			}
+			for _, s := range steps {
+				status, resp := b.post(t, "/s360/ticketchecks/open", []byte(s.body), nil)
+				if status != 200 || !strings.Contains(resp, s.want) || !strings.Contains(resp, "conflict: ticket check") && s.name != "first" {
+					t.Fatalf("%s: %d %s, want %s", s.name, status, clipBody([]byte(resp)), s.want)
+				}
+			}
+			q, err := b.store.FindQuarantined(t.Context(), usher.QuarantineFilter{Institutions: []string{"open"}, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(q) != 2 || q[0].SeenCount != 2 || !strings.HasPrefix(q[0].Violations[0].Message, usher.ConflictPrefix) {
+				t.Fatalf("quarantine = %+v, want the two conflicting checks, the first seen twice", q)
+			}
+			if got := scrape(t, b, `usher_documents_total{institution="open",outcome="conflict",stream="ticketchecks"}`); got != "3" {
+				t.Fatalf("conflicts counted %q, want 3", got)
+			}
+		})
+	}
+}
+
+// scrape returns the value of one series from /metrics, or "".
+func scrape(t *testing.T, b *pushBundle, series string) string {
+	t.Helper()
+	resp, err := http.Get(b.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
 }
