@@ -110,6 +110,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	}
 	institutions := cfg.DomainInstitutions()
 	svc := ingest.NewService(st, validator, ingestMetrics, logger).WithMaxDocuments(cfg.Ingest.Documents())
+	if s, ok := st.(interface{ SetWriterSaturatedAfter(time.Duration) }); ok { // SQLite's single writer
+		s.SetWriterSaturatedAfter(cfg.Ingest.SaturatedAfter())
+	}
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
 	wireQuarantine(a)
 	if err := wireSite(ctx, a, validator); err != nil {
