@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/usher-hub/usher"
@@ -68,12 +67,10 @@ func (s *Service) keepConflicts(ctx context.Context, institution string, stream 
 }
 
 func conflicting(d usher.Document, storedHash, schemaVersion string) usher.QuarantinedDocument {
-	msg := fmt.Sprintf("%sticket check %d is already stored with other content (stored sha256 %.12s…, this one %.12s…); checks are immutable, so the stored one stays and this one is kept here",
-		usher.ConflictPrefix, d.Check.TicketCheckID, storedHash, d.Hash)
 	return usher.QuarantinedDocument{
 		Institution: d.Institution, Stream: d.Stream, DocType: usher.DocS360TicketCheck, ExternalID: d.ExternalID,
 		Hash: d.Hash, Raw: d.Raw, SchemaVersion: schemaVersion,
-		Violations: []usher.Violation{{Path: "$.ticket_check_id", Message: msg}},
+		Violations: []usher.Violation{usher.ConflictViolation(d.Check.TicketCheckID, storedHash, d.Hash)},
 	}
 }
 
