@@ -328,6 +328,7 @@ func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error 
 	if err != nil {
 		return err
 	}
+	busy := 0
 	for {
 		var left int
 		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM analytics_pending WHERE seq <= ?`, last).Scan(&left); err != nil {
@@ -338,13 +339,24 @@ func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error 
 		}
 		start := time.Now()
 		if _, err := s.ProjectAnalytics(ctx, orderSlice); err != nil {
-			return err
+			// Another process's writer kept the lock past busy_timeout
+			// (pushes under heavy load come first): the slices done are
+			// committed, so wait and go on.
+			if busy++; usher.ErrorCode(err) != usher.EUNAVAILABLE || busy > maxBusyRetries {
+				return err
+			}
+		} else {
+			busy = 0
 		}
 		if err := pause(ctx, time.Since(start)); err != nil {
 			return err
 		}
 	}
 }
+
+// maxBusyRetries is how many slices of a rebuild in a row may find the
+// lock held past busy_timeout (10 s each) before the rebuild gives up.
+const maxBusyRetries = 6
 
 // pause waits d, or until ctx is done.
 func pause(ctx context.Context, d time.Duration) error {
