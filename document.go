@@ -118,6 +118,11 @@ type DocumentStore interface {
 	SaveDocuments(ctx context.Context, docs []Document) ([]Outcome, error)
 	// FindDocuments lists stored documents, newest version first.
 	FindDocuments(ctx context.Context, f DocumentFilter) ([]Document, error)
+	// TicketCheckHashes returns the content hash of each of ids stored as
+	// a ticket check of institution; ids not stored are absent. A check
+	// pushed again with another content than the stored one is a
+	// conflict, not a duplicate.
+	TicketCheckHashes(ctx context.Context, institution string, ids []int64) (map[int64]string, error)
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 }

@@ -3,6 +3,7 @@ package usher
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -72,6 +73,19 @@ type QuarantineFilter struct {
 	// AfterID pages through the result: only ids above it are returned.
 	AfterID int64
 	Limit   int
+}
+
+// ConflictPrefix opens the violation of a ticket check quarantined because
+// its id is already stored with other content (a conflict, not a failed
+// validation): checks are immutable, the stored one stays.
+const ConflictPrefix = "conflict: "
+
+// ConflictViolation is the violation of ticket check id pushed with
+// content hash while another content (storedHash) is stored for it.
+func ConflictViolation(id int64, storedHash, hash string) Violation {
+	return Violation{Path: "$.ticket_check_id", Message: fmt.Sprintf(
+		"%sticket check %d is already stored with other content (stored sha256 %.12s…, this one %.12s…); checks are immutable, so the stored one stays and this one is kept here",
+		ConflictPrefix, id, storedHash, hash)}
 }
 
 // DocumentReport is the validation report of one document of a payload.

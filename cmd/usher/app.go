@@ -140,7 +140,10 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		return nil, err
 	}
 	institutions := cfg.DomainInstitutions()
-	svc := ingest.NewService(st, validator, ingestMetrics, logger)
+	svc := ingest.NewService(st, validator, ingestMetrics, logger).WithMaxDocuments(cfg.Ingest.Documents())
+	if s, ok := st.(interface{ SetWriterSaturatedAfter(time.Duration) }); ok { // SQLite's single writer
+		s.SetWriterSaturatedAfter(cfg.Ingest.SaturatedAfter())
+	}
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
 	wireQuarantine(a)
 	if err := wireSite(ctx, a, validator); err != nil {

@@ -221,3 +221,29 @@ func grep(s, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestServeAppliesTheIngestConfig: ingest.max_documents reaches the push
+// handler (issue 16).
+func TestServeAppliesTheIngestConfig(t *testing.T) {
+	cfg := writeConfigYAML(t, `
+ingest:
+  max_documents: 2
+  writer_saturated_after: 30s
+institutions:
+  - code: myvenue
+    auth: {mode: basic, username: s360, secret_env: E2E_PUSH_SECRET}
+`)
+	t.Setenv("E2E_PUSH_SECRET", "e2e-secret-value-long")
+	srv := e2eStart(t, "--config", cfg, "--database", testdb.SQLite(t))
+	two, err := os.ReadFile(filepath.Join("..", "..", "testdata", "s360", "contacts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, resp := srv.post(t, "/s360/contacts/myvenue", two, "s360", "e2e-secret-value-long"); status != 200 {
+		t.Fatalf("two documents: %d %s", status, resp)
+	}
+	three := []byte(`[{"contactNumber":"1"},{"contactNumber":"2"},{"contactNumber":"3"}]`)
+	if status, resp := srv.post(t, "/s360/contacts/myvenue", three, "s360", "e2e-secret-value-long"); status != 413 || !strings.Contains(resp, "ingest.max_documents") {
+		t.Fatalf("three documents over a cap of two: %d %s, want 413 naming ingest.max_documents", status, resp)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -59,7 +60,8 @@ func (q dashboardQuarantine) Pending(ctx context.Context, institution string, li
 			problems[j] = v.Path + ": " + v.Message
 		}
 		out[i] = web.QuarantineEntry{ID: d.ID, Stream: d.Stream, DocType: d.DocType, ExternalID: d.ExternalID,
-			ReceivedAt: d.ReceivedAt, LastSeenAt: d.LastSeenAt, SeenCount: d.SeenCount, Problems: problems}
+			ReceivedAt: d.ReceivedAt, LastSeenAt: d.LastSeenAt, SeenCount: d.SeenCount, Problems: problems,
+			Conflict: len(d.Violations) > 0 && strings.HasPrefix(d.Violations[0].Message, usher.ConflictPrefix)}
 	}
 	return out, nil
 }

@@ -59,6 +59,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client, for the throttles (proxies.go). Env USHER_TRUSTED_PROXIES.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Ingest bounds the work of one push (ingest.go).
+	Ingest Ingest `yaml:"ingest"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -241,6 +243,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Analytics.validate(); err != nil {
+		return err
+	}
+	if err := c.Ingest.validate(); err != nil {
 		return err
 	}
 	for i, k := range c.APIKeys {

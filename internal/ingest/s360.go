@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,9 @@ func describeFields(institution string, stream usher.Stream, raw json.RawMessage
 			return doc, usher.Errorf(usher.EINVALID, "order has no orderDetailsData.orderId")
 		}
 	case usher.StreamTicketChecks:
+		// The id names the check in a quarantine report even when the
+		// rest of it cannot be stored.
+		doc.ExternalID = firstID(fields, "ticket_check_id")
 		check, err := describeCheck(fields)
 		if err != nil {
 			return doc, err
@@ -136,13 +140,9 @@ func describeFields(institution string, stream usher.Stream, raw json.RawMessage
 }
 
 func describeCheck(f map[string]any) (*usher.TicketCheck, error) {
-	id := firstID(f, "ticket_check_id")
-	if id == "" {
-		return nil, usher.Errorf(usher.EINVALID, "ticket check has no ticket_check_id")
-	}
-	checkID, err := strconv.ParseInt(id, 10, 64)
+	checkID, err := int64Field(f, "ticket_check_id", true)
 	if err != nil {
-		return nil, usher.Errorf(usher.EINVALID, "ticket_check_id %q is not an integer", id)
+		return nil, err
 	}
 	c := &usher.TicketCheck{
 		TicketCheckID: checkID,
@@ -151,14 +151,50 @@ func describeCheck(f map[string]any) (*usher.TicketCheck, error) {
 		Result:        stringField(f, "result"),
 		FailureReason: stringField(f, "failure_reason"),
 	}
-	c.MovementID, _ = strconv.ParseInt(firstID(f, "movement_id"), 10, 64)
-	c.TicketID, _ = strconv.ParseInt(firstID(f, "ticket_id"), 10, 64)
+	// The links to the order are columns the reports join on: one that
+	// does not fit was once stored as 0, which silently broke the joins.
+	if c.MovementID, err = int64Field(f, "movement_id", false); err != nil {
+		return nil, err
+	}
+	if c.TicketID, err = int64Field(f, "ticket_id", false); err != nil {
+		return nil, err
+	}
 	at := firstTime(f, "access_time")
 	if at == nil {
 		return nil, usher.Errorf(usher.EINVALID, "ticket check %d has no access_time in a known format", checkID)
 	}
 	c.AccessTime = *at
 	return c, nil
+}
+
+// int64Field reads the integer id under key, a JSON number or a string of
+// digits, as a 64-bit integer, the width of its column. An absent one is
+// 0 unless required; one present but not such an integer is an error
+// naming it, so the check is quarantined rather than stored with a wrong
+// id.
+func int64Field(f map[string]any, key string, required bool) (int64, error) {
+	var text string
+	switch v := f[key].(type) {
+	case nil:
+		if required {
+			return 0, usher.Errorf(usher.EINVALID, "ticket check has no %s", key)
+		}
+		return 0, nil
+	case string:
+		text = strings.TrimSpace(v)
+	case json.Number:
+		text = v.String()
+	default:
+		return 0, usher.Errorf(usher.EINVALID, "%s is not an integer", key)
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		if len(text) > 40 {
+			text = text[:37] + "…"
+		}
+		return 0, usher.Errorf(usher.EINVALID, "%s %q is not an integer between %d and %d", key, text, int64(math.MinInt64), int64(math.MaxInt64))
+	}
+	return id, nil
 }
 
 // decodeObject decodes a document once, numbers kept digit for digit: the

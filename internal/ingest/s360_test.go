@@ -117,7 +117,8 @@ func TestDescribeRejectsDocumentsWithoutID(t *testing.T) {
 		{usher.StreamOrders, `{"orderDetailsData":"x"}`, "orderDetailsData"},
 		{usher.StreamTicketChecks, `{"barcode":"1"}`, "no ticket_check_id"},
 		{usher.StreamTicketChecks, `{"ticket_check_id":1,"access_time":"yesterday"}`, "no access_time"},
-		{usher.StreamTicketChecks, `{"ticket_check_id":1.5,"access_time":"2023-02-09 18:25:02"}`, "no ticket_check_id"},
+		{usher.StreamTicketChecks, `{"ticket_check_id":1.5,"access_time":"2023-02-09 18:25:02"}`, `ticket_check_id "1.5" is not an integer`},
+		{usher.StreamTicketChecks, `{"ticket_check_id":1,"movement_id":1e40,"access_time":"2023-02-09 18:25:02"}`, `movement_id "1e40" is not an integer`},
 	} {
 		_, err := Describe("myvenue", tt.stream, json.RawMessage(tt.body))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

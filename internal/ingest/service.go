@@ -17,6 +17,7 @@ import (
 type Store interface {
 	SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error)
 	SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument) ([]usher.Outcome, error)
+	TicketCheckHashes(ctx context.Context, institution string, ids []int64) (map[int64]string, error)
 }
 
 // Validator checks documents and names the schema it used.
@@ -33,6 +34,8 @@ type Service struct {
 	validator Validator
 	metrics   *metrics.Ingest
 	logger    *slog.Logger
+	// maxDocuments bounds the documents of one payload.
+	maxDocuments int
 	// storing counts the payloads being stored now.
 	storing atomic.Int64
 }
@@ -46,20 +49,37 @@ func (s *Service) Busy() bool { return s.storing.Load() > 1 }
 // NewService returns a Service validating with validator and storing into
 // store.
 func NewService(store Store, validator Validator, m *metrics.Ingest, logger *slog.Logger) *Service {
-	return &Service{store: store, validator: validator, metrics: m, logger: logger}
+	return &Service{store: store, validator: validator, metrics: m, logger: logger, maxDocuments: DefaultMaxDocuments}
+}
+
+// WithMaxDocuments sets the most documents one payload may hold (ingest.
+// max_documents); a payload with more is refused whole, before it is
+// decoded. n < 1 keeps the default.
+func (s *Service) WithMaxDocuments(n int) *Service {
+	if n >= 1 {
+		s.maxDocuments = n
+	}
+	return s
 }
 
 // Receipt is what a committed payload did: the outcome counts and the
-// report of each quarantined document.
+// report of the first quarantined documents, up to 100 problems in all;
+// Unlisted counts the reports left out.
 type Receipt struct {
 	usher.IngestResult
-	Invalid []usher.DocumentReport `json:"invalid,omitempty"`
+	// Conflicts counts the quarantined ticket checks whose id was stored
+	// with another content (they are among Quarantined).
+	Conflicts int                    `json:"conflicts,omitempty"`
+	Invalid   []usher.DocumentReport `json:"invalid,omitempty"`
+	Unlisted  int                    `json:"invalid_not_listed,omitempty"`
 }
 
-// Rejection is the detail of a payload a strict policy refused.
+// Rejection is the detail of a payload a strict policy refused, listed as
+// a Receipt's.
 type Rejection struct {
-	Policy  usher.Policy           `json:"policy"`
-	Invalid []usher.DocumentReport `json:"invalid"`
+	Policy   usher.Policy           `json:"policy"`
+	Invalid  []usher.DocumentReport `json:"invalid"`
+	Unlisted int                    `json:"invalid_not_listed,omitempty"`
 }
 
 // Ingest validates and stores one payload for inst and stream, and
@@ -70,6 +90,9 @@ type Rejection struct {
 // report as detail.
 func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream usher.Stream, body []byte) (Receipt, error) {
 	var receipt Receipt
+	if countItems(body, s.maxDocuments) > s.maxDocuments {
+		return receipt, tooManyDocuments(s.maxDocuments)
+	}
 	items, values, ok := splitFast(body)
 	var err error
 	if !ok {
@@ -78,13 +101,14 @@ func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream ush
 		}
 		values = nil
 	}
-	docs, bad, reports := s.sort(inst.Code, stream, items, values)
+	docs, positions, bad, reports := s.sort(inst.Code, stream, items, values)
 	if len(bad) > 0 && inst.Policy == usher.PolicyStrict {
 		s.count(stream, inst.Code, "rejected", len(bad))
+		reports, unlisted := listed(reports)
 		return receipt, &usher.Error{
 			Code:    usher.EUNPROCESSABLE,
 			Message: fmt.Sprintf("%d of %d documents are invalid; policy strict rejects the whole payload and stored nothing", len(bad), len(items)),
-			Detail:  Rejection{Policy: usher.PolicyStrict, Invalid: reports},
+			Detail:  Rejection{Policy: usher.PolicyStrict, Invalid: reports, Unlisted: unlisted},
 		}
 	}
 	var outcomes []usher.Outcome
@@ -98,22 +122,32 @@ func (s *Service) Ingest(ctx context.Context, inst usher.Institution, stream ush
 	if err != nil {
 		return receipt, err
 	}
+	conflicts, err := s.keepConflicts(ctx, inst.Code, stream, docs, positions, outcomes)
+	if err != nil {
+		return receipt, err
+	}
 	for _, o := range outcomes {
 		receipt.Add(o)
-		s.count(stream, inst.Code, string(o), 1)
+		if o != usher.OutcomeQuarantined { // a conflict, counted below
+			s.count(stream, inst.Code, string(o), 1)
+		}
 	}
-	receipt.Quarantined = len(bad)
-	receipt.Invalid = reports
+	receipt.Quarantined += len(bad)
+	receipt.Conflicts = len(conflicts)
+	receipt.Invalid, receipt.Unlisted = listed(mergeReports(reports, conflicts))
 	s.count(stream, inst.Code, string(usher.OutcomeQuarantined), len(bad))
+	s.count(stream, inst.Code, outcomeConflict, len(conflicts))
 	return receipt, nil
 }
 
-// sort validates each item and splits them into documents to store and
-// documents to quarantine, with a report for each of the latter. values,
-// when not nil, holds each item already decoded.
-func (s *Service) sort(institution string, stream usher.Stream, items []json.RawMessage, values []any) ([]usher.Document, []usher.QuarantinedDocument, []usher.DocumentReport) {
+// sort validates each item and splits them into documents to store (with
+// the position of each in the payload) and documents to quarantine, with a
+// report for each of the latter. values, when not nil, holds each item
+// already decoded.
+func (s *Service) sort(institution string, stream usher.Stream, items []json.RawMessage, values []any) ([]usher.Document, []int, []usher.QuarantinedDocument, []usher.DocumentReport) {
 	docType := usher.DocTypeOf(stream)
 	docs := make([]usher.Document, 0, len(items))
+	positions := make([]int, 0, len(items))
 	var bad []usher.QuarantinedDocument
 	var reports []usher.DocumentReport
 	for i, raw := range items {
@@ -130,6 +164,7 @@ func (s *Service) sort(institution string, stream usher.Stream, items []json.Raw
 		}
 		if len(violations) == 0 {
 			docs = append(docs, doc)
+			positions = append(positions, i)
 			continue
 		}
 		q := quarantined(institution, stream, docType, raw, doc, violations, s.validator.SchemaVersion(institution, docType))
@@ -137,7 +172,7 @@ func (s *Service) sort(institution string, stream usher.Stream, items []json.Raw
 		reports = append(reports, usher.DocumentReport{Index: i, ExternalID: q.ExternalID, DocType: docType,
 			SchemaVersion: q.SchemaVersion, Violations: violations})
 	}
-	return docs, bad, reports
+	return docs, positions, bad, reports
 }
 
 // decodedValidator validates a document ingest has already decoded, as

@@ -17,7 +17,7 @@ func NewIngest(reg prometheus.Registerer) *Ingest {
 	m := &Ingest{
 		Documents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usher_documents_total",
-			Help: "Documents received, by stream, institution and outcome (stored, duplicate, quarantined).",
+			Help: "Documents received, by stream, institution and outcome (stored, duplicate, quarantined, conflict: a ticket check whose id is stored with other content, kept in quarantine).",
 		}, []string{"stream", "institution", "outcome"}),
 		Payloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "usher_payloads_total",

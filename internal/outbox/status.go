@@ -60,7 +60,11 @@ func (h *StatusHandler) status(r *http.Request) (StatusBody, error) {
 	if !ok {
 		return StatusBody{}, usher.Errorf(usher.EUNAUTHORIZED, "not authenticated")
 	}
-	want := r.URL.Query().Get("institution")
+	query, err := httpx.Query(r)
+	if err != nil {
+		return StatusBody{}, err
+	}
+	want := query.Get("institution")
 	if want != "" && (!p.Allows(want) || !slices.Contains(h.institutions, want)) {
 		return StatusBody{}, usher.Errorf(usher.ENOTFOUND, "unknown institution %q", want)
 	}

@@ -75,6 +75,17 @@ func TestStatusIsScopedToTheKey(t *testing.T) {
 	}
 }
 
+// TestStatusRejectsMalformedQuery: a filter r.URL.Query() could not parse
+// was dropped and the answer listed every institution (issue 16).
+func TestStatusRejectsMalformedQuery(t *testing.T) {
+	srv := statusServer(t)
+	for _, q := range []string{"?institution=a;b", "?institution=%zz", "?institution=b&x=1;"} {
+		if status, body := getStatus(t, srv, "admin", q); status != 400 {
+			t.Errorf("%s: %d %+v, want 400", q, status, body)
+		}
+	}
+}
+
 // FuzzOutboxStatus: any institution filter is answered 200 or 404.
 func FuzzOutboxStatus(f *testing.F) {
 	for _, seed := range []string{"a", "b", "", "*", "a%00", "../a", "A"} {

@@ -80,7 +80,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) list(r *http.Request) (Page, error) {
-	f, err := ParseFilter(r.URL.Query())
+	v, err := httpx.Query(r)
+	if err != nil {
+		return Page{}, err
+	}
+	f, err := ParseFilter(v)
 	if err != nil {
 		return Page{}, err
 	}

@@ -88,6 +88,31 @@ func (r *Replayer) Replay(ctx context.Context, opts ReplayOptions) (ReplaySummar
 	}
 }
 
+// checkHashes is the store's lookup of stored ticket checks
+// (usher.DocumentStore has it).
+type checkHashes interface {
+	TicketCheckHashes(ctx context.Context, institution string, ids []int64) (map[int64]string, error)
+}
+
+// conflict returns the violation of a valid ticket check whose id is
+// stored with other content: it stays in quarantine as a conflict, where
+// releasing it would count it a duplicate and drop it. A store without
+// the lookup finds none.
+func (r *Replayer) conflict(ctx context.Context, doc usher.Document) ([]usher.Violation, error) {
+	store, ok := r.store.(checkHashes)
+	if !ok {
+		return nil, nil
+	}
+	stored, err := store.TicketCheckHashes(ctx, doc.Institution, []int64{doc.Check.TicketCheckID})
+	if err != nil {
+		return nil, err
+	}
+	if hash, ok := stored[doc.Check.TicketCheckID]; ok && hash != doc.Hash {
+		return []usher.Violation{usher.ConflictViolation(doc.Check.TicketCheckID, hash, doc.Hash)}, nil
+	}
+	return nil, nil
+}
+
 func (r *Replayer) replayOne(ctx context.Context, d usher.QuarantinedDocument, dryRun bool, sum *ReplaySummary) error {
 	sum.Checked++
 	version := r.validator.SchemaVersion(d.Institution, d.DocType)
@@ -97,6 +122,12 @@ func (r *Replayer) replayOne(ctx context.Context, d usher.QuarantinedDocument, d
 		var err error
 		if doc, err = r.describe(d.Institution, d.Stream, d.Raw); err != nil {
 			violations = []usher.Violation{{Path: "$", Message: "cannot be stored: " + usher.ErrorMessage(err)}}
+		}
+	}
+	if len(violations) == 0 && doc.Check != nil {
+		var err error
+		if violations, err = r.conflict(ctx, doc); err != nil {
+			return err
 		}
 	}
 	switch {

@@ -157,3 +157,33 @@ func pending(t *testing.T, st usher.QuarantineStore) []usher.QuarantinedDocument
 	}
 	return q
 }
+
+// TestReplayKeepsConflicts: a ticket check quarantined because its id is
+// stored with other content passes its schema, so a replay released it as
+// a duplicate and the conflict vanished after all; it stays until the
+// stored check agrees with it.
+func TestReplayKeepsConflicts(t *testing.T) {
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			st := openStore(t, engine)
+			inst := usher.Institution{Code: "myvenue", Policy: usher.PolicyQuarantine}
+			svc := ingest.NewService(st, loadSchemas(t, ""), metrics.NewIngest(prometheus.NewRegistry()), discard)
+			stored := strings.Replace(exitCheck, `"EXIT"`, `"IN"`, 1)
+			changed := strings.Replace(stored, `"OK"`, `"FAIL"`, 1)
+			for _, body := range []string{stored, changed} {
+				if _, err := svc.Ingest(ctx, inst, usher.StreamTicketChecks, []byte("["+body+"]")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sum, err := quarantine.NewReplayer(st, loadSchemas(t, ""), ingest.Describe, discard).Replay(ctx, quarantine.ReplayOptions{})
+			if err != nil || sum != (quarantine.ReplaySummary{Checked: 1, StillInvalid: 1}) {
+				t.Fatalf("replay = %+v, %v; want the conflict still invalid", sum, err)
+			}
+			left := pending(t, st)
+			if len(left) != 1 || !strings.HasPrefix(left[0].Violations[0].Message, usher.ConflictPrefix) {
+				t.Fatalf("pending after replay = %+v, want the conflict", left)
+			}
+		})
+	}
+}

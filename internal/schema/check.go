@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/usher-hub/usher"
 )
@@ -179,50 +178,6 @@ func (res *result) text(r *rule, v any, p *jsonPath) {
 	if !valid {
 		res.fail(p, "expected %s, got %s", expectation(r), describe(v))
 	}
-}
-
-// unstorable names what in raw no database column for documents can hold:
-// bytes that are not UTF-8, the escape \u0000 and unpaired surrogate
-// escapes (PostgreSQL's jsonb rejects all three). Such a document would
-// fail its whole payload at commit and block the stream; reported as a
-// violation it is quarantined, where the raw bytes are kept as they are.
-func unstorable(raw []byte) string {
-	if !utf8.Valid(raw) {
-		return "document is not valid UTF-8 text"
-	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' || i+1 >= len(raw) {
-			continue
-		}
-		if raw[i+1] != 'u' {
-			i++ // skip the escaped character, which may be a backslash
-			continue
-		}
-		code, ok := hex4(raw, i+2)
-		switch {
-		case !ok:
-		case code == 0:
-			return `document contains the escape \u0000 (NUL), which cannot be stored`
-		case code >= 0xDC00 && code <= 0xDFFF:
-			return "document contains an unpaired UTF-16 surrogate escape"
-		case code >= 0xD800 && code <= 0xDBFF:
-			low, ok := hex4(raw, i+8)
-			if !ok || raw[i+6] != '\\' || raw[i+7] != 'u' || low < 0xDC00 || low > 0xDFFF {
-				return "document contains an unpaired UTF-16 surrogate escape"
-			}
-			i += 6
-		}
-		i += 5
-	}
-	return ""
-}
-
-func hex4(raw []byte, at int) (rune, bool) {
-	if at < 0 || at+4 > len(raw) {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(raw[at:at+4]), 16, 16)
-	return rune(n), err == nil
 }
 
 // jsonPath is a JSON path built as the walk descends; it is rendered only

@@ -198,8 +198,35 @@ func TestDriftIsReportedOncePerField(t *testing.T) {
 	if got := counterValue(t, counter.WithLabelValues("venue-b", usher.DocS360TicketCheck)); got != 2 {
 		t.Fatalf("venue-b counted %v, want 2", got)
 	}
-	if n := strings.Count(logs.String(), "field=$.gate"); n != 2 {
-		t.Fatalf("$.gate logged %d times, want once per institution:\n%s", n, logs.String())
+	if n := strings.Count(logs.String(), "field=$.<unknown>"); n != 2 {
+		t.Fatalf("$.<unknown> logged %d times, want once per institution:\n%s", n, logs.String())
+	}
+}
+
+// TestDriftLogsNoUnknownName: a field name can carry personal data (a map
+// keyed by e-mail address), so drift logs the path with the unknown name
+// replaced; it was logged verbatim (issue 16).
+func TestDriftLogsNoUnknownName(t *testing.T) {
+	var logs bytes.Buffer
+	r, err := Load("", NewDriftReporter(slog.New(slog.NewTextHandler(&logs, nil)), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := []byte(`{"contactNumber":"1","jane.doe@example.com":{"visits":3},"individualContact":{"firstName":"Jane","Jane Doe":1},
+		"janeDoeNotes":"x"}`)
+	if vs := r.Validate("venue-a", usher.DocS360Contact, doc); len(vs) != 0 {
+		t.Fatalf("unknown fields made the document invalid: %v", vs)
+	}
+	out := logs.String()
+	for _, name := range []string{"jane", "Jane", "visits"} {
+		if strings.Contains(out, name) {
+			t.Fatalf("drift log names the field %q:\n%s", name, out)
+		}
+	}
+	for _, want := range []string{"field=$.<unknown>", "field=$.individualContact.<unknown>"} {
+		if strings.Count(out, want+" ") != 1 {
+			t.Fatalf("drift log lacks %s once:\n%s", want, out)
+		}
 	}
 }
 

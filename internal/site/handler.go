@@ -112,8 +112,12 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 // from the local copy; &source=centaman reads Centaman instead.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, func(inst string) (int, any, error) {
-		day := r.URL.Query().Get("date")
-		switch r.URL.Query().Get("source") {
+		query, err := httpx.Query(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		day := query.Get("date")
+		switch query.Get("source") {
 		case "", "copy":
 			res, err := h.svc.Events(r.Context(), inst, day)
 			return http.StatusOK, res, err

@@ -119,3 +119,16 @@ func FuzzSiteAPI(f *testing.F) {
 		}
 	})
 }
+
+// TestEventsRejectsMalformedQuery: r.URL.Query() dropped a parameter it
+// could not parse, so ?date=…; listed the default day instead of saying
+// the query was wrong (issue 16).
+func TestEventsRejectsMalformedQuery(t *testing.T) {
+	e := sitetest.New(t, sitetest.Options{Engine: "sqlite"})
+	for _, q := range []string{"events?date=2026-05-01;", "events?source=copy;x", "events?date=%zz"} {
+		var fail sitetest.ErrorBody
+		if status := e.JSON("GET", sitetest.Path(q), nil, &fail); status != http.StatusBadRequest || !strings.Contains(fail.Error.Message, "malformed query string") {
+			t.Errorf("%s: %d %+v, want 400 malformed query string", q, status, fail)
+		}
+	}
+}

@@ -75,8 +75,10 @@ func newEnv(t testing.TB, engine string) *testEnv {
 		Keys:         httpx.NewAPIKeys([]usher.APIKey{{Name: "venue", Secret: venueKey, Institutions: []string{fx.Institution}}, {Name: "other", Secret: otherKey, Institutions: []string{other}}, {Name: "admin", Secret: adminKey, Institutions: []string{"*"}}}),
 		Institutions: []string{fx.Institution, other},
 		Quarantine: fixedQuarantine{
-			fx.Institution: {{ID: 7, Stream: usher.StreamOrders, DocType: "order", ExternalID: "10000000099", ReceivedAt: fx.Now, LastSeenAt: fx.Now, SeenCount: 2, Problems: []string{"/orderDetailsData/orderId: missing"}}},
-			other:          {{ID: 8, Stream: usher.StreamContacts, DocType: "contact", ExternalID: "SECRET-OF-OTHER", ReceivedAt: fx.Now, LastSeenAt: fx.Now, SeenCount: 1, Problems: []string{"bad"}}},
+			fx.Institution: {{ID: 7, Stream: usher.StreamOrders, DocType: "order", ExternalID: "10000000099", ReceivedAt: fx.Now, LastSeenAt: fx.Now, SeenCount: 2, Problems: []string{"/orderDetailsData/orderId: missing"}},
+				{ID: 9, Stream: usher.StreamTicketChecks, DocType: "s360.ticketcheck", ExternalID: "5", ReceivedAt: fx.Now, LastSeenAt: fx.Now, SeenCount: 1,
+					Problems: []string{"$.ticket_check_id: conflict: ticket check 5 is already stored with other content"}, Conflict: true}},
+			other: {{ID: 8, Stream: usher.StreamContacts, DocType: "contact", ExternalID: "SECRET-OF-OTHER", ReceivedAt: fx.Now, LastSeenAt: fx.Now, SeenCount: 1, Problems: []string{"bad"}}},
 		},
 		Secret: []byte("0123456789abcdef0123456789abcdef"), TTL: time.Hour, Now: c.now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -92,6 +92,9 @@ type healthData struct {
 	Quarantined      []QuarantineEntry
 	QuarantineFull   bool
 	QuarantineByKind map[usher.Stream]int
+	// Conflicts counts the listed entries that are ticket checks whose id
+	// is stored with other content.
+	Conflicts int
 }
 
 func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
@@ -116,6 +119,9 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 		data.QuarantineByKind = map[usher.Stream]int{}
 		for _, e := range data.Quarantined {
 			data.QuarantineByKind[e.Stream]++
+			if e.Conflict {
+				data.Conflicts++
+			}
 		}
 	}
 	h.render(w, r, http.StatusOK, "health", data)

@@ -107,7 +107,7 @@ func TestHealthPageShowsStreamsAndQuarantine(t *testing.T) {
 				t.Fatalf("health: %d %s", page.status, page.body)
 			}
 			for _, want := range []string{"<td>contacts</td>", "<td>orders</td>", "<td>ticketchecks</td>",
-				"order 10000000099", "/orderDetailsData/orderId: missing"} {
+				"order 10000000099", "/orderDetailsData/orderId: missing", "1 of them are ticket checks in conflict"} {
 				if !strings.Contains(page.body, want) {
 					t.Errorf("health page lacks %q", want)
 				}

@@ -27,6 +27,9 @@ type QuarantineEntry struct {
 	SeenCount  int
 	// Problems are the validation messages, first one first.
 	Problems []string
+	// Conflict marks a ticket check whose id is stored with other content
+	// (see usher.ConflictPrefix), not a failed validation.
+	Conflict bool
 }
 
 // quarantineLimit bounds the list on the health page; the API pages

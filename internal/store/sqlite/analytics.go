@@ -334,7 +334,13 @@ func (s *Store) IngestHealth(ctx context.Context, institution string, since time
 	return out, nil
 }
 
-// rebuildStatements recompute the projections of ?1 from its documents.
+// rebuildDeletes is how many of rebuildStatements empty the rollups.
+const rebuildDeletes = 6
+
+// rebuildStatements recompute the projections of ?1 from its documents
+// in one go: the first rebuildDeletes empty the rollups (a rebuild then
+// requeues the documents, see RebuildAnalytics); the rest fill them
+// set-wise, the oracle the conformance suite holds the projector to.
 var rebuildStatements = []string{
 	`DELETE FROM attendance_hourly WHERE institution = ?1`,
 	`DELETE FROM gate_daily WHERE institution = ?1`,

@@ -42,6 +42,23 @@ type groupWriter struct {
 	// crowdedAt is when a group last carried more than one write (Unix
 	// nanoseconds): writes were queueing for the writer.
 	crowdedAt atomic.Int64
+	// waiting counts the writes handed to do that the writer has not
+	// taken yet; progressAt is when the writer last committed a group or
+	// had nothing to do (Unix nanoseconds). Together they tell a writer
+	// that is saturated: writes wait and none gets through.
+	waiting    atomic.Int64
+	progressAt atomic.Int64
+}
+
+// saturatedFor returns how long writes have been waiting for the writer
+// without any write committing (the lock held by another process, such as
+// a long job, or a commit that hangs), or 0 when none waits or the writer
+// is making progress.
+func (w *groupWriter) saturatedFor(now time.Time) time.Duration {
+	if w.waiting.Load() == 0 {
+		return 0
+	}
+	return max(0, now.Sub(time.Unix(0, w.progressAt.Load())))
 }
 
 // crowdedSince says whether writes have queued for the writer since t.
@@ -60,6 +77,7 @@ type writeJob struct {
 // committed transactions durable (see groupWriter).
 func newGroupWriter(db *sql.DB, sync func() error) *groupWriter {
 	w := &groupWriter{db: db, jobs: make(chan *writeJob), quit: make(chan struct{}), done: make(chan struct{})}
+	w.progressAt.Store(time.Now().UnixNano())
 	if sync != nil {
 		w.syncer = startSyncer(sync)
 	}
@@ -77,6 +95,8 @@ func newGroupWriter(db *sql.DB, sync func() error) *groupWriter {
 // carry over.
 func (w *groupWriter) do(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
 	job := &writeJob{ctx: context.WithoutCancel(ctx), fn: fn, result: make(chan error, 1)}
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
 	select {
 	case w.jobs <- job:
 	case <-w.quit:
@@ -101,6 +121,15 @@ func (w *groupWriter) loop() {
 		defer w.syncer.stop()
 	}
 	for {
+		select {
+		case <-w.quit:
+			return
+		case job := <-w.jobs:
+			w.commit(w.gather(job))
+			continue
+		default:
+		}
+		w.progressAt.Store(time.Now().UnixNano()) // idle: nothing waits
 		select {
 		case <-w.quit:
 			return
@@ -164,6 +193,7 @@ func (w *groupWriter) commit(group []*writeJob) {
 		answer(ok, fmt.Errorf("commit: %w", err))
 		return
 	}
+	w.progressAt.Store(time.Now().UnixNano())
 	if w.syncer != nil {
 		w.syncer.add(ok)
 		return

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -40,6 +41,24 @@ type Store struct {
 	now         func() time.Time
 	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
+	// saturatedAfter is how long writes may wait for the writer without
+	// any committing before Ping reports the store unready.
+	saturatedAfter atomic.Int64
+}
+
+// DefaultSaturatedAfter is how long writes may wait with none committing
+// before the store reports itself unready: longer than busy_timeout, so a
+// store is unready only when pushes already fail.
+const DefaultSaturatedAfter = 15 * time.Second
+
+// SetWriterSaturatedAfter sets how long writes may wait for the writer
+// with none committing before Ping (and so /readyz) fails; d <= 0 keeps
+// DefaultSaturatedAfter.
+func (s *Store) SetWriterSaturatedAfter(d time.Duration) {
+	if d <= 0 {
+		d = DefaultSaturatedAfter
+	}
+	s.saturatedAfter.Store(int64(d))
 }
 
 var _ usher.Store = (*Store)(nil)
@@ -71,6 +90,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	checkpoints.SetMaxOpenConns(1)
 	wal := path + "-wal"
 	s := &Store{write: write, read: read, writer: newGroupWriter(write, syncFile(wal)), now: now}
+	s.saturatedAfter.Store(int64(DefaultSaturatedAfter))
 	if err := s.Migrate(ctx); err != nil {
 		checkpoints.Close()
 		s.Close()
@@ -142,8 +162,16 @@ func (s *Store) Close() error {
 	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
 
-// Ping reports whether the database file answers a query.
+// Ping reports whether the database file answers a query, and whether
+// writes get through: when writes have waited for the writer longer than
+// the saturation limit with none committing (another process holding the
+// lock, such as a long job), the store is unavailable even though it
+// still answers reads, so a load balancer or an operator sees it.
 func (s *Store) Ping(ctx context.Context) error {
+	if d := s.writer.saturatedFor(time.Now()); d > time.Duration(s.saturatedAfter.Load()) {
+		return usher.Errorf(usher.EUNAVAILABLE, "database writer saturated: writes have waited %s with none committed (limit %s, ingest.writer_saturated_after)",
+			d.Round(time.Millisecond), time.Duration(s.saturatedAfter.Load()))
+	}
 	var one int
 	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return unavailable("ping", err)

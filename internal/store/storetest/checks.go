@@ -34,4 +34,17 @@ func RunTicketCheckPayloads(t *testing.T, open OpenFunc) {
 	if got := find(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts}); len(got) != 1 {
 		t.Fatalf("contacts = %d, want 1", len(got))
 	}
+
+	// Ingest tells a conflict (same id, other content) from a duplicate
+	// by the stored hash.
+	hashes, err := s.TicketCheckHashes(t.Context(), "myvenue", []int64{10228845124401, 10228845124400, 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 2 || hashes[10228845124401] != first.Hash || hashes[10228845124400] != known.Hash {
+		t.Fatalf("hashes = %v, want those of the two stored checks", hashes)
+	}
+	if hashes, err := s.TicketCheckHashes(t.Context(), "venue-b", nil); err != nil || len(hashes) != 0 {
+		t.Fatalf("no ids: %v %v", hashes, err)
+	}
 }
