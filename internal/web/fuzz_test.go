@@ -79,3 +79,26 @@ func FuzzPageQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMailPath asks for arbitrary message and ticket numbers of the
+// e-mails page's barcodes: a PNG for one that exists, 404 otherwise,
+// never a server error.
+func FuzzMailPath(f *testing.F) {
+	for _, seed := range [][2]string{{"1", "1"}, {"1", "2"}, {"0", "1"}, {"-1", "1"}, {"2", "1"}, {"99999999999999999999", "1"}, {"1", "x"}, {"%00", "1"}} {
+		f.Add(seed[0], seed[1])
+	}
+	e := newEnv(f, "sqlite", func(o *Options) {
+		o.Mailbox = fixedMailbox{{To: "ann@example.org", Barcodes: []string{"4000000001", "4000000002"}}}
+	})
+	cookie := e.h.sessions.issue(principal("*"), false)
+	f.Fuzz(func(t *testing.T, msg, ticket string) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.URL.Path = "/dashboard/mail/" + msg + "/barcode/" + ticket
+		req.AddCookie(cookie)
+		w := serve(e.h, req)
+		valid := msg == "1" && (ticket == "1" || ticket == "2")
+		if valid != (w.Code == http.StatusOK) || (w.Code != http.StatusOK && w.Code != http.StatusNotFound && w.Code != http.StatusMovedPermanently) {
+			t.Fatalf("%s/%s: status %d", msg, ticket, w.Code)
+		}
+	})
+}

@@ -7,6 +7,7 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -38,7 +39,17 @@ type Options struct {
 	TTL    time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
+	// SignInHint, when set, is shown on the login page: how to get a key
+	// on a server that has none yet.
+	SignInHint string
+	// Mailbox, when set (usher demo), lists the e-mails sent, at
+	// /dashboard/mail.
+	Mailbox Mailbox
 }
+
+// MinTTL is the shortest login the dashboard accepts: a shorter one
+// would end before the browser follows the redirect after signing in.
+const MinTTL = time.Minute
 
 // Handler serves the dashboard.
 type Handler struct {
@@ -49,6 +60,8 @@ type Handler struct {
 	sessions     *sessions
 	logger       *slog.Logger
 	pages        map[string]*template.Template
+	signInHint   string
+	mailbox      Mailbox
 	mux          *http.ServeMux
 	// protected is mux behind the cross-origin check of every POST.
 	protected http.Handler
@@ -56,12 +69,16 @@ type Handler struct {
 
 // New returns the dashboard handler over o.
 func New(o Options) (*Handler, error) {
+	if o.TTL < MinTTL {
+		return nil, fmt.Errorf("dashboard: a login must last at least %s (dashboard.session_ttl), got %s", MinTTL, o.TTL)
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
-		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux()}
+		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux(),
+		signInHint: o.SignInHint, mailbox: o.Mailbox}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
@@ -73,6 +90,10 @@ func New(o Options) (*Handler, error) {
 	h.mux.Handle("GET /dashboard/{$}", h.requireLogin(h.overview))
 	h.mux.Handle("GET /dashboard/health", h.requireLogin(h.health))
 	h.mux.Handle("GET /dashboard/export/{institution}/{report}", h.requireLogin(h.export))
+	if h.mailbox != nil {
+		h.mux.Handle("GET /dashboard/mail", h.requireLogin(h.mail))
+		h.mux.Handle("GET /dashboard/mail/{message}/barcode/{ticket}", h.requireLogin(h.barcode))
+	}
 	h.protected = http.NewCrossOriginProtection().Handler(h.mux)
 	return h, nil
 }
@@ -103,9 +124,10 @@ func secureHeaders(hdr http.Header) {
 }
 
 func parsePages() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"percent": percent, "money": func(m analytics.Money) string { return m.String() }}
+	funcs := template.FuncMap{"percent": percent,
+		"inc": func(i int) int { return i + 1 }, "sub": func(a, b int) int { return a - b }, "money": func(m analytics.Money) string { return m.String() }}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "health", "error"} {
+	for _, name := range []string{"login", "overview", "health", "error", "mail"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
