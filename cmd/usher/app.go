@@ -20,6 +20,7 @@ import (
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/store"
+	"github.com/usher-hub/usher/internal/web"
 )
 
 // configFlags are the flags every command that reads the configuration takes.
@@ -92,10 +93,12 @@ type app struct {
 	// closers stop what features started (workers), before the store closes.
 	closers []func() error
 	handler http.Handler
+	// mailbox, set by the demo, shows its mail catcher on the dashboard.
+	mailbox web.Mailbox
 }
 
 // newApp opens the store and wires every face onto one handler.
-func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...appOption) (*app, error) {
 	st, err := store.Open(ctx, cfg.Database, time.Now)
 	if err != nil {
 		return nil, err
@@ -111,6 +114,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 	institutions := cfg.DomainInstitutions()
 	svc := ingest.NewService(st, validator, ingestMetrics, logger)
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
+	for _, o := range opts {
+		o(a)
+	}
 	wireQuarantine(a)
 	if err := wireSite(ctx, a, validator); err != nil {
 		st.Close()

@@ -30,6 +30,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "usher listening on http://%s (database %s, %d institutions)\n",
 		ln.Addr(), describeDatabase(cfg), len(cfg.Institutions))
+	if hint := signInHint(cfg); hint != "" {
+		fmt.Fprintln(e.stdout, hint)
+	}
 	if len(cfg.Institutions) == 0 {
 		logger.Warn("no institutions configured: every push will get 404; see docs/configuration.md")
 	}

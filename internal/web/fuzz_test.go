@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -96,8 +97,13 @@ func FuzzMailPath(f *testing.F) {
 		req.URL.Path = "/dashboard/mail/" + msg + "/barcode/" + ticket
 		req.AddCookie(cookie)
 		w := serve(e.h, req)
-		valid := msg == "1" && (ticket == "1" || ticket == "2")
-		if valid != (w.Code == http.StatusOK) || (w.Code != http.StatusOK && w.Code != http.StatusNotFound && w.Code != http.StatusMovedPermanently) {
+		m, err1 := strconv.Atoi(msg)
+		n, err2 := strconv.Atoi(ticket)
+		valid := err1 == nil && err2 == nil && m == 1 && (n == 1 || n == 2) && !strings.ContainsAny(msg+ticket, "/?#%")
+		// The mux answers a path that is not clean with a redirect to its
+		// clean form, which is then checked like any other.
+		redirect := w.Code == http.StatusMovedPermanently || w.Code == http.StatusTemporaryRedirect
+		if valid != (w.Code == http.StatusOK) || (w.Code != http.StatusOK && w.Code != http.StatusNotFound && w.Code != http.StatusBadRequest && !redirect) {
 			t.Fatalf("%s/%s: status %d", msg, ticket, w.Code)
 		}
 	})
