@@ -121,6 +121,9 @@ func describeFields(institution string, stream usher.Stream, raw json.RawMessage
 			return doc, usher.Errorf(usher.EINVALID, "order has no orderDetailsData.orderId")
 		}
 	case usher.StreamTicketChecks:
+		// The id is kept even when another field is bad, so a quarantined
+		// check still names the document.
+		doc.ExternalID = firstID(fields, "ticket_check_id")
 		check, err := describeCheck(fields)
 		if err != nil {
 			return doc, err
