@@ -19,6 +19,7 @@ const (
 	DefaultProjectInterval = time.Second
 	DefaultProjectOrders   = 200
 	DefaultProjectMaxLag   = 10 * time.Second
+	DefaultLocale          = "en"
 )
 
 // Default returns the configuration used when nothing is set. It holds
@@ -36,7 +37,7 @@ func Default() Config {
 		Dashboard:    Dashboard{SessionTTL: DefaultSessionTTL},
 		Outbox: Outbox{Workers: DefaultOutboxWorkers, PollInterval: DefaultPollInterval, Lease: DefaultLease,
 			RetryBase: DefaultRetryBase, RetryMax: DefaultRetryMax, Retention: DefaultRetention, EchoWindow: DefaultEchoWindow},
-		Analytics: Analytics{ProjectInterval: DefaultProjectInterval, ProjectOrders: DefaultProjectOrders, ProjectMaxLag: DefaultProjectMaxLag},
+		Analytics: Analytics{Locale: DefaultLocale, ProjectInterval: DefaultProjectInterval, ProjectOrders: DefaultProjectOrders, ProjectMaxLag: DefaultProjectMaxLag},
 	}
 }
 
@@ -60,6 +61,7 @@ func (c Config) WithDefaults() Config {
 	fill(&c.Outbox.RetryMax, d.Outbox.RetryMax)
 	fill(&c.Outbox.Retention, d.Outbox.Retention)
 	fill(&c.Outbox.EchoWindow, d.Outbox.EchoWindow)
+	fill(&c.Analytics.Locale, d.Analytics.Locale)
 	fill(&c.Analytics.ProjectInterval, d.Analytics.ProjectInterval)
 	fill(&c.Analytics.ProjectOrders, d.Analytics.ProjectOrders)
 	fill(&c.Analytics.ProjectMaxLag, d.Analytics.ProjectMaxLag)

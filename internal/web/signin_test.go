@@ -80,3 +80,17 @@ func TestMailPage(t *testing.T) {
 		t.Errorf("a one-venue key reads a barcode: %d", res.status)
 	}
 }
+
+// The default range starts on the first day with data, not 30 days back;
+// a range the user chose is kept as chosen.
+func TestDefaultRangeFitsTheData(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.browser(t)
+	e.login(t, c, venueKey)
+	if page := e.get(t, c, "/dashboard/"); !strings.Contains(page.body, `name="from" value="2023-02-09"`) {
+		t.Errorf("default range does not fit the data (first day 2023-02-09):\n%s", page.body)
+	}
+	if page := e.get(t, c, "/dashboard/?from=2023-01-01&to=2023-02-14"); !strings.Contains(page.body, `name="from" value="2023-01-01"`) {
+		t.Errorf("a chosen range was changed")
+	}
+}

@@ -39,6 +39,10 @@ type Options struct {
 	TTL    time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Locale (analytics.locale) and Zone (the venue's) format numbers,
+	// money and times; "" is "en", nil is UTC.
+	Locale string
+	Zone   *time.Location
 	// SignInHint, when set, is shown on the login page: how to get a key
 	// on a server that has none yet.
 	SignInHint string
@@ -61,6 +65,7 @@ type Handler struct {
 	logger       *slog.Logger
 	pages        map[string]*template.Template
 	signInHint   string
+	loc          Locale
 	mailbox      Mailbox
 	mux          *http.ServeMux
 	// protected is mux behind the cross-origin check of every POST.
@@ -72,13 +77,17 @@ func New(o Options) (*Handler, error) {
 	if o.TTL < MinTTL {
 		return nil, fmt.Errorf("dashboard: a login must last at least %s (dashboard.session_ttl), got %s", MinTTL, o.TTL)
 	}
-	pages, err := parsePages()
+	loc, err := NewLocale(o.Locale, o.Zone)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages(loc)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
 		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux(),
-		signInHint: o.SignInHint, mailbox: o.Mailbox}
+		signInHint: o.SignInHint, mailbox: o.Mailbox, loc: loc}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
@@ -123,9 +132,13 @@ func secureHeaders(hdr http.Header) {
 	hdr.Set("Referrer-Policy", "same-origin")
 }
 
-func parsePages() (map[string]*template.Template, error) {
+// parsePages parses every page with the template functions that write
+// figures the venue's way (loc).
+func parsePages(loc Locale) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"percent": percent,
-		"inc": func(i int) int { return i + 1 }, "sub": func(a, b int) int { return a - b }, "money": func(m analytics.Money) string { return m.String() }}
+		"inc": func(i int) int { return i + 1 }, "sub": func(a, b int) int { return a - b },
+		"money": loc.Money, "count": loc.countAny,
+		"datetime": loc.DateTime, "day": loc.Day, "hour": loc.Hour}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"login", "overview", "health", "error", "mail"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
