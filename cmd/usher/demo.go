@@ -175,7 +175,9 @@ What runs here, all on loopback:
       curl -H 'Authorization: Bearer %[4]s' -H 'Content-Type: application/json' \
         -d '{"contact":{"email":"new@example.org","individualContact":{"firstName":"Ann","lastName":"Lee"}},"reference":"crm-1"}' \
         %[1]s/api/v1/crm/%[2]s/contacts
-    then S-360 pushes the contact back and the CRM receiver lists it;
+    S-360 creates the contact, pushes it back to usher, and usher knows it
+    for the echo of the CRM's own write: it is not sent back to the CRM
+    (GET /api/v1/outbox counts it under "echoes": "suppressed");
   - %[1]s/metrics for Prometheus, and the data itself in %[8]s.
 
 The venue's clock runs at the wall clock's pace; --speed 60 makes an hour

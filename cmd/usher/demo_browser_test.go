@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -177,14 +180,65 @@ func TestDemoInABrowser(t *testing.T) {
 	if !strings.Contains(got, "verified") {
 		t.Fatalf("the CRM receiver lists booking %s as %q, want it verified", booking[1], got)
 	}
+	// A CRM write goes to S-360 through the outbox, comes back in S-360's
+	// contact webhook, and is recognised as the CRM's own echo.
+	crmWriteComesBack(t, faces)
 	t.Logf("screenshots in %s", shots)
 	demo.stop(t)
 }
 
+// crmWriteComesBack writes a contact as the CRM would, with the printed
+// key and the institution of the storefront's URL, and waits until usher
+// has suppressed its echo from S-360.
+func crmWriteComesBack(t *testing.T, f demoFaces) {
+	t.Helper()
+	base := strings.TrimSuffix(f.dashboard, "/dashboard/")
+	institution := path.Base(strings.TrimSuffix(f.storefront, "/"))
+	body := `{"contact":{"email":"crm-write@example.org","individualContact":{"firstName":"Cora","lastName":"Writes"}},"reference":"crm-demo-1"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/crm/"+institution+"/contacts", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+f.key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("CRM write: %d", res.StatusCode)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/outbox", nil)
+		req.Header.Set("Authorization", "Bearer "+f.key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var status struct {
+			Institutions []struct {
+				Extra struct {
+					Echoes map[string]int `json:"echoes"`
+				} `json:"extra"`
+			} `json:"institutions"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&status)
+		res.Body.Close()
+		if err == nil && len(status.Institutions) == 1 && status.Institutions[0].Extra.Echoes["suppressed"] >= 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the CRM's write never came back from S-360 as a suppressed echo: %+v (%v)", status, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // pollPage evaluates expr, reloading the page, until ok accepts its value
-// or the browser's deadline passes; it returns the last value.
+// or a minute passes; it returns the last value, for the caller to judge.
 func pollPage(t *testing.T, ctx context.Context, expr string, ok func(string) bool) string {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	var last string
 	for {
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))

@@ -156,8 +156,13 @@ func summarize(body []byte) (string, error) {
 	if err := dec.Decode(&docs); err != nil || len(docs) != 1 || dec.More() {
 		return "", errors.New("the body is not a JSON array holding one document")
 	}
+	doc := docs[0]
+	// An S-360 order holds its fields in orderDetailsData.
+	if inner, ok := doc["orderDetailsData"].(map[string]any); ok {
+		doc = inner
+	}
 	var parts []string
-	for k, v := range docs[0] {
+	for k, v := range doc {
 		switch v.(type) {
 		case string, json.Number, bool:
 			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
