@@ -26,6 +26,11 @@ import (
 // crm_destinations[].url is the sink's base URL followed by it.
 const DeliveryPath = "/crm/{stream}/{institution}"
 
+// ListPath answers the deliveries kept, as JSON, for scripts; the page
+// at / shows them to people. The sink is a stand-in's own server, not
+// part of usher's API (docs/simulator.md describes it).
+const ListPath = "/deliveries"
+
 // Tolerance is how far a delivery's timestamp may be from the sink's
 // clock, as Standard Webhooks recommends (against replays).
 const Tolerance = 5 * time.Minute
@@ -87,7 +92,7 @@ func New(o Options) (*Sink, error) {
 	s := &Sink{opts: o, signer: signer, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST "+DeliveryPath, s.receive)
 	s.mux.HandleFunc("GET /{$}", s.page)
-	s.mux.HandleFunc("GET /deliveries", s.list)
+	s.mux.HandleFunc("GET "+ListPath, s.list)
 	return s, nil
 }
 
