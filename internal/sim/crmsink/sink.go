@@ -201,7 +201,8 @@ func (s *Sink) page(w http.ResponseWriter, r *http.Request) {
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>CRM receiver · usher demo</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td,th{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top;white-space:nowrap}
+td.fields{white-space:normal;overflow-wrap:anywhere}
 .bad{color:#a00}.ok{color:#070}code{font-size:.85em}</style></head>
 <body><h1>CRM receiver</h1>
 <p>A stand-in CRM: it receives usher's signed deliveries of contacts, orders and website bookings,
@@ -211,7 +212,7 @@ checks the bearer token and the Standard Webhooks signature, and lists them, new
 {{range .}}<tr class="delivery"><td>{{.At.Format "2006-01-02 15:04:05"}}</td><td>{{.Institution}}</td><td class="stream">{{.Stream}}</td>
 <td class="document">{{.DocumentID}}</td><td>{{.Version}}</td>
 <td>{{if .Verified}}<span class="ok">verified</span>{{else}}<span class="bad">refused: {{.Problem}}</span>{{end}}</td>
-<td><code>{{.Summary}}</code></td></tr>
+<td class="fields"><code>{{.Summary}}</code></td></tr>
 {{end}}</tbody></table>{{end}}
 </body></html>
 `))
