@@ -132,6 +132,14 @@ func TestDemoInABrowser(t *testing.T) {
 	if orders == "" || orders == "0" {
 		t.Fatalf("the dashboard shows %q orders after the venue's history arrived", orders)
 	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href^="/dashboard/health"]`)), chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {
+		t.Fatalf("ingest health: %v", err)
+	}
+	lastPush := must(t, ctx, "last push", chromedp.Text(chromedp.CSS(`main table tbody tr td:nth-child(2)`)))
+	screenshot(t, ctx, shots, "health")
+	if strings.Contains(lastPush, "never") {
+		t.Errorf("ingest health says the first stream never pushed")
+	}
 
 	// The storefront: two tickets for tomorrow's first session.
 	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
