@@ -21,6 +21,7 @@ import (
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/store"
+	"github.com/usher-hub/usher/internal/web"
 )
 
 // configFlags are the flags every command that reads the configuration takes.
@@ -123,10 +124,12 @@ type app struct {
 	handler http.Handler
 	// metricsHandler serves metrics.listen when it is set (serve.go).
 	metricsHandler http.Handler
+	// mailbox, set by the demo, shows its mail catcher on the dashboard.
+	mailbox web.Mailbox
 }
 
 // newApp opens the store and wires every face onto one handler.
-func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...appOption) (*app, error) {
 	st, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,9 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger) (*app, 
 		s.SetWriterSaturatedAfter(cfg.Ingest.SaturatedAfter())
 	}
 	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
+	for _, o := range opts {
+		o(a)
+	}
 	wireQuarantine(a)
 	if err := wireSite(ctx, a, validator); err != nil {
 		st.Close()

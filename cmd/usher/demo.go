@@ -11,20 +11,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/internal/sim/crmsink"
 	"github.com/usher-hub/usher/internal/sim/s360"
 )
 
 // demoInstitution is the institution code the demo's venue pushes as.
 const demoInstitution = "demo"
 
-// runDemo starts usher on SQLite with a demo institution and the S-360
-// simulator pushing a week of a museum's history to it, then its live
-// activity, so a new user sees data arrive within seconds.
+// demoVenueName is the venue's name on the storefront and e-tickets.
+const demoVenueName = "Demo Museum"
+
+// runDemo runs the whole product on one machine: usher on SQLite with a
+// simulated S-360 venue pushing a week of history then its live activity,
+// S-360's API receiving the CRM's writes, a Centaman with the website
+// layer and the storefront, a CRM receiving usher's deliveries, and a
+// mail catcher whose e-tickets show on the dashboard.
 func runDemo(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "listen address")
+	listen := fs.String("listen", "127.0.0.1:8080", "usher's listen address: dashboard, storefront, API")
+	crmListen := fs.String("crm-listen", "127.0.0.1:8081", "the stand-in CRM's listen address (loopback)")
 	database := fs.String("database", "sqlite:usher-demo.db", "database; the demo's data stays there after it stops")
 	o := s360Defaults()
 	o.institution, o.auth, o.interval = demoInstitution, "apikey", 10*time.Second
@@ -37,23 +45,36 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
-	cfg, pushKey, apiKey, err := demoConfig(*listen, *database)
-	if err != nil {
-		return err
+	if host, _, err := net.SplitHostPort(*crmListen); err != nil || !loopback(host) {
+		return fmt.Errorf("demo: --crm-listen %s: the stand-in CRM listens on loopback only (127.0.0.1:PORT)", *crmListen)
 	}
-	o.from = time.Now().AddDate(0, 0, -*days).Format("2006-01-02")
+	secrets := newDemoSecrets()
+	cfg := config.Default()
+	cfg.Listen, cfg.Database, cfg.LogLevel = *listen, *database, "warn"
 	logger := newLogger(e.stderr, cfg)
-	a, err := newApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	// usher listens first: S-360's contact webhook needs its address.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("demo: listen on %s: %w (choose another address with --listen)", cfg.Listen, err)
 	}
-	// One context for both: Ctrl-C stops them, and so does a server that
-	// fails, so the simulator never pushes into nothing.
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	up, err := startDemoUpstreams(secrets, *crmListen, base, logger)
+	if err != nil {
+		return err
+	}
+	defer up.Stop()
+	if cfg, err = demoConfig(cfg, secrets, up); err != nil {
+		return err
+	}
+	o.from = time.Now().AddDate(0, 0, -*days).Format("2006-01-02")
+	a, err := newApp(ctx, cfg, logger, withMailbox(caughtMail{up.smtp}))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	// One context for all: Ctrl-C stops them, and so does a server that
+	// fails, so the simulators never push into nothing.
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
@@ -62,11 +83,10 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		stop()
 	}()
 
-	base := "http://" + ln.Addr().String()
 	o.target = base
 	getenv := func(k string) string {
 		if k == o.secretEnv {
-			return pushKey
+			return secrets.push
 		}
 		return e.getenv(k)
 	}
@@ -75,7 +95,8 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer stopSim()
-	printDemoBanner(e.stdout, base, cfg.Database, apiKey, sim, *days)
+	go pushS360Contacts(runCtx, up.s360API, o.interval, logger)
+	printDemoBanner(e.stdout, demoBanner{base: base, crm: up.crmURL, database: cfg.Database, apiKey: secrets.apiKey, days: *days, sim: sim.Config()})
 	if err := sim.Run(runCtx, false, func(r s360.RunReport) { fmt.Fprintln(e.stdout, r) }); err != nil {
 		return err
 	}
@@ -83,43 +104,85 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	return <-served
 }
 
-// demoConfig is a configuration with one institution pushing with an API
-// key and one API key for every institution, both fresh random secrets.
-func demoConfig(listen, database string) (config.Config, string, string, error) {
-	cfg := config.Default()
-	cfg.Listen, cfg.Database, cfg.LogLevel = listen, database, "warn"
-	if !strings.HasPrefix(database, "sqlite:") {
-		return cfg, "", "", fmt.Errorf("demo: --database must be sqlite:PATH (the demo runs on the embedded engine)")
+// demoConfig completes cfg with the demo's one institution: pushes with
+// an API key, the website layer over the Centaman stand-in with the
+// storefront, deliveries to the stand-in CRM (contacts, orders and the
+// website's bookings), CRM writes to the S-360 API stand-in, e-tickets
+// to the mail catcher, and one API key for everything. Defaults are
+// config's, as for a file.
+func demoConfig(cfg config.Config, s demoSecrets, up *demoUpstreams) (config.Config, error) {
+	if !strings.HasPrefix(cfg.Database, "sqlite:") {
+		return cfg, fmt.Errorf("demo: --database must be sqlite:PATH (the demo runs on the embedded engine)")
 	}
-	pushKey, apiKey := randomSecret(), randomSecret()
-	cfg.Institutions = []config.Institution{{Code: demoInstitution, Auth: config.Auth{Mode: "apikey", Header: "X-Api-Key", Secret: pushKey}}}
-	cfg.APIKeys = []config.APIKey{{Name: "demo", Secret: apiKey, Institutions: []string{"*"}}}
-	return cfg, pushKey, apiKey, cfg.Validate()
+	cfg.Institutions = []config.Institution{{
+		Code: demoInstitution,
+		Auth: config.Auth{Mode: string(usher.AuthAPIKey), Header: "X-Api-Key", Secret: s.push},
+		Centaman: &config.Centaman{URL: up.centamanURL, Username: demoCentamanUser, Password: s.centaman,
+			VenueName: demoVenueName},
+		CRMDestinations: []config.CRMDestination{{
+			Name: "democrm", URL: up.crmURL + crmsink.DeliveryPath,
+			Streams:       []string{string(usher.StreamContacts), string(usher.StreamOrders), string(usher.StreamCentamanBooking)},
+			SigningSecret: s.crmSigning, Auth: config.Auth{Mode: "bearer", Secret: s.crmToken},
+		}},
+		S360API: &config.S360API{BaseURL: up.s360APIURL, Operator: demoS360Operator, Partner: "usher", Secret: s.s360API},
+	}}
+	cfg.APIKeys = []config.APIKey{{Name: "demo", Secret: s.apiKey, Institutions: []string{"*"}}}
+	cfg.Site.Storefront = true
+	cfg.Mail = config.Mail{SMTPAddr: up.smtp.Addr(), From: demoVenueName + " <tickets@demo.invalid>", Username: demoSMTPUser, Password: s.smtp}
+	// Quick retries: a demo's CRM hiccup should heal while someone watches.
+	cfg.Outbox.RetryBase, cfg.Outbox.RetryMax = time.Second, time.Minute
+	cfg = cfg.WithDefaults()
+	return cfg, cfg.Validate()
 }
 
+// randomSecret returns 32 hex characters (128 random bits).
 func randomSecret() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
 
-func printDemoBanner(w io.Writer, base, database, apiKey string, sim *s360.Simulator, days int) {
-	cfg := sim.Config()
-	fmt.Fprintf(w, `usher demo is running at %s
+// demoBanner is what the demo prints at start.
+type demoBanner struct {
+	base, crm, database, apiKey string
+	days                        int
+	sim                         s360.PushConfig
+}
 
-  A simulated S-360 venue (institution %q) pushes %d days of history now,
-  then its live activity every %s: contacts, orders and gate checks.
+// printDemoBanner prints one URL per face and the key that signs in; the
+// lines "  <Face>  <URL>" and "API key: <key>" are what a script (and the
+// demo's browser test) reads.
+func printDemoBanner(w io.Writer, b demoBanner) {
+	fmt.Fprintf(w, `usher demo is running at %[1]s
 
-  Look at:
-    %s/              the dashboard: sign in with the API key %s
-    %s/metrics       usher_documents_total{stream,outcome}: documents arriving
-    %s/readyz        the database answers
-    %s/api/v1/…      usher's API; send "Authorization: Bearer %s"
-    %s  the data itself (sqlite3 %s)
+  Dashboard     %[1]s/dashboard/
+  Storefront    %[1]s/storefront/%[2]s/
+  E-mails       %[1]s/dashboard/mail
+  CRM receiver  %[3]s/
 
-  The venue's clock runs at the wall clock's pace; --speed 60 makes an hour
-  pass in a minute. Stop with Ctrl-C; the data stays in the database.
-  Each line below is one push run (documents accepted/queued per stream).
+  API key: %[4]s
+  (sign in to the dashboard and the e-mails page with it; the API takes it
+  as "Authorization: Bearer %[4]s")
 
-`, base, cfg.Institution, days, cfg.Interval, base, apiKey, base, base, base, apiKey, database, strings.TrimPrefix(database, "sqlite:"))
+What runs here, all on loopback:
+  - a simulated S-360 venue (institution %[5]q) pushes %[6]d days of history
+    now, then its live activity every %[7]s: contacts, orders, gate checks;
+  - a Centaman with usher's website layer over it: buy tickets in the
+    storefront, and the e-ticket, with its barcodes, lands on the e-mails page;
+  - a CRM receiving usher's signed deliveries (contacts, orders and the
+    storefront's bookings), listed on its page as it checks each signature;
+  - S-360's API, taking the CRM's writes through usher's outbox, e.g.
+      curl -H 'Authorization: Bearer %[4]s' -H 'Content-Type: application/json' \
+        -d '{"contact":{"email":"new@example.org","individualContact":{"firstName":"Ann","lastName":"Lee"}},"reference":"crm-1"}' \
+        %[1]s/api/v1/crm/%[2]s/contacts
+    S-360 creates the contact, pushes it back to usher, and usher knows it
+    for the echo of the CRM's own write: it is not sent back to the CRM
+    (GET /api/v1/outbox counts it under "echoes": "suppressed");
+  - %[1]s/metrics for Prometheus, and the data itself in %[8]s.
+
+The venue's clock runs at the wall clock's pace; --speed 60 makes an hour
+pass in a minute. Stop with Ctrl-C; the data stays in the database.
+Each line below is one push run (documents accepted/queued per stream).
+
+`, b.base, demoInstitution, b.crm, b.apiKey, b.sim.Institution, b.days, b.sim.Interval, strings.TrimPrefix(b.database, "sqlite:"))
 }

@@ -41,6 +41,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if metricsAddr != "" {
 		fmt.Fprintf(e.stdout, "metrics on http://%s/metrics\n", metricsAddr)
 	}
+	if hint := signInHint(cfg); hint != "" {
+		fmt.Fprintln(e.stdout, hint)
+	}
 	if len(cfg.Institutions) == 0 {
 		logger.Warn("no institutions configured: every push will get 404; see docs/configuration.md")
 	}

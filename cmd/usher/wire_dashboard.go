@@ -8,6 +8,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
+	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/web"
 )
 
@@ -34,7 +35,9 @@ func wireDashboard(a *app) error {
 		Analytics: svc, Keys: a.apiKeys, Institutions: codes,
 		Quarantine: dashboardQuarantine{a.store},
 		Secret:     secret, TTL: a.cfg.Dashboard.SessionTTL, Now: time.Now,
-		Logger: a.logger.With("face", "dashboard"),
+		Logger:     a.logger.With("face", "dashboard"),
+		SignInHint: signInHint(a.cfg), Mailbox: a.mailbox,
+		Locale: a.cfg.Analytics.Locale, Zone: zone,
 	})
 	if err != nil {
 		return err
@@ -64,4 +67,23 @@ func (q dashboardQuarantine) Pending(ctx context.Context, institution string, li
 			Conflict: len(d.Violations) > 0 && strings.HasPrefix(d.Violations[0].Message, usher.ConflictPrefix)}
 	}
 	return out, nil
+}
+
+// appOption wires what only some commands have: the demo's mail catcher.
+type appOption func(*app)
+
+// withMailbox shows mailbox on the dashboard's e-mails page.
+func withMailbox(m web.Mailbox) appOption { return func(a *app) { a.mailbox = m } }
+
+// noKeyHint tells the operator of a server without any API key how to
+// make one; serve prints it at start and the login page shows it.
+const noKeyHint = "No API key is configured, so nobody can sign in yet. Set USHER_ADMIN_KEY to a secret of at least 16 characters " +
+	"(for example the output of `openssl rand -hex 16`) and restart usher, or add api_keys to the configuration file; see docs/configuration.md."
+
+// signInHint is noKeyHint when cfg has no API key, else nothing.
+func signInHint(cfg config.Config) string {
+	if len(cfg.APIKeys) == 0 {
+		return noKeyHint
+	}
+	return ""
 }

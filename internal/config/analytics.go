@@ -12,6 +12,10 @@ type Analytics struct {
 	// days themselves are the wall clock S-360 writes. Default: the
 	// server's local zone. Env USHER_TIMEZONE.
 	Timezone string `yaml:"timezone"`
+	// Locale is how the dashboard writes numbers, money and dates: en
+	// (default; 1,234.50 and 2026-12-07), en-GB, en-US, de, de-AT, de-CH,
+	// de-DE, fr, fr-CH, fr-FR, it or it-CH. Env USHER_LOCALE.
+	Locale string `yaml:"locale"`
 	// ProjectInterval is the time between two batches of the projector,
 	// which applies newly stored documents to the report rollups. Default
 	// 1 s.
@@ -44,6 +48,9 @@ func (a Analytics) Projector() (interval time.Duration, orders int, maxLag time.
 func (a *Analytics) applyEnv(getenv func(string) string) error {
 	if v := getenv("USHER_TIMEZONE"); v != "" {
 		a.Timezone = v
+	}
+	if v := getenv("USHER_LOCALE"); v != "" {
+		a.Locale = v
 	}
 	return nil
 }

@@ -102,20 +102,9 @@ type Auth struct {
 	SecretFile string `yaml:"secret_file"`
 }
 
-// Default returns the configuration used when nothing is set.
-func Default() Config {
-	return Config{
-		Listen:       "127.0.0.1:8080",
-		Database:     "sqlite:usher.db",
-		MaxBodyBytes: DefaultMaxBodyBytes,
-		LogLevel:     "info",
-		LogFormat:    "text",
-		Site:         DefaultSite(),
-	}
-}
-
 // Load builds the configuration: defaults, the YAML file at path (if path
-// is not empty), then environment overrides read through getenv.
+// is not empty), then environment overrides read through getenv, then the
+// defaults of whatever the file left at zero (WithDefaults).
 func Load(path string, getenv func(string) string) (Config, error) {
 	cfg := Default()
 	if path != "" {
@@ -132,6 +121,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if err := cfg.applyEnv(getenv); err != nil {
 		return cfg, err
 	}
+	cfg = cfg.WithDefaults()
 	return cfg, cfg.Validate()
 }
 

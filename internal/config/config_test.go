@@ -3,8 +3,10 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/usher-hub/usher"
 )
@@ -134,5 +136,41 @@ func TestMissingSecretEnvIsNamed(t *testing.T) {
 	_, err := Load(path, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "MYVENUE_PUSH_PASSWORD") {
 		t.Fatalf("err = %v, want the variable named", err)
+	}
+}
+
+// An empty file, and no file, give exactly Default(): the demo and tests,
+// which start from Default(), get every default a file would get.
+func TestEmptyFileGivesDefault(t *testing.T) {
+	for name, path := range map[string]string{"no file": "", "empty file": write(t, ""), "empty blocks": write(t, "outbox: {}\ndashboard: {}\nanalytics: {}\nsite: {}\n")} {
+		cfg, err := Load(path, env(nil))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if !reflect.DeepEqual(cfg, Default()) {
+			t.Errorf("%s:\n%s\nwant Default():\n%s", name, cfg.YAML(), Default().YAML())
+		}
+	}
+	d := Default()
+	if d.Dashboard.SessionTTL != 8*time.Hour || d.Outbox.Workers != 8 || d.Outbox.PollInterval != 500*time.Millisecond || d.Analytics.ProjectInterval != time.Second {
+		t.Errorf("Default() lacks the documented defaults:\n%s", d.YAML())
+	}
+}
+
+// A setting written as 0 gets its default, as documented, and every
+// institution gets its policy and push header.
+func TestZeroSettingsAndInstitutionsGetDefaults(t *testing.T) {
+	cfg, err := Load(write(t, `
+outbox: {workers: 0, poll_interval: 0s}
+institutions:
+  - code: myvenue
+    auth: {mode: apikey, secret: push-secret-0123456789}
+`), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := cfg.Institutions[0]
+	if cfg.Outbox.Workers != 8 || cfg.Outbox.PollInterval != 500*time.Millisecond || inst.Policy != "quarantine" || inst.Auth.Header != "X-Api-Key" {
+		t.Errorf("defaults not filled:\n%s", cfg.Redacted().YAML())
 	}
 }

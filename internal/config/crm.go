@@ -25,7 +25,8 @@ type CRMDestination struct {
 	Name string `yaml:"name"`
 	// URL receives the POSTs; {institution} and {stream} are replaced.
 	URL string `yaml:"url"`
-	// Streams delivered: contacts, orders. Default both.
+	// Streams delivered: contacts, orders (S-360) and centaman.booking
+	// (the website layer's bookings). Default contacts and orders.
 	Streams []string `yaml:"streams"`
 	// Auth is how usher authenticates to the CRM: none (default), basic,
 	// apikey (header + secret) or bearer.
@@ -147,8 +148,8 @@ func (d CRMDestination) validate() error {
 		return fmt.Errorf("%s: url: %w", d.Name, err)
 	}
 	for _, s := range d.Streams {
-		if s != string(usher.StreamContacts) && s != string(usher.StreamOrders) {
-			return fmt.Errorf("%s: streams may hold contacts and orders, not %q", d.Name, s)
+		if s != string(usher.StreamContacts) && s != string(usher.StreamOrders) && s != string(usher.StreamCentamanBooking) {
+			return fmt.Errorf("%s: streams may hold contacts, orders and %s (website bookings), not %q", d.Name, usher.StreamCentamanBooking, s)
 		}
 	}
 	if d.SigningSecret == "" {

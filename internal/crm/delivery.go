@@ -120,7 +120,7 @@ func (d *Deliverer) Handle(ctx context.Context, job usher.Job) (json.RawMessage,
 func render(format string, doc usher.Document, now time.Time) ([]byte, error) {
 	if format == "envelope" {
 		kind := "contact.updated"
-		if doc.Stream == usher.StreamOrders {
+		if doc.Stream == usher.StreamOrders || doc.Stream == usher.StreamCentamanBooking {
 			kind = "order.updated"
 		}
 		return json.Marshal(map[string]any{"type": kind, "timestamp": now.UTC().Format(time.RFC3339), "data": doc.Raw})

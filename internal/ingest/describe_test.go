@@ -81,3 +81,12 @@ func FuzzDescribeHash(f *testing.F) {
 		checkHash(t, st, raw)
 	})
 }
+
+// A ticket check with one bad field keeps its id, so its quarantine row
+// names the document.
+func TestBadCheckKeepsItsID(t *testing.T) {
+	doc, err := ingest.Describe("myvenue", usher.StreamTicketChecks, json.RawMessage(`{"ticket_check_id": 4242, "access_time": "yesterday"}`))
+	if err == nil || doc.ExternalID != "4242" {
+		t.Fatalf("Describe: id %q, err %v; want id 4242 and an error", doc.ExternalID, err)
+	}
+}

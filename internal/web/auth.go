@@ -26,7 +26,13 @@ func (h *Handler) requireLogin(page func(http.ResponseWriter, *http.Request)) ht
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := h.sessions.read(r)
 		if !ok {
-			http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
+			target := "/dashboard/login"
+			if _, err := r.Cookie(sessionCookie); err == nil {
+				// A cookie that no longer signs in: say so, rather than
+				// show the login page as if nothing had happened.
+				target += "?ended=1"
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
 		w.Header().Set("Cache-Control", "private, no-store")
@@ -37,14 +43,24 @@ func (h *Handler) requireLogin(page func(http.ResponseWriter, *http.Request)) ht
 type loginData struct {
 	pageData
 	Problem string
+	Hint    string
 }
+
+// sessionEnded is shown when a browser comes back with a session cookie
+// that no longer signs in: expired, or signed before usher restarted
+// without a configured session secret.
+const sessionEnded = "Your session has ended (it expired, or usher restarted): sign in again."
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.sessions.read(r); ok {
 		http.Redirect(w, r, "/dashboard/", http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "login", loginData{pageData: pageData{Title: "Sign in"}})
+	data := loginData{pageData: pageData{Title: "Sign in"}, Hint: h.signInHint}
+	if r.URL.Query().Has("ended") {
+		data.Problem = sessionEnded
+	}
+	h.render(w, r, http.StatusOK, "login", data)
 }
 
 // login checks the API key of the form (in constant time, through
@@ -57,7 +73,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
 			status, problem = http.StatusRequestEntityTooLarge, "The form is too large."
 		}
-		h.render(w, r, status, "login", loginData{pageData: pageData{Title: "Sign in"}, Problem: problem})
+		h.render(w, r, status, "login", loginData{pageData: pageData{Title: "Sign in"}, Problem: problem, Hint: h.signInHint})
 		return
 	}
 	p, err := h.keys.Authenticate(r, r.PostForm.Get("key"))

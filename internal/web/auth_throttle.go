@@ -18,5 +18,5 @@ func (h *Handler) refuseLogin(w http.ResponseWriter, r *http.Request, err error)
 		status, problem = http.StatusTooManyRequests, usher.ErrorMessage(err)+"."
 		w.Header().Set("Retry-After", strconv.FormatInt(wait, 10))
 	}
-	h.render(w, r, status, "login", loginData{pageData: pageData{Title: "Sign in"}, Problem: problem})
+	h.render(w, r, status, "login", loginData{pageData: pageData{Title: "Sign in"}, Problem: problem, Hint: h.signInHint})
 }

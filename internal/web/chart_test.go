@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -61,5 +63,60 @@ func TestChartEscapesLabelsAndHandlesNegativesAndNoData(t *testing.T) {
 	empty := string(Chart{Title: "none"}.SVG())
 	if !strings.Contains(empty, "No data in this range") || strings.Contains(empty, "<rect") {
 		t.Errorf("empty chart: %s", empty)
+	}
+}
+
+// A long product name wraps onto lines instead of losing letters, and a
+// date at the right end is aligned to the edge instead of being cut.
+func TestXLabelsAreNeverCut(t *testing.T) {
+	products := Chart{Title: "p", Labels: []string{"Light and Matter: Photography 1900-2000", "Permanent Collection", "Unmatched"},
+		Series: []Series{{Name: "IN", Values: []float64{1, 2, 3}}}}
+	// Only the drawn labels count: the bars' titles hold the full names.
+	var drawn strings.Builder
+	for _, m := range regexp.MustCompile(`<text class="xlabel"[^>]*>(.*?)</text>`).FindAllStringSubmatch(string(products.SVG()), -1) {
+		drawn.WriteString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], " ") + " ")
+	}
+	svg := drawn.String()
+	var words []string
+	for _, l := range products.Labels {
+		words = append(words, strings.Fields(l)...)
+	}
+	for _, word := range words {
+		if !strings.Contains(svg, word) {
+			t.Errorf("the product labels lose %q:\n%s", word, svg)
+		}
+	}
+	if strings.Contains(svg, "…") {
+		t.Errorf("a label was cut: %s", svg)
+	}
+	var days []string
+	var values []float64
+	for d := 1; d <= 31; d++ {
+		days = append(days, fmt.Sprintf("2025-01-%02d", d))
+		values = append(values, float64(d))
+	}
+	month := string(Chart{Title: "m", Labels: days, Series: []Series{{Name: "IN", Values: values}}}.SVG())
+	for _, m := range regexp.MustCompile(`<text class="xlabel" x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)"><tspan[^>]*>([^<]+)</tspan>`).FindAllStringSubmatch(month, -1) {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		half := float64(len(m[3])) * charWidth / 2
+		if m[2] == "middle" && (x+half > chartW || x-half < 0) {
+			t.Errorf("label %s centred at %g runs off the chart", m[3], x)
+		}
+	}
+	if !strings.Contains(month, ">2025-01-31<") && !strings.Contains(month, ">2025-01-29<") {
+		t.Errorf("the last labels are missing:\n%s", month)
+	}
+}
+
+// A range with nothing in it says so instead of drawing flat lines, but a
+// day of checks with none refused is a real zero.
+func TestEmptyChartSaysNoData(t *testing.T) {
+	flat := Chart{Title: "f", Labels: []string{"2025-01-01", "2025-01-02"}, Series: []Series{{Name: "IN", Values: []float64{0, 0}}}}
+	if svg := string(flat.SVG()); !strings.Contains(svg, "No data in this range") || strings.Contains(svg, "rect class=\"bar") {
+		t.Errorf("an all-zero chart is drawn flat:\n%s", svg)
+	}
+	flat.ZeroIsData = true
+	if svg := string(flat.SVG()); strings.Contains(svg, "No data") {
+		t.Errorf("a chart of real zeros says no data")
 	}
 }

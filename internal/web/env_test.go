@@ -58,7 +58,7 @@ type testEnv struct {
 	h     *Handler
 }
 
-func newEnv(t testing.TB, engine string) *testEnv {
+func newEnv(t testing.TB, engine string, tweaks ...func(*Options)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, testdb.DSN(t, engine), time.Now)
@@ -70,7 +70,7 @@ func newEnv(t testing.TB, engine string) *testEnv {
 		fx.Save(t, st, fx.All(t, inst))
 	}
 	c := &clock{t: fx.Now}
-	h, err := New(Options{
+	o := Options{
 		Analytics:    analytics.NewService(st, c.now, fx.Zone),
 		Keys:         httpx.NewAPIKeys([]usher.APIKey{{Name: "venue", Secret: venueKey, Institutions: []string{fx.Institution}}, {Name: "other", Secret: otherKey, Institutions: []string{other}}, {Name: "admin", Secret: adminKey, Institutions: []string{"*"}}}),
 		Institutions: []string{fx.Institution, other},
@@ -82,7 +82,11 @@ func newEnv(t testing.TB, engine string) *testEnv {
 		},
 		Secret: []byte("0123456789abcdef0123456789abcdef"), TTL: time.Hour, Now: c.now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, tweak := range tweaks {
+		tweak(&o)
+	}
+	h, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ type overviewData struct {
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	pd, q, err := h.filter(r, overviewParams)
 	pd.Title, pd.Nav = "Overview", "overview"
+	if err == nil {
+		err = h.fitRange(r.Context(), r, &pd, &q)
+	}
 	if err != nil {
 		h.renderError(w, r, pd, err)
 		return
@@ -86,6 +89,10 @@ func (h *Handler) buildOverview(ctx context.Context, pd pageData, q usher.Report
 		return d, err
 	}
 	d.Contacts = newContactsView(contacts)
+	for _, c := range []*Chart{&d.Sales.Revenue, &d.Sales.Volume, &d.Attendance.Flow, &d.Attendance.Hours, &d.Gates.FailRate,
+		&d.ByProduct.Chart, &d.ByAudience.Chart, &d.Contacts.New, &d.Contacts.Updated} {
+		c.Locale = h.loc
+	}
 	return d, nil
 }
 

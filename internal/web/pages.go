@@ -20,6 +20,8 @@ type pageData struct {
 	From, To     string
 	Interval     string
 	Intervals    []string
+	// Mail shows the e-mails page in the menu (the demo's mail catcher).
+	Mail bool
 }
 
 // overviewParams are the parameters of the overview form.
@@ -30,7 +32,7 @@ var overviewParams = []string{"institution", "from", "to", "interval"}
 // in the API), the range and interval follow the API's rules.
 func (h *Handler) filter(r *http.Request, allowed []string) (pageData, usher.ReportQuery, error) {
 	p := principalFrom(r.Context())
-	pd := pageData{User: p.Name, Institutions: h.visible(p), Intervals: []string{"day", "week", "month"}}
+	pd := pageData{User: p.Name, Institutions: h.visible(p), Intervals: []string{"day", "week", "month"}, Mail: h.showsMail(p)}
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return pd, usher.ReportQuery{}, usher.Errorf(usher.EINVALID, "malformed query string: %v", err)
@@ -130,7 +132,7 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 // healthFilter reads the health page's one parameter, the institution.
 func (h *Handler) healthFilter(r *http.Request) (pageData, error) {
 	p := principalFrom(r.Context())
-	pd := pageData{Title: "Ingest health", Nav: "health", User: p.Name, Institutions: h.visible(p)}
+	pd := pageData{Title: "Ingest health", Nav: "health", User: p.Name, Institutions: h.visible(p), Mail: h.showsMail(p)}
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return pd, usher.Errorf(usher.EINVALID, "malformed query string: %v", err)

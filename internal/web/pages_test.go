@@ -35,9 +35,9 @@ func TestOverviewShowsTheFixtureFigures(t *testing.T) {
 				t.Fatalf("overview: %d %s", page.status, page.body)
 			}
 			for _, want := range []string{
-				"<b>95.00</b> CHF net revenue", "<b>3</b> orders", "<b>7</b> tickets",
-				"<b>10.00</b> refunded in 1 refund orders", "<b>1</b> abandoned orders (24.00)", "<b>1</b> reservations and options pending",
-				"<b>3</b> inside now (5 in, 2 out on 2023-02-09)", "<b>7</b> entries, <b>2</b> exits", "<b>2023-02-09T11:00</b> (3 entries)",
+				"<b>CHF\u00a095.00</b> net revenue", "<b>3</b> orders", "<b>7</b> tickets",
+				"<b>CHF\u00a010.00</b> refunded in 1 refund orders", "<b>1</b> abandoned orders (CHF\u00a024.00)", "<b>1</b> reservations and options pending",
+				"<b>3</b> inside now (5 in, 2 out on 2023-02-09)", "<b>7</b> entries, <b>2</b> exits", "<b>2023-02-09, 11:00–12:00</b> (3 entries)",
 				"<b>25 %</b> of 12 checks refused (3)", "<td>NO_MORE_ENTRY_ALLOWED_TODAY</td>", "<td>(no gate)</td>",
 				"<b>3</b> of 12 checks (25 %)",
 				"<b>2</b> new persons, <b>1</b> new companies", "<b>3</b> person and <b>0</b> company updates",

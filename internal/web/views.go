@@ -147,7 +147,8 @@ func newGatesView(res *analytics.Result) gatesView {
 	for _, p := range periods {
 		rate.Values = append(rate.Values, 100*float64(ratio(perPeriod[p][1], perPeriod[p][0])))
 	}
-	v.FailRate = Chart{Title: "Share of refused checks per " + string(res.Interval), Unit: "%", Labels: periods, Series: []Series{rate}, Lines: true}
+	v.FailRate = Chart{Title: "Share of refused checks per " + string(res.Interval), Unit: "%", Labels: periods, Series: []Series{rate}, Lines: true,
+		ZeroIsData: v.Checks > 0}
 	for _, g := range groups {
 		g.Rate = ratio(g.Failed, g.Checks)
 		v.Groups = append(v.Groups, *g)

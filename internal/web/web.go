@@ -7,6 +7,7 @@ package web
 
 import (
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -38,7 +39,21 @@ type Options struct {
 	TTL    time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Locale (analytics.locale) and Zone (the venue's) format numbers,
+	// money and times; "" is "en", nil is UTC.
+	Locale string
+	Zone   *time.Location
+	// SignInHint, when set, is shown on the login page: how to get a key
+	// on a server that has none yet.
+	SignInHint string
+	// Mailbox, when set (usher demo), lists the e-mails sent, at
+	// /dashboard/mail.
+	Mailbox Mailbox
 }
+
+// MinTTL is the shortest login the dashboard accepts: a shorter one
+// would end before the browser follows the redirect after signing in.
+const MinTTL = time.Minute
 
 // Handler serves the dashboard.
 type Handler struct {
@@ -49,6 +64,9 @@ type Handler struct {
 	sessions     *sessions
 	logger       *slog.Logger
 	pages        map[string]*template.Template
+	signInHint   string
+	loc          Locale
+	mailbox      Mailbox
 	mux          *http.ServeMux
 	// protected is mux behind the cross-origin check of every POST.
 	protected http.Handler
@@ -56,12 +74,20 @@ type Handler struct {
 
 // New returns the dashboard handler over o.
 func New(o Options) (*Handler, error) {
-	pages, err := parsePages()
+	if o.TTL < MinTTL {
+		return nil, fmt.Errorf("dashboard: a login must last at least %s (dashboard.session_ttl), got %s", MinTTL, o.TTL)
+	}
+	loc, err := NewLocale(o.Locale, o.Zone)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages(loc)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
-		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux()}
+		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux(),
+		signInHint: o.SignInHint, mailbox: o.Mailbox, loc: loc}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
@@ -73,6 +99,10 @@ func New(o Options) (*Handler, error) {
 	h.mux.Handle("GET /dashboard/{$}", h.requireLogin(h.overview))
 	h.mux.Handle("GET /dashboard/health", h.requireLogin(h.health))
 	h.mux.Handle("GET /dashboard/export/{institution}/{report}", h.requireLogin(h.export))
+	if h.mailbox != nil {
+		h.mux.Handle("GET /dashboard/mail", h.requireLogin(h.mail))
+		h.mux.Handle("GET /dashboard/mail/{message}/barcode/{ticket}", h.requireLogin(h.barcode))
+	}
 	h.protected = http.NewCrossOriginProtection().Handler(h.mux)
 	return h, nil
 }
@@ -102,10 +132,15 @@ func secureHeaders(hdr http.Header) {
 	hdr.Set("Referrer-Policy", "same-origin")
 }
 
-func parsePages() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"percent": percent, "money": func(m analytics.Money) string { return m.String() }}
+// parsePages parses every page with the template functions that write
+// figures the venue's way (loc).
+func parsePages(loc Locale) (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"percent": percent,
+		"inc": func(i int) int { return i + 1 }, "sub": func(a, b int) int { return a - b },
+		"money": loc.Money, "count": loc.countAny,
+		"datetime": loc.DateTime, "day": loc.Day, "hour": loc.Hour}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "health", "error"} {
+	for _, name := range []string{"login", "overview", "health", "error", "mail"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err

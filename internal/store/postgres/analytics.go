@@ -285,6 +285,8 @@ func scanRows(rows pgx.Rows, fn func(scan func(...any) error) error) error {
 }
 
 // IngestHealth reports each stream's newest document and recent count.
+// A payload whose documents were all quarantined was still received: its
+// last_seen_at counts as a push too, so the last push does not go stale.
 func (s *Store) IngestHealth(ctx context.Context, institution string, since time.Time) ([]usher.StreamHealth, error) {
 	out := make([]usher.StreamHealth, 0, len(usher.Streams))
 	for _, st := range usher.Streams {
@@ -292,11 +294,13 @@ func (s *Store) IngestHealth(ctx context.Context, institution string, since time
 		var row pgx.Row
 		if st == usher.StreamTicketChecks {
 			row = s.pool.QueryRow(ctx, `SELECT
-				(SELECT max(received_at) FROM ticket_checks WHERE institution = $1),
-				(SELECT count(*) FROM ticket_checks WHERE institution = $1 AND received_at >= $2)`, institution, since)
+				GREATEST((SELECT max(received_at) FROM ticket_checks WHERE institution = $1),
+					(SELECT max(last_seen_at) FROM quarantine WHERE institution = $1 AND stream = $3)),
+				(SELECT count(*) FROM ticket_checks WHERE institution = $1 AND received_at >= $2)`, institution, since, string(st))
 		} else {
 			row = s.pool.QueryRow(ctx, `SELECT
-				(SELECT max(received_at) FROM documents WHERE institution = $1 AND stream = $2),
+				GREATEST((SELECT max(received_at) FROM documents WHERE institution = $1 AND stream = $2),
+					(SELECT max(last_seen_at) FROM quarantine WHERE institution = $1 AND stream = $2)),
 				(SELECT count(*) FROM documents WHERE institution = $1 AND stream = $2 AND received_at >= $3)`, institution, string(st), since)
 		}
 		if err := row.Scan(&h.LastReceivedAt, &h.ReceivedSince); err != nil {

@@ -307,17 +307,21 @@ func scanRows(rows *sql.Rows, layout string, fn func(scan func(period *time.Time
 }
 
 // IngestHealth reports each stream's newest document and recent count.
+// A payload whose documents were all quarantined was still received: its
+// last_seen_at counts as a push too, so the last push does not go stale.
 func (s *Store) IngestHealth(ctx context.Context, institution string, since time.Time) ([]usher.StreamHealth, error) {
 	out := make([]usher.StreamHealth, 0, len(usher.Streams))
 	for _, st := range usher.Streams {
 		var row *sql.Row
 		if st == usher.StreamTicketChecks {
 			row = s.read.QueryRowContext(ctx, `SELECT
-				(SELECT max(received_at) FROM ticket_checks WHERE institution = ?1),
-				(SELECT count(*) FROM ticket_checks WHERE institution = ?1 AND received_at >= ?2)`, institution, formatTime(since))
+				(SELECT max(t) FROM (SELECT max(received_at) AS t FROM ticket_checks WHERE institution = ?1
+					UNION ALL SELECT max(last_seen_at) FROM quarantine WHERE institution = ?1 AND stream = ?3)),
+				(SELECT count(*) FROM ticket_checks WHERE institution = ?1 AND received_at >= ?2)`, institution, formatTime(since), string(st))
 		} else {
 			row = s.read.QueryRowContext(ctx, `SELECT
-				(SELECT max(received_at) FROM documents WHERE institution = ?1 AND stream = ?3),
+				(SELECT max(t) FROM (SELECT max(received_at) AS t FROM documents WHERE institution = ?1 AND stream = ?3
+					UNION ALL SELECT max(last_seen_at) FROM quarantine WHERE institution = ?1 AND stream = ?3)),
 				(SELECT count(*) FROM documents WHERE institution = ?1 AND stream = ?3 AND received_at >= ?2)`, institution, formatTime(since), string(st))
 		}
 		var last sql.NullString

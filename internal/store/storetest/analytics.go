@@ -302,6 +302,21 @@ func ingestHealth(t *testing.T, s usher.Store) {
 			t.Errorf("%s: %d documents received in the future", h.Stream, h.ReceivedSince)
 		}
 	}
+	// A payload whose only document was quarantined is a push all the same.
+	bad := usher.QuarantinedDocument{Institution: "quarantineonly", Stream: usher.StreamOrders, DocType: "order", ExternalID: "1",
+		Hash: "sha256:q", Raw: []byte(`{"orderDetailsData":{}}`), SchemaVersion: "test", Violations: []usher.Violation{{Path: "/x", Message: "bad"}}}
+	if _, err := s.SaveDocumentsAndQuarantine(context.Background(), nil, []usher.QuarantinedDocument{bad}); err != nil {
+		t.Fatal(err)
+	}
+	qonly, err := s.IngestHealth(context.Background(), "quarantineonly", before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range qonly {
+		if (h.Stream == usher.StreamOrders) != (h.LastReceivedAt != nil) {
+			t.Errorf("quarantined-only %s: last push %v; want one for orders only", h.Stream, h.LastReceivedAt)
+		}
+	}
 	none, err := s.IngestHealth(context.Background(), "nobody", before)
 	if err != nil {
 		t.Fatal(err)
