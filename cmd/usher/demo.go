@@ -96,7 +96,7 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	}
 	defer stopSim()
 	go pushS360Contacts(runCtx, up.s360API, o.interval, logger)
-	printDemoBanner(e.stdout, demoBanner{base: base, crm: up.crmURL, database: cfg.Database, apiKey: secrets.apiKey, days: *days, sim: sim.Config()})
+	printDemoBanner(e.stdout, demoBanner{base: base, crm: up.crmURL, database: cfg.Database, apiKey: secrets.apiKey, metricsToken: secrets.metrics, days: *days, sim: sim.Config()})
 	if err := sim.Run(runCtx, false, func(r s360.RunReport) { fmt.Fprintln(e.stdout, r) }); err != nil {
 		return err
 	}
@@ -128,6 +128,9 @@ func demoConfig(cfg config.Config, s demoSecrets, up *demoUpstreams) (config.Con
 	}}
 	cfg.APIKeys = []config.APIKey{{Name: "demo", Secret: s.apiKey, Institutions: []string{"*"}}}
 	cfg.Site.Storefront = true
+	// /metrics names the institution and its volumes: the demo shows how
+	// a venue protects it (docs/security.md).
+	cfg.Metrics.Token = s.metrics
 	cfg.Mail = config.Mail{SMTPAddr: up.smtp.Addr(), From: demoVenueName + " <tickets@demo.invalid>", Username: demoSMTPUser, Password: s.smtp}
 	// Quick retries: a demo's CRM hiccup should heal while someone watches.
 	cfg.Outbox.RetryBase, cfg.Outbox.RetryMax = time.Second, time.Minute
@@ -144,9 +147,9 @@ func randomSecret() string {
 
 // demoBanner is what the demo prints at start.
 type demoBanner struct {
-	base, crm, database, apiKey string
-	days                        int
-	sim                         s360.PushConfig
+	base, crm, database, apiKey, metricsToken string
+	days                                      int
+	sim                                       s360.PushConfig
 }
 
 // printDemoBanner prints one URL per face and the key that signs in; the
@@ -178,11 +181,13 @@ What runs here, all on loopback:
     S-360 creates the contact, pushes it back to usher, and usher knows it
     for the echo of the CRM's own write: it is not sent back to the CRM
     (GET /api/v1/outbox counts it under "echoes": "suppressed");
-  - %[1]s/metrics for Prometheus, and the data itself in %[8]s.
+  - %[1]s/metrics for Prometheus, behind its own token:
+      curl -H 'Authorization: Bearer %[9]s' %[1]s/metrics
+    and the data itself in %[8]s.
 
 The venue's clock runs at the wall clock's pace; --speed 60 makes an hour
 pass in a minute. Stop with Ctrl-C; the data stays in the database.
 Each line below is one push run (documents accepted/queued per stream).
 
-`, b.base, demoInstitution, b.crm, b.apiKey, b.sim.Institution, b.days, b.sim.Interval, strings.TrimPrefix(b.database, "sqlite:"))
+`, b.base, demoInstitution, b.crm, b.apiKey, b.sim.Institution, b.days, b.sim.Interval, strings.TrimPrefix(b.database, "sqlite:"), b.metricsToken)
 }

@@ -22,12 +22,12 @@ import (
 // (32 hex characters each), shared by usher's configuration and the
 // stand-ins that check them.
 type demoSecrets struct {
-	push, apiKey, s360API, crmSigning, crmToken, centaman, smtp string
+	push, apiKey, s360API, crmSigning, crmToken, centaman, smtp, metrics string
 }
 
 func newDemoSecrets() demoSecrets {
 	return demoSecrets{push: randomSecret(), apiKey: randomSecret(), s360API: randomSecret(), crmSigning: randomSecret(),
-		crmToken: randomSecret(), centaman: randomSecret(), smtp: randomSecret()}
+		crmToken: randomSecret(), centaman: randomSecret(), smtp: randomSecret(), metrics: randomSecret()}
 }
 
 // demoUpstreams are the stand-ins the demo runs beside usher, each on its
