@@ -104,9 +104,10 @@ func (s *Service) SubmitBooking(ctx context.Context, institution, idem string, b
 	if idem == "" {
 		idem = usher.NewTrackingID()
 	}
-	b := s360.Booking{ContactNumber: req.ContactNumber, OrderType: req.OrderType, Operations: req.Items,
-		Origin: "usher", ExternalReference: req.Reference}
-	payload, _ := json.Marshal(bookingJob{Booking: b})
+	// The order's externalReference is set by the writer from the job
+	// (see OrderReference); the CRM's reference stays in the job.
+	b := s360.Booking{ContactNumber: req.ContactNumber, OrderType: req.OrderType, Operations: req.Items}
+	payload, _ := json.Marshal(bookingJob{Booking: b, Reference: req.Reference})
 	return s.enqueue(ctx, usher.NewJob{Institution: institution, Kind: usher.KindS360CreateBooking,
 		OrderKey: "s360:booking:" + idem, IdempotencyKey: idem, Payload: payload, MaxAttempts: attempts, RunAt: s.now()}, false)
 }

@@ -7,9 +7,11 @@ import (
 // instance is one institution's state.
 type instance struct {
 	Institution
-	contacts    map[string]map[string]any
-	identifiers map[string]string // caller's identifier → contact number
-	orders      []map[string]any
+	contacts     map[string]map[string]any
+	identifiers  map[string]string // caller's identifier → contact number (kept for tests)
+	identifierOf map[string]string // contact number → caller's identifier
+	orders       []map[string]any
+	orderByID    map[string]map[string]any
 	// changed lists contact numbers changed since their last push, in
 	// change order, each once.
 	changed    []string
@@ -24,15 +26,17 @@ type instance struct {
 
 func newInstance(inst Institution) *instance {
 	return &instance{
-		Institution: inst,
-		contacts:    map[string]map[string]any{},
-		identifiers: map[string]string{},
-		isChanged:   map[string]bool{},
-		revision:    map[string]int{},
-		nextNumber:  5000001,
-		nextOrder:   10000800001,
-		replies:     map[string]map[string]any{},
-		stats:       Stats{ByMethod: map[string]int{}, Keys: map[string]int{}},
+		Institution:  inst,
+		contacts:     map[string]map[string]any{},
+		identifiers:  map[string]string{},
+		identifierOf: map[string]string{},
+		orderByID:    map[string]map[string]any{},
+		isChanged:    map[string]bool{},
+		revision:     map[string]int{},
+		nextNumber:   5000001,
+		nextOrder:    10000800001,
+		replies:      map[string]map[string]any{},
+		stats:        Stats{ByMethod: map[string]int{}, Keys: map[string]int{}},
 	}
 }
 
@@ -47,8 +51,11 @@ type Stats struct {
 	ByMethod map[string]int
 	// Applied counts writes that changed something (not replays).
 	Applied int
-	// Replays counts writes answered from an earlier call's idempotency key.
+	// Replays counts writes answered from an earlier call's idempotency key
+	// (only with Config.HonourIdempotencyKey).
 	Replays int
+	// Lost counts applied writes whose answer was dropped.
+	Lost int
 	// Keys counts applied writes per idempotency key: each should be 1.
 	Keys map[string]int
 	// MaxInWindow is the most admitted calls any rate window held.
