@@ -158,6 +158,10 @@ type harnessOptions struct {
 	simWindow time.Duration
 	workers   int
 	cooldown  time.Duration
+	// contactBatch is s360_api.contact_batch (default 50).
+	contactBatch int
+	// lostRatio is the share of S-360 writes whose answer is lost.
+	lostRatio float64
 }
 
 func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
@@ -175,7 +179,7 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	h.usherURL, h.hc = srv.URL, srv.Client()
 	h.sim = s360api.New(s360api.Config{
 		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usherURL + "/s360/contacts/myvenue"}},
-		RateLimit:    o.simLimit, RateWindow: o.simWindow,
+		RateLimit:    o.simLimit, RateWindow: o.simWindow, LostRatio: o.lostRatio, Seed: 15,
 	})
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)
@@ -206,7 +210,8 @@ func harnessConfig(database, simURL, crmURL string, o harnessOptions) config.Con
 			Auth: config.Auth{Mode: "bearer", Secret: "crm-token"},
 		}},
 		S360API: &config.S360API{BaseURL: simURL, Operator: "MYVENUE_CRM", Partner: "usher", Secret: s360Secret,
-			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown},
+			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown,
+			PointOfSalesID: 10228100001, ContactBatch: o.contactBatch},
 	}}
 	cfg.APIKeys = []config.APIKey{{Name: "crm", Secret: crmAPIKey, Institutions: []string{"myvenue"}}}
 	cfg.Outbox = config.Outbox{Workers: o.workers, PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}

@@ -56,7 +56,7 @@ type CallError struct {
 	// into Unavailable, a write must then be resolved before it is sent
 	// again.
 	MaybeApplied bool
-	Err     error
+	Err          error
 }
 
 func (e *CallError) Error() string {
