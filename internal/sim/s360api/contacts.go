@@ -239,3 +239,21 @@ func (s *Sim) ContactCount(code string) int {
 	}
 	return 0
 }
+
+// ContactsByEmail returns the numbers of an institution's contacts with
+// that e-mail address, for tests counting duplicates.
+func (s *Sim) ContactsByEmail(code, email string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.insts[code]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, n := range sortedNumbers(in.contacts) {
+		if strings.EqualFold(str(in.contacts[n]["email"]), email) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
