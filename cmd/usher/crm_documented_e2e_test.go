@@ -30,6 +30,7 @@ func TestCRMToDocumentedS360ExactlyOnce(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			const contacts, changes, bookings = 1000, 200, 100
 			h := newHarness(t, engine, harnessOptions{simLimit: 180, simWindow: window, lostRatio: 0.1})
+			h.settleLimit = 10 * window
 			start := time.Now()
 			h.postContacts(contacts, 8)
 			h.settle()
@@ -132,4 +133,3 @@ func (h *harness) upstreamCalls() int {
 	}
 	return int(n)
 }
-

@@ -112,7 +112,11 @@ func (h *harness) postContacts(n, clients int) {
 // settle waits until the outbox holds nothing queued or in flight.
 func (h *harness) settle() {
 	h.t.Helper()
-	waitFor(h.t, time.Minute, "an idle outbox", func() bool {
+	limit := time.Minute
+	if h.settleLimit > 0 {
+		limit = h.settleLimit
+	}
+	waitFor(h.t, limit, "an idle outbox", func() bool {
 		counts, err := h.app.store.CountJobs(context.Background())
 		if err != nil {
 			h.t.Fatal(err)

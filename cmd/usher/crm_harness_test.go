@@ -150,6 +150,8 @@ type harness struct {
 	usherURL string
 	hc       *http.Client
 	app      *app
+	// settleLimit bounds settle; default a minute.
+	settleLimit time.Duration
 }
 
 type harnessOptions struct {

@@ -110,7 +110,7 @@ func listJobs(ctx context.Context, e env, st usher.Store, f usher.JobFilter, asJ
 	for _, j := range jobs {
 		v := jobView(j)
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Institution, j.Kind, v.Target, j.State,
-			j.Attempts, j.MaxAttempts, v.When.Format(time.RFC3339), truncate(j.LastError, 60))
+			j.Attempts, j.MaxAttempts, v.When.Format(time.RFC3339), truncate(v.note(), 60))
 	}
 	return tw.Flush()
 }
@@ -128,6 +128,18 @@ type jobRow struct {
 	// When is the next run for a queued job, the end for a finished one.
 	When      time.Time `json:"when"`
 	LastError string    `json:"last_error,omitempty"`
+	// Resolved says how an S-360 write whose answer was lost was settled
+	// by reading back: found (it had happened), absent (written again) or
+	// update_resent.
+	Resolved string `json:"resolved,omitempty"`
+}
+
+// note is the table's last column: a resolution, then the last error.
+func (r jobRow) note() string {
+	if r.Resolved == "" {
+		return r.LastError
+	}
+	return "lost answer resolved: " + r.Resolved + "; " + r.LastError
 }
 
 func jobView(j usher.Job) jobRow {
@@ -135,6 +147,12 @@ func jobView(j usher.Job) jobRow {
 		State: j.State, Attempts: j.Attempts, MaxAttempts: j.MaxAttempts, Replayed: j.Replayed, When: j.RunAt, LastError: j.LastError}
 	if j.FinishedAt != nil {
 		r.When = *j.FinishedAt
+	}
+	var res struct {
+		Resolved string `json:"resolved"`
+	}
+	if json.Unmarshal(j.Result, &res) == nil {
+		r.Resolved = res.Resolved
 	}
 	if j.Kind == usher.KindCRMDelivery {
 		var p usher.DeliveryPayload

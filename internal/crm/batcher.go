@@ -98,6 +98,15 @@ func (b *batcher) send(batch []*batchItem) {
 		list[i] = it.contact
 	}
 	created, err := b.up.CreateCulturalContact(context.Background(), list)
+	if kind, _ := s360.KindOf(err); err != nil && kind == s360.Permanent && len(batch) > 1 && !s360.MaybeApplied(err) {
+		// S-360 refused the call as a whole, and its methods are
+		// transactional: nothing was created. One bad contact must not
+		// fail the others, so each goes alone.
+		for _, it := range batch {
+			b.send([]*batchItem{it})
+		}
+		return
+	}
 	for _, it := range batch {
 		r := batchResult{err: err}
 		if err == nil {
