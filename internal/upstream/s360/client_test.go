@@ -36,6 +36,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type bundle struct {
+	url    string
 	sim    *s360api.Sim
 	client *s360.Client
 	store  usher.RateLimitStore
@@ -86,7 +87,7 @@ func setup(t *testing.T, o options) *bundle {
 	breaker := s360.NewBreaker(3, 30*time.Second, clk.Now)
 	client := s360.NewClient(s360.Config{Institution: "MYVENUE", BaseURL: srv.URL, Operator: "MYVENUE_CRM", Partner: "usher",
 		Secret: o.secret, MaxWait: time.Second}, srv.Client(), s360.InstanceBudget{Limiter: limiter}, breaker, now)
-	return &bundle{sim: sim, client: client, store: st, clock: clk}
+	return &bundle{url: srv.URL, sim: sim, client: client, store: st, clock: clk}
 }
 
 func TestContactRoundTrip(t *testing.T) {
@@ -254,4 +255,31 @@ func asCallError(err error, target **s360.CallError) bool {
 		*target = ce
 	}
 	return ok
+}
+
+// TestEndpointBudget: under the older rule each service has its own
+// budget, so a contact service at its limit does not hold orders back;
+// under the current rule one budget covers both.
+func TestEndpointBudget(t *testing.T) {
+	for _, perEndpoint := range []bool{true, false} {
+		b := setup(t, options{})
+		limit := usher.RateLimit{Limit: 2, Window: time.Minute}
+		var budget s360.Budget = s360.InstanceBudget{Limiter: s360.NewLimiter(b.store, "s360:x", limit, 0, b.clock.Now)}
+		if perEndpoint {
+			budget = s360.NewEndpointBudget(b.store, "s360:x", limit, 0, b.clock.Now)
+		}
+		client := s360.NewClient(s360.Config{Institution: "MYVENUE", BaseURL: b.url, Operator: "MYVENUE_CRM", Partner: "usher",
+			Secret: "s3cret", MaxWait: time.Second}, http.DefaultClient, budget, s360.NewBreaker(3, time.Second, b.clock.Now), b.clock.Now)
+		ctx := context.Background()
+		if _, err := client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := client.FindOrderByReference(ctx, "r")
+		if kind, _ := s360.KindOf(err); perEndpoint && err != nil || !perEndpoint && kind != s360.Throttled {
+			t.Fatalf("per endpoint %v: order lookup after a contact search err = %v", perEndpoint, err)
+		}
+		if _, err := client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err == nil {
+			t.Fatalf("per endpoint %v: a second contact call within the interval went", perEndpoint)
+		}
+	}
 }
