@@ -122,7 +122,7 @@ func (o *simOptions) logLevel() slog.Level {
 // start builds the venue and the pusher, and the fault proxy and API
 // stand-in when asked for; stop releases them.
 func (o *simOptions) start(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*s360.Simulator, func(), error) {
-	cfg, _, feed, err := o.build(getenv)
+	cfg, venue, feed, err := o.build(getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -141,7 +141,7 @@ func (o *simOptions) start(ctx context.Context, getenv func(string) string, logg
 		cfg.Target = throughProxy(cfg.Target, proxyURL)
 	}
 	if o.apiListen != "" {
-		stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger)
+		stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger, sharedVenue{venue: venue, feed: feed})
 		if err != nil {
 			stop()
 			return nil, nil, err

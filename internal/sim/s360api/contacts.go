@@ -97,6 +97,7 @@ func (s *Sim) createCulturalContact(in *instance, body []byte) (int, map[string]
 		in.identifierOf[number] = cd.Identifier.String()
 		idMap[cd.Identifier.String()] = number
 		in.markChanged(number)
+		s.contactChanged(number, c)
 		created = append(created, maps.Clone(c))
 	}
 	return http.StatusOK, map[string]any{"identifierContactMap": idMap, "culturalContactData": created}
@@ -119,6 +120,7 @@ func (s *Sim) saveContact(in *instance, body []byte) (int, map[string]any) {
 	merge(c, req.ContactData)
 	c["lastUpdateDate"] = now.UTC().Format(timeLayout)
 	in.markChanged(number)
+	s.contactChanged(number, c)
 	return http.StatusOK, map[string]any{"culturalContactData": []any{maps.Clone(c)}}
 }
 

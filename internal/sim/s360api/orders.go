@@ -58,6 +58,7 @@ func (s *Sim) createOrUpdateOrder(in *instance, body []byte) (int, map[string]an
 		"contactReference":  contact,
 		"externalReference": req.ExternalReference,
 		"pointOfSalesId":    req.PointOfSalesID,
+		"creationDateTime":  s.cfg.Now().UTC().Format(timeLayout),
 	}
 	in.orders = append(in.orders, order)
 	in.orderByID[id] = order
@@ -76,8 +77,9 @@ func (s *Sim) closeOrder(in *instance, body []byte) (int, map[string]any) {
 	if !ok {
 		return business("order_not_found", "no order "+req.OrderID.String())
 	}
-	if o["orderType"] == "SALE" {
+	if o["orderType"] == "SALE" && o["orderState"] != "CLOSED" {
 		o["orderState"] = "CLOSED"
+		s.orderFinalised(o, s.cfg.Now())
 	}
 	return http.StatusOK, map[string]any{"orderUpdateData": map[string]any{"orderId": o["orderId"], "orderState": o["orderState"]}}
 }

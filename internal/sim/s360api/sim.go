@@ -76,6 +76,9 @@ type Config struct {
 	// ReturnIdentifier makes searchContact return the identifier a contact
 	// was created with. Not documented: off by default.
 	ReturnIdentifier bool
+	// Venue, when set, receives every contact and closed order written
+	// through the API, so the push simulator sharing it pushes them.
+	Venue Venue
 	// Now is the simulator's clock. Default time.Now.
 	Now func() time.Time
 }
