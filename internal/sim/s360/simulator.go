@@ -142,7 +142,7 @@ func New(cfg PushConfig, feed Feed, client *http.Client, logger *slog.Logger) (*
 	}
 	s := &Simulator{cfg: cfg, feed: feed, client: client, logger: logger, rng: newLockedRand(cfg.Seed)}
 	for _, st := range usher.Streams {
-		s.queues = append(s.queues, &queue{stream: st, url: cfg.StreamURL(st)})
+		s.queues = append(s.queues, &queue{stream: st, url: cfg.StreamURL(st), latestOnly: st == usher.StreamContacts})
 	}
 	return s, nil
 }
