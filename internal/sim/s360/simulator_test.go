@@ -391,3 +391,26 @@ func TestContactPushCarriesTheContactAsAtTheRun(t *testing.T) {
 		t.Fatalf("stats %+v, want one superseded version", st)
 	}
 }
+
+// TestS360OwnDefaults: with S-360's own defaults a contact payload holds
+// one contact and a check payload ten checks, and a run stops at 100
+// contacts.
+func TestS360OwnDefaults(t *testing.T) {
+	rc := newReceiver(t, usher.Institution{Code: "v"}, nil)
+	var events []Event
+	for i := range 120 {
+		events = append(events, Event{Stream: usher.StreamContacts, ExternalID: fmt.Sprint(i), Raw: json.RawMessage(fmt.Sprintf(`{"contactNumber":"%d"}`, i))})
+	}
+	for i := range 25 {
+		events = append(events, Event{Stream: usher.StreamTicketChecks, ExternalID: fmt.Sprint(i), Raw: json.RawMessage(fmt.Sprintf(`{"ticket_check_id":%d}`, i))})
+	}
+	sim := newTestSim(t, PushConfig{Institution: "v", Target: rc.srv.URL, BatchSizes: S360BatchSizes(), BucketSizes: S360BucketSizes()},
+		&sliceFeed{events: events}, nil)
+	sim.RunOnce(context.Background())
+	if n := len(rc.posts(usher.StreamContacts)); n != 100 {
+		t.Fatalf("%d contact payloads in the first run, want 100 of one contact each", n)
+	}
+	if n := len(rc.posts(usher.StreamTicketChecks)); n != 3 {
+		t.Fatalf("%d check payloads for 25 checks, want 3 (10, 10, 5)", n)
+	}
+}
