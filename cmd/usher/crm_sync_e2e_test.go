@@ -247,3 +247,39 @@ func (h *harness) jobs(state usher.JobState) []usher.Job {
 	}
 	return jobs
 }
+
+// TestRefusedBatchGoesContactByContact: S-360 refuses a createCulturalContact
+// call as a whole when one contact is invalid, and creates nothing; usher
+// then sends each contact alone, so only the invalid one fails.
+func TestRefusedBatchGoesContactByContact(t *testing.T) {
+	h := newHarness(t, testdb.Engines[0], harnessOptions{})
+	emails := []string{"good1@example.org", "bad@localhost", "good2@example.org"}
+	errs := make(chan error, len(emails))
+	for i, email := range emails {
+		go func() {
+			status, raw := h.request(http.MethodPost, "/api/v1/crm/myvenue/contacts", map[string]any{
+				"contact": map[string]any{"email": email, "individualContact": map[string]any{"lastName": "Batch"}}}, fmt.Sprint("batch-", i))
+			if status != http.StatusAccepted {
+				errs <- fmt.Errorf("%s: %d %s", email, status, raw)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range emails {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.settle()
+	calls := h.sim.Stats("MYVENUE").ByMethod["createCulturalContact"]
+	if n := h.sim.ContactCount("MYVENUE"); n != 2 {
+		t.Fatalf("S-360 holds %d contacts, want the 2 valid ones", n)
+	}
+	if failed := h.jobs(usher.JobFailed); len(failed) != 1 || !strings.Contains(failed[0].LastError, "invalid_contact") {
+		t.Fatalf("failed jobs %+v, want the invalid contact's alone", failed)
+	}
+	if calls != 4 {
+		t.Fatalf("%d createCulturalContact calls, want 4: one batch refused, then one per contact", calls)
+	}
+}

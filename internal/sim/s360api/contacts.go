@@ -81,8 +81,10 @@ func (s *Sim) createCulturalContact(in *instance, body []byte) (int, map[string]
 		return http.StatusBadRequest, failure("invalid_request", "contactDataList is required")
 	}
 	for _, cd := range req.ContactDataList {
-		if _, err := cd.Identifier.Int64(); err != nil || cd.Email == "" {
-			return business("invalid_contact", "each contact needs an email and a numeric identifier")
+		if _, err := cd.Identifier.Int64(); err != nil || !plausibleEmail(cd.Email) {
+			// The call is refused as a whole: S-360's methods are
+			// transactional, so nothing is created.
+			return business("invalid_contact", "each contact needs a valid email and a numeric identifier")
 		}
 	}
 	now := s.cfg.Now()
@@ -258,4 +260,11 @@ func (s *Sim) ContactsByEmail(code, email string) []string {
 		}
 	}
 	return out
+}
+
+// plausibleEmail is the simulator's check of an address: a local part and
+// a domain with a dot.
+func plausibleEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && strings.Contains(domain, ".")
 }
