@@ -283,3 +283,25 @@ func TestRefusedBatchGoesContactByContact(t *testing.T) {
 		t.Fatalf("%d createCulturalContact calls, want 4: one batch refused, then one per contact", calls)
 	}
 }
+
+// TestLostCreateIsNotTakenForAnOlderTwin: S-360 lets contacts share an
+// e-mail, so after a lost create answer the search by e-mail and names
+// can find an older contact too. usher takes as its own only the one
+// created after its job, never the older twin.
+func TestLostCreateIsNotTakenForAnOlderTwin(t *testing.T) {
+	h := newHarness(t, testdb.Engines[0], harnessOptions{contactBatch: 1})
+	twin := map[string]any{"email": "twin@example.org", "individualContact": map[string]any{"firstName": "Ann", "lastName": "Twin"}}
+	old := h.sim.CreateContacts("MYVENUE", 1, func(int) map[string]any { return twin })[0]
+	h.sim.BackdateContact("MYVENUE", old, time.Hour)
+	h.sim.LoseNextAnswers(1)
+	rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": twin}, "twin-1")
+	h.settle()
+	got := h.requestResult(rc)
+	all := h.sim.ContactsByEmail("MYVENUE", "twin@example.org")
+	if len(all) != 2 || got == old || !slices.Contains(all, got) {
+		t.Fatalf("contacts %v, the job says %s (the older twin is %s): want two contacts and the new one the job's", all, got, old)
+	}
+	if h.resolved("found") != 1 {
+		t.Fatal("the lost create must be resolved as found")
+	}
+}

@@ -268,3 +268,20 @@ func plausibleEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	return ok && local != "" && strings.Contains(domain, ".")
 }
+
+// BackdateContact moves a contact's creationDate back by d, as for a
+// contact that existed long before a test starts.
+func (s *Sim) BackdateContact(code, number string, d time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.insts[code]
+	if !ok {
+		return false
+	}
+	c, ok := in.contacts[number]
+	if !ok {
+		return false
+	}
+	c["creationDate"] = s.cfg.Now().Add(-d).UTC().Format(timeLayout)
+	return true
+}
