@@ -164,6 +164,9 @@ type harnessOptions struct {
 	contactBatch int
 	// lostRatio is the share of S-360 writes whose answer is lost.
 	lostRatio float64
+	// returnIdentifier turns on the stand-in's undocumented help:
+	// searchContact returns the identifier a contact was created with.
+	returnIdentifier bool
 }
 
 func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
@@ -182,6 +185,7 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	h.sim = s360api.New(s360api.Config{
 		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usherURL + "/s360/contacts/myvenue"}},
 		RateLimit:    o.simLimit, RateWindow: o.simWindow, LostRatio: o.lostRatio, Seed: 15,
+		ReturnIdentifier: o.returnIdentifier,
 	})
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)

@@ -305,3 +305,21 @@ func TestLostCreateIsNotTakenForAnOlderTwin(t *testing.T) {
 		t.Fatal("the lost create must be resolved as found")
 	}
 }
+
+// TestLostCreateResolvedByIdentifierWhenReturned: if S-360 does return the
+// identifier in a search (undocumented; the stand-in's ReturnIdentifier
+// switch), usher recognises its contact by it, without reading dates.
+func TestLostCreateResolvedByIdentifierWhenReturned(t *testing.T) {
+	h := newHarness(t, testdb.Engines[0], harnessOptions{contactBatch: 1, returnIdentifier: true})
+	h.sim.LoseNextAnswers(1)
+	rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"email": "id@example.org"}}, "id-1")
+	h.settle()
+	got := h.requestResult(rc)
+	st := h.sim.Stats("MYVENUE")
+	if all := h.sim.ContactsByEmail("MYVENUE", "id@example.org"); len(all) != 1 || all[0] != got || h.resolved("found") != 1 {
+		t.Fatalf("contacts %v, job result %s: want one contact, found by its identifier", all, got)
+	}
+	if st.ByMethod["getContactData"] != 0 {
+		t.Fatalf("%d getContactData calls: with the identifier returned, no date is needed", st.ByMethod["getContactData"])
+	}
+}
