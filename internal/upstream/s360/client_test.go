@@ -48,6 +48,7 @@ type options struct {
 	throttleStatus        int
 	secret                string
 	clientClock           func() time.Time
+	maxWait               time.Duration
 }
 
 // setup starts the simulator on loopback and a client of it whose rate
@@ -83,10 +84,13 @@ func setup(t *testing.T, o options) *bundle {
 	if o.clientClock != nil {
 		now = o.clientClock
 	}
+	if o.maxWait == 0 {
+		o.maxWait = time.Second
+	}
 	limiter := s360.NewLimiter(st, "s360:MYVENUE", usher.RateLimit{Limit: o.clientLimit, Window: time.Minute}, 0, clk.Now)
 	breaker := s360.NewBreaker(3, 30*time.Second, clk.Now)
 	client := s360.NewClient(s360.Config{Institution: "MYVENUE", BaseURL: srv.URL, Operator: "MYVENUE_CRM", Partner: "usher",
-		Secret: o.secret, MaxWait: time.Second}, srv.Client(), s360.InstanceBudget{Limiter: limiter}, breaker, now)
+		Secret: o.secret, MaxWait: o.maxWait}, srv.Client(), s360.InstanceBudget{Limiter: limiter}, breaker, now)
 	return &bundle{url: srv.URL, sim: sim, client: client, store: st, clock: clk}
 }
 
@@ -281,5 +285,31 @@ func TestEndpointBudget(t *testing.T) {
 		if _, err := client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err == nil {
 			t.Fatalf("per endpoint %v: a second contact call within the interval went", perEndpoint)
 		}
+	}
+}
+
+// TestNoCallInsideAPausedWindow: a call that took its slot before S-360
+// throttled another one, and was waiting for it, does not go: the budget
+// is paused for the window.
+func TestNoCallInsideAPausedWindow(t *testing.T) {
+	b := setup(t, options{simLimit: 1, clientLimit: 120, maxWait: 5 * time.Second})
+	ctx := context.Background()
+	if _, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if kind, _ := s360.KindOf(<-errs); kind != s360.Throttled {
+			t.Fatal("both waiting calls must end throttled")
+		}
+	}
+	if st := b.sim.Stats("MYVENUE"); st.Throttled != 1 || b.sim.Requests() != 2 {
+		t.Fatalf("S-360 throttled %d calls of %d requests; want 1 of 2: the second waiting call must not go into the paused window", st.Throttled, b.sim.Requests())
 	}
 }

@@ -45,7 +45,23 @@ func (l *Limiter) Wait(ctx context.Context, maxWait time.Duration) error {
 	if len(starts) == 0 {
 		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: next}
 	}
-	return l.sleep(ctx, starts[0].Sub(l.now()))
+	wait := starts[0].Sub(l.now())
+	if wait <= 0 {
+		return ctx.Err()
+	}
+	if err := l.sleep(ctx, wait); err != nil {
+		return err
+	}
+	// S-360 may have throttled another call while this one waited: the
+	// budget is paused for the window, and nothing goes inside it.
+	st, err := l.store.RateState(ctx, l.bucket)
+	if err != nil {
+		return err
+	}
+	if st.BlockedUntil.After(l.now()) {
+		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: st.BlockedUntil}
+	}
+	return nil
 }
 
 // Block pauses the bucket until until, for every replica.
