@@ -164,6 +164,8 @@ type harnessOptions struct {
 	contactBatch int
 	// lostRatio is the share of S-360 writes whose answer is lost.
 	lostRatio float64
+	// maxAttempts is s360_api.max_attempts (default 15).
+	maxAttempts int
 	// returnIdentifier turns on the stand-in's undocumented help:
 	// searchContact returns the identifier a contact was created with.
 	returnIdentifier bool
@@ -217,7 +219,7 @@ func harnessConfig(database, simURL, crmURL string, o harnessOptions) config.Con
 		}},
 		S360API: &config.S360API{BaseURL: simURL, Operator: "MYVENUE_CRM", Partner: "usher", Secret: s360Secret,
 			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown,
-			PointOfSalesID: 10228100001, ContactBatch: o.contactBatch},
+			PointOfSalesID: 10228100001, ContactBatch: o.contactBatch, MaxAttempts: o.maxAttempts},
 	}}
 	cfg.APIKeys = []config.APIKey{{Name: "crm", Secret: crmAPIKey, Institutions: []string{"myvenue"}}}
 	cfg.Outbox = config.Outbox{Workers: o.workers, PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}

@@ -323,3 +323,23 @@ func TestLostCreateResolvedByIdentifierWhenReturned(t *testing.T) {
 		t.Fatalf("%d getContactData calls: with the identifier returned, no date is needed", st.ByMethod["getContactData"])
 	}
 }
+
+// TestRetriedFromTheDeadLetterIsResolvedFirst: a write whose last attempt
+// lost its answer went to the dead letter; an operator retries it with
+// fresh attempts. It may have been applied, so usher looks first.
+func TestRetriedFromTheDeadLetterIsResolvedFirst(t *testing.T) {
+	h := newHarness(t, testdb.Engines[0], harnessOptions{contactBatch: 1, maxAttempts: 1})
+	h.sim.LoseNextAnswers(1)
+	rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"email": "dead@example.org"}}, "dead-1")
+	h.settle()
+	if st := h.requestState(rc); st != usher.JobFailed {
+		t.Fatalf("state %s, want failed after its only attempt lost its answer", st)
+	}
+	if n, err := h.app.store.RetryJobs(context.Background(), usher.JobFilter{State: usher.JobFailed}, time.Now()); err != nil || n != 1 {
+		t.Fatalf("retried %d, %v", n, err)
+	}
+	h.settle()
+	if all := h.sim.ContactsByEmail("MYVENUE", "dead@example.org"); len(all) != 1 || h.requestResult(rc) != all[0] {
+		t.Fatalf("contacts %v after the retry from the dead letter, want the one the lost attempt made", all)
+	}
+}

@@ -100,8 +100,10 @@ const (
 // reached S-360 without usher learning the outcome: the first attempt
 // always starts clean, and an attempt that did not call (throttled,
 // circuit open) is given back by the outbox, so Attempts > 1 means a call
-// failed after it may have been applied (lost answer, timeout, crash).
-func outcomeUnknown(job usher.Job) bool { return job.Attempts > 1 }
+// failed after it may have been applied (lost answer, timeout, crash). A
+// job an operator retried from the dead letter starts its attempts afresh,
+// and its last one may have been applied too.
+func outcomeUnknown(job usher.Job) bool { return job.Attempts > 1 || job.Replayed }
 
 func (w *Writer) resolved(job usher.Job, outcome string) {
 	if w.metrics != nil {
