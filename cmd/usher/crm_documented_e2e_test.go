@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -26,11 +27,17 @@ func TestCRMToDocumentedS360ExactlyOnce(t *testing.T) {
 	if os.Getenv("USHER_E2E_FULL_SIZE") == "1" {
 		window = time.Minute
 	}
-	for _, engine := range testdb.Engines {
-		t.Run(engine, func(t *testing.T) {
+	for _, tc := range []struct{ engine, mode string }{
+		{testdb.Engines[0], config.RateModeInstance}, {testdb.Engines[1], config.RateModeInstance}, {testdb.Engines[0], config.RateModeEndpoint},
+	} {
+		engine, limit := tc.engine, 180
+		if tc.mode == config.RateModeEndpoint {
+			limit = 60 // the older rule: 60 a minute per endpoint
+		}
+		t.Run(engine+"/"+tc.mode, func(t *testing.T) {
 			const contacts, changes, bookings = 1000, 200, 100
-			h := newHarness(t, engine, harnessOptions{simLimit: 180, simWindow: window, lostRatio: 0.1})
-			h.settleLimit = 10 * window
+			h := newHarness(t, engine, harnessOptions{simLimit: limit, simWindow: window, lostRatio: 0.1, rateMode: tc.mode})
+			h.settleLimit = 30 * window
 			start := time.Now()
 			h.postContacts(contacts, 8)
 			h.settle()
@@ -68,8 +75,8 @@ func TestCRMToDocumentedS360ExactlyOnce(t *testing.T) {
 			h.checkOrders(bookings, types)
 			st := h.sim.Stats("MYVENUE")
 			requests, calls := h.sim.Requests(), h.upstreamCalls()
-			t.Logf("%s: %d contacts, %d changes, %d bookings in %v over a %v window: %d requests, %d answers lost, %d throttled (%.2f%%); resolved %d found, %d absent, %d updates resent",
-				engine, contacts, changes, bookings, elapsed.Round(time.Millisecond), window, requests, st.Lost, st.Throttled,
+			t.Logf("%s/%s: %d contacts, %d changes, %d bookings in %v over a %v window: %d requests, %d answers lost, %d throttled (%.2f%%); resolved %d found, %d absent, %d updates resent",
+				engine, tc.mode, contacts, changes, bookings, elapsed.Round(time.Millisecond), window, requests, st.Lost, st.Throttled,
 				100*float64(st.Throttled)/float64(requests), h.resolved("found"), h.resolved("absent"), h.resolved("update_resent"))
 			if nf := h.sim.NotFound(); len(nf) != 0 {
 				t.Fatalf("usher called %d undocumented methods, first %s", len(nf), nf[0])

@@ -164,6 +164,9 @@ type harnessOptions struct {
 	contactBatch int
 	// lostRatio is the share of S-360 writes whose answer is lost.
 	lostRatio float64
+	// rateMode is s360_api.rate_mode; endpoint makes the stand-in count
+	// each service's calls apart too.
+	rateMode string
 	// maxAttempts is s360_api.max_attempts (default 15).
 	maxAttempts int
 	// returnIdentifier turns on the stand-in's undocumented help:
@@ -187,7 +190,7 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	h.sim = s360api.New(s360api.Config{
 		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usherURL + "/s360/contacts/myvenue"}},
 		RateLimit:    o.simLimit, RateWindow: o.simWindow, LostRatio: o.lostRatio, Seed: 15,
-		ReturnIdentifier: o.returnIdentifier,
+		ReturnIdentifier: o.returnIdentifier, PerEndpoint: o.rateMode == config.RateModeEndpoint,
 	})
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)
@@ -219,7 +222,8 @@ func harnessConfig(database, simURL, crmURL string, o harnessOptions) config.Con
 		}},
 		S360API: &config.S360API{BaseURL: simURL, Operator: "MYVENUE_CRM", Partner: "usher", Secret: s360Secret,
 			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown,
-			PointOfSalesID: 10228100001, ContactBatch: o.contactBatch, MaxAttempts: o.maxAttempts},
+			PointOfSalesID: 10228100001, ContactBatch: o.contactBatch, MaxAttempts: o.maxAttempts,
+			RateMode: o.rateMode},
 	}}
 	cfg.APIKeys = []config.APIKey{{Name: "crm", Secret: crmAPIKey, Institutions: []string{"myvenue"}}}
 	cfg.Outbox = config.Outbox{Workers: o.workers, PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}

@@ -20,7 +20,7 @@ type instance struct {
 	nextNumber int64
 	nextOrder  int64
 	replies    map[string]map[string]any // idempotency key → first answer
-	window     []time.Time               // accepted calls still inside the rate window
+	windows    map[string][]time.Time    // accepted calls still inside the rate window, by budget
 	stats      Stats
 }
 
@@ -36,6 +36,7 @@ func newInstance(inst Institution) *instance {
 		nextNumber:   5000001,
 		nextOrder:    10000800001,
 		replies:      map[string]map[string]any{},
+		windows:      map[string][]time.Time{},
 		stats:        Stats{ByMethod: map[string]int{}, Keys: map[string]int{}},
 	}
 }
@@ -75,21 +76,25 @@ func (st *Stats) count(method string, now time.Time) {
 	st.ByMethod[method]++
 }
 
-// admit applies the sliding-window rate limit: a call is admitted when
-// fewer than limit calls were admitted in the window before it. When it
-// is not, wait is how long until the oldest of them leaves the window.
-func (in *instance) admit(now time.Time, limit int, window time.Duration) (wait time.Duration, ok bool) {
+// admit applies the sliding-window rate limit of one budget (the
+// instance's, "", or a service's): a call is admitted when fewer than
+// limit calls were admitted in the window before it. When it is not, wait
+// is how long until the oldest of them leaves the window.
+func (in *instance) admit(budget string, now time.Time, limit int, window time.Duration) (wait time.Duration, ok bool) {
+	w := in.windows[budget]
 	cutoff := now.Add(-window)
 	drop := 0
-	for drop < len(in.window) && !in.window[drop].After(cutoff) {
+	for drop < len(w) && !w[drop].After(cutoff) {
 		drop++
 	}
-	in.window = in.window[drop:]
-	if len(in.window) >= limit {
-		return in.window[0].Sub(cutoff), false
+	w = w[drop:]
+	if len(w) >= limit {
+		in.windows[budget] = w
+		return w[0].Sub(cutoff), false
 	}
-	in.window = append(in.window, now)
-	in.stats.MaxInWindow = max(in.stats.MaxInWindow, len(in.window))
+	w = append(w, now)
+	in.windows[budget] = w
+	in.stats.MaxInWindow = max(in.stats.MaxInWindow, len(w))
 	return 0, true
 }
 

@@ -58,6 +58,9 @@ type Config struct {
 	// 180 a minute, S-360's documented budget.
 	RateLimit  int
 	RateWindow time.Duration
+	// PerEndpoint applies RateLimit to each service on its own (the older
+	// published rule, 60 a minute per endpoint) instead of to the instance.
+	PerEndpoint bool
 	// ThrottleStatus is 509 (default, S-360's current code) or 429 (the
 	// code S-360 announced it will move to).
 	ThrottleStatus int
@@ -226,7 +229,11 @@ func (s *Sim) serve(r *http.Request, rt route, body []byte) reply {
 		inst.stats.Refused++
 		return reply{status: http.StatusServiceUnavailable, body: failure("unavailable", "S-360 is down for maintenance")}
 	}
-	if wait, ok := inst.admit(now, s.cfg.RateLimit, s.cfg.RateWindow); !ok {
+	budget := ""
+	if s.cfg.PerEndpoint {
+		budget = rt.service
+	}
+	if wait, ok := inst.admit(budget, now, s.cfg.RateLimit, s.cfg.RateWindow); !ok {
 		inst.stats.Throttled++
 		rep := reply{status: s.cfg.ThrottleStatus, body: failure("too_many_requests", "API rate limit exceeded for this instance")}
 		if s.cfg.SendRetryAfter {

@@ -271,3 +271,26 @@ func TestLostAnswerAppliesTheWrite(t *testing.T) {
 		t.Fatalf("%d contacts, %d lost answers; want the write applied and its answer lost", n, st.Lost)
 	}
 }
+
+// TestPerEndpointRateLimit: under the older rule each service has its own
+// budget.
+func TestPerEndpointRateLimit(t *testing.T) {
+	_, srv, clk := newSimWith(t, s360api.Config{RateLimit: 1, PerEndpoint: true})
+	if status, _, _ := call(t, srv, "searchContact", token(clk.Now(), "pw"), map[string]string{"email": "x@y.z"}); status != 200 {
+		t.Fatalf("first contact call: %d", status)
+	}
+	if status, _, _ := call(t, srv, "searchContact", token(clk.Now(), "pw"), map[string]string{"email": "x@y.z"}); status != 509 {
+		t.Fatalf("second contact call in the window: %d, want 509", status)
+	}
+	body, _ := json.Marshal(map[string]any{"externalReferenceKind": "ORDER", "externalReference": map[string]string{"value": "r"}})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/tnseb/backend-apis/externalOrderService/v1_33/getExternalReference", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token(clk.Now(), "pw"))
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("an order call while the contact service is at its limit: %d, want 200", resp.StatusCode)
+	}
+}
