@@ -40,10 +40,12 @@ type BookingRequest struct {
 
 // contactJob is the payload of a KindS360SaveContact job.
 type contactJob struct {
-	Contact     json.RawMessage `json:"contact"`
-	Identifier  string          `json:"identifier"`
-	BaseVersion int             `json:"base_version"`
-	Conflict    bool            `json:"conflict,omitempty"`
+	Contact json.RawMessage `json:"contact"`
+	// Identifier is the CRM's reference of the contact, if it gave one
+	// (S-360's numeric identifier is the job's id).
+	Identifier  string `json:"identifier"`
+	BaseVersion int    `json:"base_version"`
+	Conflict    bool   `json:"conflict,omitempty"`
 }
 
 // bookingJob is the payload of a KindS360CreateBooking job.
