@@ -87,6 +87,12 @@ func TestCRMToDocumentedS360ExactlyOnce(t *testing.T) {
 			if st.Lost == 0 {
 				t.Fatal("no answer was lost: the test proves nothing")
 			}
+			resolved := h.resolved("found") + h.resolved("absent") + h.resolved("update_resent")
+			// An attempt that resolved and then failed again resolves once
+			// more: the metric counts both, the job's result the last.
+			if counted := h.metricSum("usher_s360_resolutions_total"); counted < resolved || resolved == 0 {
+				t.Fatalf("usher_s360_resolutions_total counts %d, the jobs record %d resolutions", counted, resolved)
+			}
 			if float64(st.Throttled) > 0.01*float64(requests) {
 				t.Fatalf("%d of %d calls throttled, want at most 1%%", st.Throttled, requests)
 			}
@@ -124,7 +130,10 @@ func (h *harness) checkOrders(n int, types []string) {
 
 // upstreamCalls sums usher_upstream_calls_total: the calls usher's client
 // sent.
-func (h *harness) upstreamCalls() int {
+func (h *harness) upstreamCalls() int { return h.metricSum("usher_upstream_calls_total") }
+
+// metricSum sums a counter's series in usher's registry.
+func (h *harness) metricSum(name string) int {
 	h.t.Helper()
 	families, err := h.app.registry.Gather()
 	if err != nil {
@@ -132,7 +141,7 @@ func (h *harness) upstreamCalls() int {
 	}
 	n := 0.0
 	for _, f := range families {
-		if f.GetName() == "usher_upstream_calls_total" {
+		if f.GetName() == name {
 			for _, m := range f.GetMetric() {
 				n += m.GetCounter().GetValue()
 			}
