@@ -46,7 +46,8 @@ const (
 
 // Job is one unit of work in the outbox: a call to a system outside usher
 // that must happen at least once, in order with the other jobs of its
-// OrderKey, and never twice in effect (the callee sees IdempotencyKey).
+// OrderKey, and never twice in effect (a CRM sees IdempotencyKey; an S-360
+// write whose answer was lost is looked up before it is made again).
 type Job struct {
 	ID int64
 	// TrackingID is the job's public identifier, given to API clients.
@@ -57,8 +58,9 @@ type Job struct {
 	// they were enqueued (the same document to the same destination, the
 	// same contact to S-360). Jobs of different keys run in parallel.
 	OrderKey string
-	// IdempotencyKey is sent with every attempt, so a retry of a call that
-	// did reach its target is recognised there and not applied twice.
+	// IdempotencyKey identifies the job: a CRM sees it with every attempt
+	// (webhook-id), so a retry of a call that did reach it is recognised
+	// and not applied twice. S-360 has no such key (see internal/crm).
 	IdempotencyKey string
 	Payload        json.RawMessage
 	State          JobState

@@ -150,6 +150,8 @@ type harness struct {
 	usherURL string
 	hc       *http.Client
 	app      *app
+	// settleLimit bounds settle; default a minute.
+	settleLimit time.Duration
 }
 
 type harnessOptions struct {
@@ -158,6 +160,18 @@ type harnessOptions struct {
 	simWindow time.Duration
 	workers   int
 	cooldown  time.Duration
+	// contactBatch is s360_api.contact_batch (default 50).
+	contactBatch int
+	// lostRatio is the share of S-360 writes whose answer is lost.
+	lostRatio float64
+	// rateMode is s360_api.rate_mode; endpoint makes the stand-in count
+	// each service's calls apart too.
+	rateMode string
+	// maxAttempts is s360_api.max_attempts (default 15).
+	maxAttempts int
+	// returnIdentifier turns on the stand-in's undocumented help:
+	// searchContact returns the identifier a contact was created with.
+	returnIdentifier bool
 }
 
 func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
@@ -175,7 +189,8 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	h.usherURL, h.hc = srv.URL, srv.Client()
 	h.sim = s360api.New(s360api.Config{
 		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret, PushURL: h.usherURL + "/s360/contacts/myvenue"}},
-		RateLimit:    o.simLimit, RateWindow: o.simWindow,
+		RateLimit:    o.simLimit, RateWindow: o.simWindow, LostRatio: o.lostRatio, Seed: 15,
+		ReturnIdentifier: o.returnIdentifier, PerEndpoint: o.rateMode == config.RateModeEndpoint,
 	})
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)
@@ -207,7 +222,9 @@ func harnessConfig(database, simURL, crmURL string, o harnessOptions) config.Con
 			Auth: config.Auth{Mode: "bearer", Secret: "crm-token"},
 		}},
 		S360API: &config.S360API{BaseURL: simURL, Operator: "MYVENUE_CRM", Partner: "usher", Secret: s360Secret,
-			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown},
+			RateLimit: o.simLimit, RateWindow: o.simWindow, CircuitFailures: 3, CircuitCooldown: o.cooldown,
+			PointOfSalesID: 10228100001, ContactBatch: o.contactBatch, MaxAttempts: o.maxAttempts,
+			RateMode: o.rateMode},
 	}}
 	cfg.APIKeys = []config.APIKey{{Name: "crm", Secret: crmAPIKey, Institutions: []string{"myvenue"}}}
 	cfg.Outbox = config.Outbox{Workers: o.workers, PollInterval: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second}

@@ -229,7 +229,7 @@ func listJobs(ctx context.Context, e env, st usher.Store, f usher.JobFilter, asJ
 			attempts += " since retry"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.TrackingID, j.Institution, j.Kind, v.Target, j.State,
-			attempts, v.When.Format(time.RFC3339), orDash(truncate(v.LastError, 60)))
+			attempts, v.When.Format(time.RFC3339), orDash(truncate(v.note(), 60)))
 	}
 	return tw.Flush()
 }
@@ -247,6 +247,21 @@ type jobRow struct {
 	// When is the next run for a queued job, the end for a finished one.
 	When      time.Time `json:"when"`
 	LastError string    `json:"last_error,omitempty"`
+	// Resolved says how an S-360 write whose answer was lost was settled
+	// by reading back: found (it had happened), absent (written again) or
+	// update_resent.
+	Resolved string `json:"resolved,omitempty"`
+}
+
+// note is the table's last column: a resolution, then the last error.
+func (r jobRow) note() string {
+	switch {
+	case r.Resolved == "":
+		return r.LastError
+	case r.LastError == "":
+		return "lost answer resolved: " + r.Resolved
+	}
+	return "lost answer resolved: " + r.Resolved + "; " + r.LastError
 }
 
 func jobView(j usher.Job) jobRow {
@@ -259,6 +274,12 @@ func jobView(j usher.Job) jobRow {
 		// The error of an attempt before the one that succeeded is history,
 		// not a problem to act on.
 		r.LastError = ""
+	}
+	var res struct {
+		Resolved string `json:"resolved"`
+	}
+	if json.Unmarshal(j.Result, &res) == nil {
+		r.Resolved = res.Resolved
 	}
 	if j.Kind == usher.KindCRMDelivery {
 		var p usher.DeliveryPayload

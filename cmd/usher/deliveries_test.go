@@ -90,3 +90,39 @@ func TestDeliveriesCommand(t *testing.T) {
 		t.Fatalf("a done job shows its old error: %v\n%s", err, out)
 	}
 }
+
+// TestDeliveriesShowsResolutions: an S-360 write whose answer was lost and
+// was settled by reading back says so in `usher deliveries list`.
+func TestDeliveriesShowsResolutions(t *testing.T) {
+	dsn := testdb.SQLite(t)
+	cfgPath := filepath.Join(t.TempDir(), "usher.yaml")
+	if err := os.WriteFile(cfgPath, []byte("database: "+dsn+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), dsn, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := st.EnqueueJobs(ctx, []usher.NewJob{{Institution: "myvenue", Kind: usher.KindS360SaveContact, OrderKey: "b",
+		IdempotencyKey: "b", Payload: json.RawMessage(`{}`), MaxAttempts: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	jobs, _ := st.ClaimJobs(ctx, usher.ClaimRequest{Owner: "t", Limit: 1, Now: now, LeaseUntil: now.Add(time.Minute)})
+	if err := st.FinishJob(ctx, usher.JobFinish{ID: jobs[0].ID, LeaseToken: jobs[0].LeaseToken, State: usher.JobDone,
+		Result: json.RawMessage(`{"contactNumber":"5000001","resolved":"found"}`), Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, tc := range []struct{ flag, want string }{{"", "lost answer resolved: found"}, {"-json", `"resolved":"found"`}} {
+		var out, errOut bytes.Buffer
+		args := []string{"usher", "deliveries", "list", "-config", cfgPath}
+		if tc.flag != "" {
+			args = append(args, tc.flag)
+		}
+		if err := run(ctx, args, func(string) string { return "" }, &out, &errOut); err != nil || !strings.Contains(out.String(), tc.want) {
+			t.Fatalf("list %s: %v\n%s%s", tc.flag, err, out.String(), errOut.String())
+		}
+	}
+}

@@ -232,6 +232,16 @@ func verifyStore(t *testing.T, dsn string, exp expected) {
 		for id, versions := range want {
 			got, wantSorted := all[id], slices.Sorted(slices.Values(versions))
 			slices.Sort(got)
+			if stream == usher.StreamContacts {
+				// A contact push carries the contact as it is at the run:
+				// versions superseded before their run are never pushed.
+				for _, h := range got {
+					if !slices.Contains(wantSorted, h) {
+						t.Errorf("%s %s: stored version %s was never generated (%v)", stream, id, h, wantSorted)
+					}
+				}
+				continue
+			}
 			if !slices.Equal(got, wantSorted) {
 				t.Errorf("%s %s: stored versions %v, generated %v", stream, id, got, wantSorted)
 			}

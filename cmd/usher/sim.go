@@ -73,9 +73,12 @@ type simOptions struct {
 	bucket, maxTries                                       int
 	faults, apiListen, level                               string
 	exitWhenDrained                                        bool
+	// s360Defaults replaces the seeds' push values by S-360's own.
+	s360Defaults bool
 }
 
-// s360Defaults are S-360's documented push defaults.
+// s360Defaults are the simulator's defaults: the push values the seeds
+// configure (--s360-defaults switches to S-360's own).
 func s360Defaults() simOptions {
 	b := s360.DefaultBatchSizes()
 	return simOptions{
@@ -108,6 +111,7 @@ func (o *simOptions) register(fs *flag.FlagSet, d simOptions) {
 	fs.DurationVar(&o.timeout, "timeout", d.timeout, "how long to wait for an answer; no answer is a failure")
 	fs.StringVar(&o.faults, "faults", d.faults, "faults to inject, such as 5xx=0.1,drop=0.05,slow=0.05,slowdelay=35s,dup=0.1,reorder=0.5")
 	fs.BoolVar(&o.exitWhenDrained, "exit-when-drained", d.exitWhenDrained, "with --until: exit once everything was delivered or given up (status 1 if anything was given up)")
+	fs.BoolVar(&o.s360Defaults, "s360-defaults", d.s360Defaults, "push with S-360's own defaults (contacts and orders 1 a payload, 100 a run; checks 10 a payload, 500 a run) instead of the seeds' (50 a payload; 500/500/2000 a run); overrides the per-run and bucket flags")
 	fs.StringVar(&o.apiListen, "api-listen", d.apiListen, "also serve S-360's Contact and order API on this address (operator secret in $S360_API_SECRET)")
 	fs.StringVar(&o.level, "log-level", d.level, "debug, info, warn or error")
 }
@@ -121,7 +125,7 @@ func (o *simOptions) logLevel() slog.Level {
 // start builds the venue and the pusher, and the fault proxy and API
 // stand-in when asked for; stop releases them.
 func (o *simOptions) start(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*s360.Simulator, func(), error) {
-	cfg, _, feed, err := o.build(getenv)
+	cfg, venue, feed, err := o.build(getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,7 +144,7 @@ func (o *simOptions) start(ctx context.Context, getenv func(string) string, logg
 		cfg.Target = throughProxy(cfg.Target, proxyURL)
 	}
 	if o.apiListen != "" {
-		stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger)
+		stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger, sharedVenue{venue: venue, feed: feed})
 		if err != nil {
 			stop()
 			return nil, nil, err
@@ -191,6 +195,9 @@ func (o *simOptions) build(getenv func(string) string) (s360.PushConfig, *s360.V
 		Institution: o.institution, Target: o.target, Auth: auth, Interval: o.interval,
 		BatchSizes: map[usher.Stream]int{usher.StreamContacts: o.contactsPerRun, usher.StreamOrders: o.ordersPerRun, usher.StreamTicketChecks: o.checksPerRun},
 		BucketSize: o.bucket, MaxTries: o.maxTries, Timeout: o.timeout, Cutoff: cutoff, Faults: faults, Seed: o.seed,
+	}
+	if o.s360Defaults {
+		cfg.BatchSizes, cfg.BucketSizes = s360.S360BatchSizes(), s360.S360BucketSizes()
 	}
 	venue := s360.NewVenue(s360.VenueConfig{Seed: o.seed, Start: from, Scale: o.scale})
 	speed := o.speed
@@ -265,8 +272,12 @@ func throughProxy(target, proxyURL string) string {
 
 func (o *simOptions) describe(w io.Writer, sim *s360.Simulator) {
 	cfg := sim.Config()
-	fmt.Fprintf(w, "S-360 simulator: institution %s, seed %d, pushing to %s every %s (S=%d/%d/%d, bs=%d, %d tries, auth %s, faults %s)\n",
+	bs := fmt.Sprint(cfg.BucketSize)
+	if len(cfg.BucketSizes) > 0 {
+		bs = fmt.Sprintf("%d/%d/%d", cfg.BucketSizes[usher.StreamContacts], cfg.BucketSizes[usher.StreamOrders], cfg.BucketSizes[usher.StreamTicketChecks])
+	}
+	fmt.Fprintf(w, "S-360 simulator: institution %s, seed %d, pushing to %s every %s (S=%d/%d/%d, bs=%s, %d tries, auth %s, faults %s)\n",
 		cfg.Institution, o.seed, cfg.StreamURL("{stream}"), cfg.Interval,
 		cfg.BatchSizes[usher.StreamContacts], cfg.BatchSizes[usher.StreamOrders], cfg.BatchSizes[usher.StreamTicketChecks],
-		cfg.BucketSize, cfg.MaxTries, cfg.Auth.Mode, cfg.Faults)
+		bs, cfg.MaxTries, cfg.Auth.Mode, cfg.Faults)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/sim/s360"
 	"github.com/usher-hub/usher/internal/sim/s360api"
 )
 
@@ -19,9 +22,12 @@ import (
 const s360APISecretEnv = "S360_API_SECRET"
 
 // startS360API serves S-360's Contact API and order API for institution on
-// addr (`usher sim s360 --api-listen`), with S-360's rate limit (180 calls
-// a minute) and error format, so the CRM write path can be rehearsed.
-func startS360API(_ context.Context, addr, institution string, getenv func(string) string, logger *slog.Logger) (stop func(), err error) {
+// addr (`usher sim s360 --api-listen`), as S-360 documents them (180 calls
+// a minute, 509 without Retry-After, no idempotency header), so the CRM
+// write path can be rehearsed. venue, when not nil, is the push
+// simulator's venue: contacts and closed sales written through the API
+// are pushed back at its next run, closing the echo loop.
+func startS360API(_ context.Context, addr, institution string, getenv func(string) string, logger *slog.Logger, venue s360api.Venue) (stop func(), err error) {
 	secret := getenv(s360APISecretEnv)
 	if secret == "" {
 		return nil, fmt.Errorf("--api-listen: set %s to the operator secret usher's s360_api block uses", s360APISecretEnv)
@@ -30,7 +36,7 @@ func startS360API(_ context.Context, addr, institution string, getenv func(strin
 	if err != nil {
 		return nil, fmt.Errorf("--api-listen %s: %w", addr, err)
 	}
-	sim := s360api.New(s360api.Config{Institutions: []s360api.Institution{{Code: strings.ToUpper(institution), Secret: secret}}})
+	sim := s360api.New(s360api.Config{Institutions: []s360api.Institution{{Code: strings.ToUpper(institution), Secret: secret}}, Venue: venue})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -43,4 +49,39 @@ func startS360API(_ context.Context, addr, institution string, getenv func(strin
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// sharedVenue lets the API stand-in write into the push simulator's venue:
+// what the API creates or closes is queued at the venue's clock, like the
+// venue's own activity, and pushed at the next run.
+type sharedVenue struct {
+	venue *s360.Venue
+	feed  s360.Timeline
+}
+
+func (v sharedVenue) at() time.Time {
+	now := v.feed.Clock()
+	if !v.feed.Until.IsZero() && now.After(v.feed.Until) {
+		return v.feed.Until // the feed hands out nothing later
+	}
+	return now
+}
+
+// ContactChanged implements s360api.Venue.
+func (v sharedVenue) ContactChanged(number string, contact json.RawMessage) {
+	v.venue.AddExternal(usher.StreamContacts, number, v.at(), contact)
+}
+
+// OrderFinalised implements s360api.Venue.
+func (v sharedVenue) OrderFinalised(orderID string, order json.RawMessage) {
+	v.venue.AddExternal(usher.StreamOrders, orderID, v.at(), order)
+}
+
+// startS360Sims starts S-360 as `usher sim s360` and `usher demo` run it:
+// the push simulator over a venue, the fault proxy if asked for, and,
+// with --api-listen, the API stand-in over the same venue, so that what
+// a CRM writes through usher comes back in S-360's next push. stop
+// releases them all.
+func startS360Sims(ctx context.Context, o *simOptions, getenv func(string) string, logger *slog.Logger) (*s360.Simulator, func(), error) {
+	return o.start(ctx, getenv, logger)
 }

@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/usher-hub/usher/internal/upstream/s360"
 )
 
 // TestSimS360ServesTheAPI checks the --api-listen wiring: without a secret
@@ -16,7 +24,7 @@ import (
 func TestSimS360ServesTheAPI(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	noEnv := func(string) string { return "" }
-	if _, err := startS360API(context.Background(), "127.0.0.1:0", "myvenue", noEnv, logger); err == nil || !strings.Contains(err.Error(), s360APISecretEnv) {
+	if _, err := startS360API(context.Background(), "127.0.0.1:0", "myvenue", noEnv, logger, nil); err == nil || !strings.Contains(err.Error(), s360APISecretEnv) {
 		t.Fatalf("without a secret: %v", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -25,7 +33,7 @@ func TestSimS360ServesTheAPI(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	stop, err := startS360API(context.Background(), addr, "myvenue", func(string) string { return "operator-secret" }, logger)
+	stop, err := startS360API(context.Background(), addr, "myvenue", func(string) string { return "operator-secret" }, logger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,5 +47,83 @@ func TestSimS360ServesTheAPI(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "statusCode") {
 		t.Fatalf("unsigned call: %d %s, want 401 in S-360's error format", resp.StatusCode, body)
+	}
+}
+
+// TestSimS360APIWritesComeBackInThePush: with --api-listen the API
+// stand-in and the push simulator share one venue, so a contact created
+// and a sale closed through the API are in the next contact and order
+// pushes: the echo loop of CRM sync runs end to end.
+func TestSimS360APIWritesComeBackInThePush(t *testing.T) {
+	var mu sync.Mutex
+	pushed := map[string]string{} // stream/id → body
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var docs []map[string]any
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber()
+		_ = dec.Decode(&docs)
+		stream := strings.Split(strings.Trim(r.URL.Path, "/"), "/")[1]
+		mu.Lock()
+		defer mu.Unlock()
+		for _, d := range docs {
+			id := fmt.Sprint(d["contactNumber"])
+			if od, ok := d["orderDetailsData"].(map[string]any); ok {
+				id = fmt.Sprint(od["orderId"])
+			}
+			raw, _ := json.Marshal(d)
+			pushed[stream+"/"+id] = string(raw)
+		}
+	}))
+	t.Cleanup(recv.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o := s360Defaults()
+	o.target, o.apiListen, o.scale = recv.URL, addr, 0.01
+	o.from, o.until = time.Now().Format("2006-01-02"), time.Now().Format(time.RFC3339)
+	secret := "operator-secret-of-16+"
+	sim, stop, err := startS360Sims(context.Background(), &o, func(string) string { return secret }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	api := func(path string, body any) map[string]any {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+s360.SignToken(s360.NewClaims("MYVENUE", "MYVENUE_CRM", "usher", time.Now()), secret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		dec := json.NewDecoder(resp.Body)
+		dec.UseNumber()
+		_ = dec.Decode(&out)
+		if out["statusCode"] != "success" {
+			t.Fatalf("%s: %v", path, out)
+		}
+		return out
+	}
+	created := api("/tnco/backend-apis/contactInformationPublicService/v2_21/createCulturalContact",
+		map[string]any{"contactDataList": []map[string]any{{"email": "echo@example.org", "firstName": "Echo", "lastName": "Loop", "identifier": 1}}})
+	number := created["identifierContactMap"].(map[string]any)["1"].(string)
+	api("/tnco/backend-apis/contactInformationPublicService/v2_21/saveIndividualContactData",
+		map[string]any{"contactData": map[string]any{"contactNumber": number, "cellPhoneNumber": "+41 79 123 45 67"}})
+	order := api("/tnseb/backend-apis/externalOrderFacade/v1_33/createOrUpdateOrder", map[string]any{"pointOfSalesId": 1, "orderType": "SALE",
+		"purchasersInfo": []map[string]any{{"contactReference": number}}, "simpleProductOperations": []map[string]any{{"productCode": "P", "quantity": 1}}})
+	orderID := fmt.Sprint(order["orderUpdateData"].(map[string]any)["orderId"])
+	api("/tnseb/backend-apis/externalOrderService/v1_33/closeOrder", map[string]any{"orderId": json.Number(orderID)})
+	sim.RunOnce(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if c := pushed["contacts/"+number]; !strings.Contains(c, "echo@example.org") || !strings.Contains(c, "+41 79 123 45 67") {
+		t.Fatalf("contact %s pushed as %q, want it as it is now, after the update", number, c)
+	}
+	if o := pushed["orders/"+orderID]; !strings.Contains(o, `"CLOSED"`) {
+		t.Fatalf("order %s pushed as %q, want the closed sale", orderID, o)
 	}
 }

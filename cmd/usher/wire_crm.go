@@ -37,18 +37,27 @@ func wireCRM(ctx context.Context, a *app) error {
 		return err
 	}
 	w := &crmWiring{clients: s360Clients(a, hc, m)}
-	upstreams := map[string]crm.Upstream{}
+	targets := map[string]crm.Target{}
 	attempts := map[string]int{}
+	batch := 0
 	for code, c := range w.clients {
-		upstreams[code] = c
-		attempts[code] = a.cfg.Institutions[institutionIndex(a.cfg, code)].S360API.WithDefaults(code).MaxAttempts
+		api := a.cfg.Institutions[institutionIndex(a.cfg, code)].S360API.WithDefaults(code)
+		targets[code] = crm.Target{Upstream: c, PointOfSalesID: api.PointOfSalesID, ContactBatch: api.ContactBatch}
+		attempts[code] = api.MaxAttempts
+		batch = max(batch, api.ContactBatch)
 	}
-	writer := crm.NewWriter(a.store, upstreams, a.cfg.Outbox.EchoWindow, time.Now)
+	writer := crm.NewWriter(a.store, targets, a.cfg.Outbox.EchoWindow, time.Now, m)
 	w.deliveries = outbox.New(a.store, map[string]outbox.Handler{
 		usher.KindCRMDelivery: crm.NewDeliverer(a.store, dests, hc, time.Now, m, a.logger),
 	}, outboxConfig(a.cfg.Outbox), m, a.logger)
 	writesCfg := outboxConfig(a.cfg.Outbox)
 	writesCfg.Retention = -1 // the delivery pool prunes for both
+	if writesCfg.Concurrency >= 0 {
+		// A createCulturalContact call fills only with as many attempts
+		// waiting at once; the others wait on the rate budget, not on
+		// S-360, so the extra workers cost nothing but goroutines.
+		writesCfg.Concurrency = max(writesCfg.Concurrency, batch)
+	}
 	w.writes = outbox.New(a.store, map[string]outbox.Handler{
 		usher.KindS360SaveContact:   writer.SaveContact(),
 		usher.KindS360CreateBooking: writer.CreateBooking(),
@@ -126,11 +135,9 @@ func s360Clients(a *app, hc *http.Client, m *metrics.Outbox) map[string]*s360.Cl
 			continue
 		}
 		api := inst.S360API.WithDefaults(inst.Code)
-		limiter := s360.NewLimiter(a.store, "s360:"+strings.ToLower(api.Institution),
-			usher.RateLimit{Limit: api.RateLimit, Window: api.RateWindow}, api.RateHeadroom, time.Now)
 		breaker := s360.NewBreaker(api.CircuitFailures, api.CircuitCooldown, time.Now)
 		c := s360.NewClient(s360.Config{Institution: api.Institution, BaseURL: api.BaseURL, Operator: api.Operator,
-			Partner: api.Partner, Secret: api.Secret, Timeout: api.Timeout}, hc, limiter, breaker, time.Now)
+			Partner: api.Partner, Secret: api.Secret, Timeout: api.Timeout, ThrottleWindow: api.RateWindow}, hc, s360Budget(a, api), breaker, time.Now)
 		code := inst.Code
 		c.Observe(func(method string, status int) {
 			m.UpstreamCalls.WithLabelValues(code, method, fmt.Sprint(status)).Inc()
@@ -138,6 +145,17 @@ func s360Clients(a *app, hc *http.Client, m *metrics.Outbox) map[string]*s360.Cl
 		out[inst.Code] = c
 	}
 	return out
+}
+
+// s360Budget is the rate budget of an instance: one bucket for all its
+// endpoints, s360:<code>, or one per service, s360:<code>:<service>.
+func s360Budget(a *app, api config.S360API) s360.Budget {
+	limit := usher.RateLimit{Limit: api.RateLimit, Window: api.RateWindow}
+	bucket := "s360:" + strings.ToLower(api.Institution)
+	if api.RateMode == config.RateModeEndpoint {
+		return s360.NewEndpointBudget(a.store, bucket, limit, api.RateHeadroom, time.Now)
+	}
+	return s360.InstanceBudget{Limiter: s360.NewLimiter(a.store, bucket, limit, api.RateHeadroom, time.Now)}
 }
 
 func institutionIndex(cfg config.Config, code string) int {

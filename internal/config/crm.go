@@ -45,6 +45,12 @@ type CRMDestination struct {
 	MaxAttempts int `yaml:"max_attempts"`
 }
 
+// The rate modes of s360_api.rate_mode.
+const (
+	RateModeInstance = "instance"
+	RateModeEndpoint = "endpoint"
+)
+
 // S360API is an institution's S-360 REST API, which CRM writes go to.
 type S360API struct {
 	// BaseURL is https://<institution>.ws.secutix.com (or a simulator).
@@ -59,8 +65,15 @@ type S360API struct {
 	Secret     string `yaml:"secret"`
 	SecretEnv  string `yaml:"secret_env"`
 	SecretFile string `yaml:"secret_file"`
-	// RateLimit calls per RateWindow is the instance's budget, shared by
-	// every replica. Default 180 a minute.
+	// RateMode is which of S-360's published budgets applies: instance
+	// (default: RateLimit calls per RateWindow for all endpoints together,
+	// 180 a minute) or endpoint (the older rule: RateLimit per RateWindow
+	// for each service, 60 a minute by default).
+	RateMode string `yaml:"rate_mode"`
+	// RateLimit calls per RateWindow is the budget, shared by every
+	// replica. Default 180 a minute (instance) or 60 (endpoint). A refusal
+	// for the rate limit (509 or 429) pauses it for RateWindow: S-360
+	// documents no Retry-After.
 	RateLimit  int           `yaml:"rate_limit"`
 	RateWindow time.Duration `yaml:"rate_window"`
 	// RateHeadroom is the share of the budget left unused. Default 0.05.
@@ -69,6 +82,13 @@ type S360API struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// MaxAttempts before a write goes to the dead letter. Default 15.
 	MaxAttempts int `yaml:"max_attempts"`
+	// PointOfSalesID is the point of sales bookings are created at
+	// (createOrUpdateOrder's mandatory pointOfSalesId); bookings fail
+	// without it.
+	PointOfSalesID int64 `yaml:"point_of_sales_id"`
+	// ContactBatch is the most new contacts one createCulturalContact call
+	// carries. Default 50 (docs/crm.md says why).
+	ContactBatch int `yaml:"contact_batch"`
 	// CircuitFailures in a row open the breaker for CircuitCooldown.
 	// Defaults 5 and 30 s.
 	CircuitFailures int           `yaml:"circuit_failures"`
@@ -186,6 +206,12 @@ func (a S360API) validate() error {
 	if a.RateLimit < 0 || a.RateWindow < 0 || a.RateHeadroom < 0 || a.RateHeadroom >= 0.5 {
 		return fmt.Errorf("rate_limit and rate_window must not be negative, rate_headroom must be in [0, 0.5)")
 	}
+	if a.RateMode != "" && a.RateMode != RateModeInstance && a.RateMode != RateModeEndpoint {
+		return fmt.Errorf("rate_mode must be instance or endpoint, got %q", a.RateMode)
+	}
+	if a.PointOfSalesID < 0 || a.ContactBatch < 0 || a.ContactBatch > 500 {
+		return fmt.Errorf("point_of_sales_id must not be negative and contact_batch must be 0-500")
+	}
 	if a.Timeout < 0 || a.MaxAttempts < 0 || a.CircuitFailures < 0 || a.CircuitCooldown < 0 {
 		return fmt.Errorf("timeout, max_attempts and circuit settings must not be negative")
 	}
@@ -253,8 +279,17 @@ func (a S360API) WithDefaults(code string) S360API {
 	if a.Institution == "" {
 		a.Institution = strings.ToUpper(code)
 	}
+	if a.RateMode == "" {
+		a.RateMode = RateModeInstance
+	}
 	if a.RateLimit == 0 {
 		a.RateLimit = 180
+		if a.RateMode == RateModeEndpoint {
+			a.RateLimit = 60
+		}
+	}
+	if a.ContactBatch == 0 {
+		a.ContactBatch = 50
 	}
 	if a.RateWindow == 0 {
 		a.RateWindow = time.Minute

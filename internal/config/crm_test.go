@@ -67,6 +67,8 @@ func TestCRMConfigErrors(t *testing.T) {
 		{"twice", `institutions: [{code: v, auth: {mode: none}, crm_destinations: [{name: a, url: "https://x.example", signing_secret: s}, {name: a, url: "https://y.example", signing_secret: s}]}]`, "twice"},
 		{"api secret", `institutions: [{code: v, auth: {mode: none}, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p}}]`, "secret"},
 		{"headroom", `institutions: [{code: v, auth: {mode: none}, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p, secret: s, rate_headroom: 0.9}}]`, "rate_headroom"},
+		{"rate mode", `institutions: [{code: v, auth: {mode: none}, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p, secret: s, rate_mode: minute}}]`, "rate_mode"},
+		{"batch", `institutions: [{code: v, auth: {mode: none}, s360_api: {base_url: "https://v.ws.secutix.com", operator: o, partner: p, secret: s, contact_batch: 501}}]`, "contact_batch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadYAML(t, tc.yaml, nil)

@@ -11,12 +11,17 @@
 //
 // CRM to S-360: POST /api/v1/crm/{institution}/contacts and .../bookings
 // validate the request, enqueue a job and answer 202 with a tracking id;
-// ContactWriter and BookingWriter call S-360 when the job runs, with the
-// job's idempotency key, within the instance's shared rate budget.
+// Writer calls S-360's documented methods when the job runs, within the
+// instance's shared rate budget: new contacts batched into
+// createCulturalContact calls, changes through saveIndividualContactData,
+// bookings through createOrUpdateOrder (a sale then closed). S-360 has no
+// idempotency key: a write whose answer was lost is looked up (the contact
+// by e-mail and names, the order by its externalReference) before it is
+// made again, and the resolution is counted and recorded in the job.
 //
 // Echoes: when S-360 pushes back a contact usher wrote for the CRM, the
 // push is stored (S-360 is the truth) but not sent to the CRM as a change
-// of its own: ContactWriter records an echo mark of what it wrote, and
+// of its own: Writer records an echo mark of what it wrote, and
 // the store recognises the push against it (usher.IsEcho).
 //
 // Conflicts (both sides changed a contact) follow one rule: the CRM's

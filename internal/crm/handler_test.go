@@ -169,6 +169,7 @@ func FuzzCRMContacts(f *testing.F) {
 		`{"contact":{"contactNumber":"3346662","addresses":[{"city":"Bern"}],"authorizations":[]},"base_version":3}`,
 		`{"contact":{"individualContact":"Lee"}}`, `{"contact":[]}`, `{"contact":null}`, `[]`, `null`, ``, `{"contact":{"email":7}}`,
 		`{"contact":{"contactNumber":12}}`, `{"contact":{"email":"a@b.example"},"base_version":-1}`, "{\"contact\":{\"email\":\"\xff@b\"}}",
+		`{"contact":{"individualContact":{"lastName":"NoEmail"}}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -183,6 +184,8 @@ func FuzzCRMBookings(f *testing.F) {
 	for _, seed := range []string{
 		`{"contactNumber":"3346662","orderType":"OPTION","items":[{"productCode":"PERMCOL","quantity":2}],"reference":"opp-1"}`,
 		`{"contactNumber":"3346662","orderType":"SALE","items":[{"productId":10228231108335,"performanceId":1,"quantity":1}]}`,
+		`{"contactNumber":"3346662","orderType":"RESERVATION","items":[{"productCode":"PERMCOL","quantity":3}],"reference":"opp-2"}`,
+		`{"contactNumber":"3346662","orderType":"REFUND_CLIENT","items":[{"productCode":"PERMCOL","quantity":3}]}`,
 		`{"contactNumber":"","orderType":"SALE","items":[]}`, `{"items":[{"productId":"x"}]}`, `{}`, `7`,
 	} {
 		f.Add([]byte(seed))

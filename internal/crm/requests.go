@@ -30,7 +30,8 @@ type ContactRequest struct {
 // BookingRequest is the body of POST /api/v1/crm/{institution}/bookings.
 type BookingRequest struct {
 	ContactNumber string `json:"contactNumber"`
-	// OrderType is OPTION (a reservation held for the contact) or SALE.
+	// OrderType is SALE, RESERVATION (a simple reservation) or OPTION (a
+	// reservation that lapses unless confirmed).
 	OrderType string                  `json:"orderType"`
 	Items     []s360.BookingOperation `json:"items"`
 	// Reference is the CRM's id for the booking (an opportunity, say).
@@ -39,15 +40,19 @@ type BookingRequest struct {
 
 // contactJob is the payload of a KindS360SaveContact job.
 type contactJob struct {
-	Contact     json.RawMessage `json:"contact"`
-	Identifier  string          `json:"identifier"`
-	BaseVersion int             `json:"base_version"`
-	Conflict    bool            `json:"conflict,omitempty"`
+	Contact json.RawMessage `json:"contact"`
+	// Identifier is the CRM's reference of the contact, if it gave one
+	// (S-360's numeric identifier is the job's id).
+	Identifier  string `json:"identifier"`
+	BaseVersion int    `json:"base_version"`
+	Conflict    bool   `json:"conflict,omitempty"`
 }
 
 // bookingJob is the payload of a KindS360CreateBooking job.
 type bookingJob struct {
 	Booking s360.Booking `json:"booking"`
+	// Reference is the CRM's own reference of the booking.
+	Reference string `json:"reference,omitempty"`
 }
 
 // s360Owned are contact fields only S-360 sets.
@@ -103,8 +108,10 @@ func parseContact(body []byte) (ContactRequest, map[string]any, string, error) {
 	if len(fields) == 0 || (len(fields) == 1 && number != "") {
 		add("$.contact", "holds no field to write")
 	}
-	if number == "" && fields["email"] == nil && lastName(fields) == "" {
-		add("$.contact", "a new contact needs an email or individualContact.lastName")
+	if number == "" && fields["email"] == nil {
+		// createCulturalContact needs one, and it is how usher finds the
+		// contact again if S-360's answer to the create is lost.
+		add("$.contact.email", "a new contact needs an email")
 	}
 	if req.Reference != "" && !referencePattern.MatchString(req.Reference) {
 		add("$.reference", "must be 1-128 printable characters without spaces")
@@ -147,12 +154,6 @@ func checkContactFields(fields map[string]any, add func(path, format string, arg
 	}
 }
 
-func lastName(fields map[string]any) string {
-	ic, _ := fields["individualContact"].(map[string]any)
-	s, _ := ic["lastName"].(string)
-	return s
-}
-
 // parseBooking validates a booking request.
 func parseBooking(body []byte) (BookingRequest, error) {
 	var req BookingRequest
@@ -164,8 +165,10 @@ func parseBooking(body []byte) (BookingRequest, error) {
 	if !numberPattern.MatchString(req.ContactNumber) {
 		add("$.contactNumber", "must be the S-360 contact number the booking is for")
 	}
-	if req.OrderType != "OPTION" && req.OrderType != "SALE" {
-		add("$.orderType", "must be OPTION or SALE")
+	switch req.OrderType {
+	case s360.OrderSale, s360.OrderReservation, s360.OrderOption:
+	default:
+		add("$.orderType", "must be SALE, RESERVATION or OPTION")
 	}
 	if len(req.Items) == 0 || len(req.Items) > 50 {
 		add("$.items", "must hold 1 to 50 items")

@@ -64,9 +64,6 @@ func (s *Service) SubmitContact(ctx context.Context, institution, idem string, b
 		idem = usher.NewTrackingID()
 	}
 	job := contactJob{Contact: req.Contact, Identifier: req.Reference}
-	if job.Identifier == "" {
-		job.Identifier = upstreamKey(institution, usher.KindS360SaveContact, idem)
-	}
 	key := "s360:contact:new:" + idem
 	switch {
 	case number != "":
@@ -104,9 +101,10 @@ func (s *Service) SubmitBooking(ctx context.Context, institution, idem string, b
 	if idem == "" {
 		idem = usher.NewTrackingID()
 	}
-	b := s360.Booking{ContactNumber: req.ContactNumber, OrderType: req.OrderType, Operations: req.Items,
-		Origin: "usher", ExternalReference: req.Reference}
-	payload, _ := json.Marshal(bookingJob{Booking: b})
+	// The order's externalReference is set by the writer from the job
+	// (see OrderReference); the CRM's reference stays in the job.
+	b := s360.Booking{ContactNumber: req.ContactNumber, OrderType: req.OrderType, Operations: req.Items}
+	payload, _ := json.Marshal(bookingJob{Booking: b, Reference: req.Reference})
 	return s.enqueue(ctx, usher.NewJob{Institution: institution, Kind: usher.KindS360CreateBooking,
 		OrderKey: "s360:booking:" + idem, IdempotencyKey: idem, Payload: payload, MaxAttempts: attempts, RunAt: s.now()}, false)
 }
@@ -164,14 +162,6 @@ func sameRequest(a, b json.RawMessage) bool {
 	ha, errA := usher.HashJSON(mustJSON(ma))
 	hb, errB := usher.HashJSON(mustJSON(mb))
 	return errA == nil && errB == nil && ha == hb
-}
-
-// upstreamKey derives the Idempotency-Key S-360 sees from a job's key,
-// scoped by institution and kind, so one CRM key used for a contact and a
-// booking never makes S-360 replay the wrong answer.
-func upstreamKey(institution, kind, idem string) string {
-	h, _ := usher.HashJSON(mustJSON([]string{institution, kind, idem}))
-	return "usher-" + h[:40]
 }
 
 func mustJSON(v any) []byte {

@@ -22,6 +22,11 @@ type Outbox struct {
 	Deliveries *prometheus.CounterVec
 	// Conflicts counts CRM writes to contacts S-360 had changed too.
 	Conflicts *prometheus.CounterVec
+	// Resolutions counts S-360 writes whose answer was lost and whose
+	// outcome usher established by reading back, by institution, kind and
+	// outcome (found: it had happened; absent: it had not, written again;
+	// update_resent: an update, harmless to send again).
+	Resolutions *prometheus.CounterVec
 }
 
 // NewOutbox creates and registers the outbox collectors on reg.
@@ -48,8 +53,12 @@ func NewOutbox(reg prometheus.Registerer) *Outbox {
 			Name: "usher_crm_conflicts_total",
 			Help: "CRM contact writes accepted while an S-360 change of the same contact was still on its way to the CRM.",
 		}, []string{"institution"}),
+		Resolutions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "usher_s360_resolutions_total",
+			Help: "S-360 writes whose answer was lost, resolved by reading back, by institution, kind and outcome (found, absent, update_resent).",
+		}, []string{"institution", "kind", "outcome"}),
 	}
-	reg.MustRegister(m.Attempts, m.Duration, m.UpstreamCalls, m.Deliveries, m.Conflicts)
+	reg.MustRegister(m.Attempts, m.Duration, m.UpstreamCalls, m.Deliveries, m.Conflicts, m.Resolutions)
 	return m
 }
 

@@ -8,9 +8,10 @@
 //   - at least once: a job stays in the database until an attempt is
 //     recorded as done; a worker that dies mid-attempt loses its lease,
 //     and the job is claimed again when the lease expires;
-//   - never twice in effect: every attempt carries the job's idempotency
-//     key (S-360's Idempotency-Key, the CRM's webhook-id), so a retry of a
-//     call that did land is recognised by its target;
+//   - never twice in effect: a CRM sees every attempt's idempotency key
+//     as its webhook-id and deduplicates; S-360 has no such key, so the
+//     S-360 handlers (internal/crm) find out whether a write whose answer
+//     was lost happened before writing it again;
 //   - never two at once: claims are exclusive (FOR UPDATE SKIP LOCKED on
 //     Postgres, the single writer on SQLite) and fenced by a lease token;
 //   - in order per key: only the first unfinished job of an order key is

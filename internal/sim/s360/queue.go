@@ -34,6 +34,10 @@ type StreamStats struct {
 	Posts       int `json:"posts"`        // POSTs made, retries and duplicates included
 	FailedPosts int `json:"failed_posts"` // POSTs not answered 200 (or not at all)
 	Duplicates  int `json:"duplicates"`   // payloads delivered twice on purpose
+	// Superseded counts contact versions replaced in the queue by a newer
+	// one before their run: a contact push carries the contact as it is
+	// at the run (getContactData's output), not every version.
+	Superseded int `json:"superseded"`
 }
 
 // queue is S-360's queue for one stream: new documents, and payloads that
@@ -46,11 +50,27 @@ type queue struct {
 	fresh []item
 	retry []*payload
 	stats StreamStats
+	// latestOnly keeps one queued item per id, the newest (contacts).
+	latestOnly bool
+	// waiting maps a queued id to its position in fresh plus taken.
+	waiting map[string]int
+	taken   int
 }
 
 func (q *queue) add(e Event) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.latestOnly {
+		if pos, ok := q.waiting[e.ExternalID]; ok {
+			q.fresh[pos-q.taken].raw = e.Raw
+			q.stats.Superseded++
+			return
+		}
+		if q.waiting == nil {
+			q.waiting = map[string]int{}
+		}
+		q.waiting[e.ExternalID] = q.taken + len(q.fresh)
+	}
 	q.fresh = append(q.fresh, item{id: e.ExternalID, raw: e.Raw})
 	q.stats.Queued++
 	q.stats.Pending++
@@ -83,6 +103,10 @@ func (q *queue) take(batch, bucket int, reorder bool, rng *lockedRand) []*payloa
 	n := min(max(budget, 0), len(q.fresh))
 	items := append([]item(nil), q.fresh[:n]...)
 	q.fresh = q.fresh[n:]
+	q.taken += n
+	for _, it := range items {
+		delete(q.waiting, it.id)
+	}
 	if reorder {
 		rng.shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
 	}

@@ -14,9 +14,10 @@ import (
 	"github.com/usher-hub/usher"
 )
 
-// S-360's documented push defaults (data-analytics reference
-// architecture): every 15 minutes, 500 contacts or orders and 2000 checks
-// a run, 50 items a payload, 12 tries.
+// The seeds' configured push values (the data-analytics reference
+// architecture as the venues set it up): every 15 minutes, 500 contacts or
+// orders and 2000 checks a run, 50 items a payload, 12 tries. These are
+// the simulator's defaults.
 const (
 	DefaultInterval   = 15 * time.Minute
 	DefaultBucketSize = 50
@@ -24,9 +25,22 @@ const (
 	DefaultTimeout    = 30 * time.Second
 )
 
-// DefaultBatchSizes are S-360's items per run, by stream.
+// DefaultBatchSizes are the seeds' items per run, by stream.
 func DefaultBatchSizes() map[usher.Stream]int {
 	return map[usher.Stream]int{usher.StreamContacts: 500, usher.StreamOrders: 500, usher.StreamTicketChecks: 2000}
+}
+
+// S360BatchSizes are S-360's own defaults of S, items per run, when an
+// operator sets nothing: contact and order webhooks 100, data export 500
+// (webhook/contact, webhook/order, webhook/dataexport pages).
+func S360BatchSizes() map[usher.Stream]int {
+	return map[usher.Stream]int{usher.StreamContacts: 100, usher.StreamOrders: 100, usher.StreamTicketChecks: 500}
+}
+
+// S360BucketSizes are S-360's own defaults of bs, items per POST: 1 for
+// contact and order webhooks, 10 for the data export.
+func S360BucketSizes() map[usher.Stream]int {
+	return map[usher.Stream]int{usher.StreamContacts: 1, usher.StreamOrders: 1, usher.StreamTicketChecks: 10}
 }
 
 // PushConfig is how the simulated S-360 pushes to one receiver.
@@ -42,6 +56,8 @@ type PushConfig struct {
 	BatchSizes map[usher.Stream]int
 	// BucketSize is bs: the most documents in one POST.
 	BucketSize int
+	// BucketSizes, when set for a stream, is that stream's bs.
+	BucketSizes map[usher.Stream]int
 	// MaxTries is how often one payload is sent before it is given up.
 	MaxTries int
 	// Timeout bounds one POST; no answer in time counts as a failure.
@@ -142,7 +158,7 @@ func New(cfg PushConfig, feed Feed, client *http.Client, logger *slog.Logger) (*
 	}
 	s := &Simulator{cfg: cfg, feed: feed, client: client, logger: logger, rng: newLockedRand(cfg.Seed)}
 	for _, st := range usher.Streams {
-		s.queues = append(s.queues, &queue{stream: st, url: cfg.StreamURL(st)})
+		s.queues = append(s.queues, &queue{stream: st, url: cfg.StreamURL(st), latestOnly: st == usher.StreamContacts})
 	}
 	return s, nil
 }
@@ -251,7 +267,11 @@ func (s *Simulator) queue(st usher.Stream) *queue {
 // process sends one run's payloads of q, one after the other.
 func (s *Simulator) process(ctx context.Context, q *queue) {
 	reorder := s.rng.chance(s.cfg.Faults.Reorder)
-	for _, p := range q.take(s.cfg.BatchSizes[q.stream], s.cfg.BucketSize, reorder, s.rng) {
+	bucket := s.cfg.BucketSize
+	if n := s.cfg.BucketSizes[q.stream]; n > 0 {
+		bucket = n
+	}
+	for _, p := range q.take(s.cfg.BatchSizes[q.stream], bucket, reorder, s.rng) {
 		if ctx.Err() != nil {
 			q.requeue(p)
 			continue

@@ -335,10 +335,10 @@ func TestRunStopsWhenDrained(t *testing.T) {
 	want := NewVenue(VenueConfig{Seed: 9, Start: testStart, Scale: 0.2}).Until(until)
 	total := 0
 	for _, st := range sim.Stats() {
-		total += st.Accepted
+		total += st.Accepted + st.Superseded
 	}
 	if total != len(want) || runs < 2 {
-		t.Fatalf("accepted %d of %d documents in %d runs", total, len(want), runs)
+		t.Fatalf("accepted or superseded %d of %d documents in %d runs", total, len(want), runs)
 	}
 }
 
@@ -361,5 +361,56 @@ func TestStoppingMidPostDoesNotCostATry(t *testing.T) {
 	sim.RunOnce(context.Background())
 	if st := sim.Stats()[usher.StreamContacts]; st.Accepted != 3 || st.FailedPosts != 0 || !sim.Drained() {
 		t.Fatalf("after the next run: %+v", st)
+	}
+}
+
+// TestContactPushCarriesTheContactAsAtTheRun: a contact changed twice
+// between two runs is pushed once, as it is at the run: S-360's contact
+// webhook sends getContactData's output, not every version.
+func TestContactPushCarriesTheContactAsAtTheRun(t *testing.T) {
+	var bodies []string
+	rc := newReceiver(t, usher.Institution{Code: "v"}, nil)
+	v := NewVenue(VenueConfig{Seed: 3, Start: testStart, Scale: 0.1})
+	base := testStart.Add(time.Hour)
+	for i, email := range []string{"first@example.org", "second@example.org"} {
+		raw := json.RawMessage(fmt.Sprintf(`{"contactNumber":"900001","lastUpdateDate":"2023-01-02T0%d:00:00.000+00:00","email":%q}`, i+1, email))
+		v.AddExternal(usher.StreamContacts, "900001", base.Add(time.Duration(i)*time.Minute), raw)
+	}
+	feed := Timeline{Venue: v, Clock: func() time.Time { return base.Add(time.Hour) }, Until: base.Add(time.Hour)}
+	sim := newTestSim(t, PushConfig{Institution: "v", Target: rc.srv.URL}, feed, nil)
+	sim.RunOnce(context.Background())
+	for _, b := range rc.posts(usher.StreamContacts) {
+		if strings.Contains(b, "900001") {
+			bodies = append(bodies, b)
+		}
+	}
+	if len(bodies) != 1 || !strings.Contains(bodies[0], "second@example.org") || strings.Contains(bodies[0], "first@example.org") {
+		t.Fatalf("contact 900001 pushed in %d payloads %v, want once, as it is at the run", len(bodies), bodies)
+	}
+	if st := sim.Stats()[usher.StreamContacts]; st.Superseded != 1 {
+		t.Fatalf("stats %+v, want one superseded version", st)
+	}
+}
+
+// TestS360OwnDefaults: with S-360's own defaults a contact payload holds
+// one contact and a check payload ten checks, and a run stops at 100
+// contacts.
+func TestS360OwnDefaults(t *testing.T) {
+	rc := newReceiver(t, usher.Institution{Code: "v"}, nil)
+	var events []Event
+	for i := range 120 {
+		events = append(events, Event{Stream: usher.StreamContacts, ExternalID: fmt.Sprint(i), Raw: json.RawMessage(fmt.Sprintf(`{"contactNumber":"%d"}`, i))})
+	}
+	for i := range 25 {
+		events = append(events, Event{Stream: usher.StreamTicketChecks, ExternalID: fmt.Sprint(i), Raw: json.RawMessage(fmt.Sprintf(`{"ticket_check_id":%d}`, i))})
+	}
+	sim := newTestSim(t, PushConfig{Institution: "v", Target: rc.srv.URL, BatchSizes: S360BatchSizes(), BucketSizes: S360BucketSizes()},
+		&sliceFeed{events: events}, nil)
+	sim.RunOnce(context.Background())
+	if n := len(rc.posts(usher.StreamContacts)); n != 100 {
+		t.Fatalf("%d contact payloads in the first run, want 100 of one contact each", n)
+	}
+	if n := len(rc.posts(usher.StreamTicketChecks)); n != 3 {
+		t.Fatalf("%d check payloads for 25 checks, want 3 (10, 10, 5)", n)
 	}
 }

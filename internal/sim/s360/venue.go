@@ -234,3 +234,16 @@ func localTime(t time.Time, loc *time.Location) string {
 func (v *Venue) pick(n int) int { return v.rng.IntN(n) }
 
 func (v *Venue) chance(p float64) bool { return v.rng.Float64() < p }
+
+// AddExternal records a document written through S-360's API (the API
+// stand-in shares this venue): it is queued like the venue's own, at at,
+// so the next run of its stream pushes it.
+func (v *Venue) AddExternal(stream usher.Stream, id string, at time.Time, raw json.RawMessage) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e := Event{Stream: stream, ExternalID: id, At: at, Created: at, Raw: raw}
+	i := sort.Search(len(v.pending), func(i int) bool { return v.pending[i].At.After(at) })
+	v.pending = append(v.pending, Event{})
+	copy(v.pending[i+1:], v.pending[i:])
+	v.pending[i] = e
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -31,67 +33,116 @@ func (s *Sim) getContactData(in *instance, body []byte) (int, map[string]any) {
 	}
 	c, ok := in.contacts[req.ContactNumber]
 	if !ok {
-		return http.StatusNotFound, failure("contact_not_found", "no contact "+req.ContactNumber)
+		return business("contact_not_found", "no contact "+req.ContactNumber)
 	}
 	return http.StatusOK, maps.Clone(c)
 }
 
-func (s *Sim) searchContacts(in *instance, body []byte) (int, map[string]any) {
+// searchContact finds contacts by e-mail, narrowed by the names given.
+// Several contacts may share an e-mail, as in S-360.
+func (s *Sim) searchContact(in *instance, body []byte) (int, map[string]any) {
 	var req struct {
-		Email      string `json:"email"`
-		Identifier string `json:"identifier"`
+		Email     string `json:"email"`
+		FirstName string `json:"firstName"`
+		LastName  string `json:"lastName"`
 	}
-	if err := decodeBody(body, &req); err != nil || (req.Email == "" && req.Identifier == "") {
-		return http.StatusBadRequest, failure("invalid_request", "give an email or an identifier")
+	if err := decodeBody(body, &req); err != nil || req.Email == "" {
+		return http.StatusBadRequest, failure("invalid_request", "give an email")
 	}
-	var found []map[string]any
-	if req.Identifier != "" {
-		if n, ok := in.identifiers[req.Identifier]; ok {
-			found = append(found, map[string]any{"contactNumber": n, "identifier": req.Identifier})
+	found := []map[string]any{}
+	for _, n := range sortedNumbers(in.contacts) {
+		c := in.contacts[n]
+		first, last := names(c)
+		if !strings.EqualFold(str(c["email"]), req.Email) || (req.FirstName != "" && first != req.FirstName) || (req.LastName != "" && last != req.LastName) {
+			continue
 		}
-	} else {
-		for n, c := range in.contacts {
-			if c["email"] == req.Email {
-				found = append(found, map[string]any{"contactNumber": n, "email": req.Email})
-			}
+		m := map[string]any{"contactNumber": n, "email": c["email"], "firstName": first, "lastName": last}
+		if id, ok := in.identifierOf[n]; ok && s.cfg.ReturnIdentifier {
+			m["identifier"] = json.Number(id)
 		}
+		found = append(found, m)
 	}
 	return http.StatusOK, map[string]any{"contacts": found}
 }
 
-// saveContact creates a contact, or updates the fields given of an
-// existing one. An identifier already used means the same contact: a
-// second line of defence after the idempotency key.
+// createCulturalContact creates the contacts of contactDataList, each
+// with the caller's identifier, and maps identifier → contact number.
+func (s *Sim) createCulturalContact(in *instance, body []byte) (int, map[string]any) {
+	var req struct {
+		ContactDataList []struct {
+			CreateLogin bool        `json:"createLogin"`
+			Email       string      `json:"email"`
+			FirstName   string      `json:"firstName"`
+			LastName    string      `json:"lastName"`
+			Identifier  json.Number `json:"identifier"`
+		} `json:"contactDataList"`
+	}
+	if err := decodeBody(body, &req); err != nil || len(req.ContactDataList) == 0 {
+		return http.StatusBadRequest, failure("invalid_request", "contactDataList is required")
+	}
+	for _, cd := range req.ContactDataList {
+		if _, err := cd.Identifier.Int64(); err != nil || !plausibleEmail(cd.Email) {
+			// The call is refused as a whole: S-360's methods are
+			// transactional, so nothing is created.
+			return business("invalid_contact", "each contact needs a valid email and a numeric identifier")
+		}
+	}
+	now := s.cfg.Now()
+	idMap := map[string]string{}
+	var created []any
+	for _, cd := range req.ContactDataList {
+		c := in.newContact(now)
+		number := c["contactNumber"].(string)
+		c["email"] = cd.Email
+		c["individualContact"] = map[string]any{"firstName": cd.FirstName, "lastName": cd.LastName}
+		c["lastUpdateDate"] = now.UTC().Format(timeLayout)
+		in.identifierOf[number] = cd.Identifier.String()
+		idMap[cd.Identifier.String()] = number
+		in.markChanged(number)
+		s.contactChanged(number, c)
+		created = append(created, maps.Clone(c))
+	}
+	return http.StatusOK, map[string]any{"identifierContactMap": idMap, "culturalContactData": created}
+}
+
+// saveContact updates the fields given of an existing contact.
 func (s *Sim) saveContact(in *instance, body []byte) (int, map[string]any) {
 	var req struct {
 		ContactData map[string]any `json:"contactData"`
-		Identifier  string         `json:"identifier"`
 	}
 	if err := decodeBody(body, &req); err != nil || len(req.ContactData) == 0 {
 		return http.StatusBadRequest, failure("invalid_request", "contactData is required")
 	}
 	number, _ := req.ContactData["contactNumber"].(string)
-	if number == "" && req.Identifier != "" {
-		number = in.identifiers[req.Identifier]
+	c, ok := in.contacts[number]
+	if !ok {
+		return business("contact_not_found", "no contact "+number)
 	}
 	now := s.cfg.Now()
-	c, ok := in.contacts[number]
-	switch {
-	case number != "" && !ok:
-		return http.StatusNotFound, failure("contact_not_found", "no contact "+number)
-	case !ok:
-		c = in.newContact(now)
-		number = c["contactNumber"].(string)
-	}
 	merge(c, req.ContactData)
 	c["lastUpdateDate"] = now.UTC().Format(timeLayout)
 	in.markChanged(number)
-	out := map[string]any{"culturalContactData": []any{maps.Clone(c)}}
-	if req.Identifier != "" {
-		in.identifiers[req.Identifier] = number
-		out["identifierContactMap"] = map[string]string{req.Identifier: number}
+	s.contactChanged(number, c)
+	return http.StatusOK, map[string]any{"culturalContactData": []any{maps.Clone(c)}}
+}
+
+func names(c map[string]any) (first, last string) {
+	ic, _ := c["individualContact"].(map[string]any)
+	return str(ic["firstName"]), str(ic["lastName"])
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func sortedNumbers(m map[string]map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for n := range m {
+		out = append(out, n)
 	}
-	return http.StatusOK, out
+	sort.Strings(out)
+	return out
 }
 
 func (in *instance) newContact(now time.Time) map[string]any {
@@ -191,4 +242,46 @@ func (s *Sim) ContactCount(code string) int {
 		return len(in.contacts)
 	}
 	return 0
+}
+
+// ContactsByEmail returns the numbers of an institution's contacts with
+// that e-mail address, for tests counting duplicates.
+func (s *Sim) ContactsByEmail(code, email string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.insts[code]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, n := range sortedNumbers(in.contacts) {
+		if strings.EqualFold(str(in.contacts[n]["email"]), email) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// plausibleEmail is the simulator's check of an address: a local part and
+// a domain with a dot.
+func plausibleEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && strings.Contains(domain, ".")
+}
+
+// BackdateContact moves a contact's creationDate back by d, as for a
+// contact that existed long before a test starts.
+func (s *Sim) BackdateContact(code, number string, d time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.insts[code]
+	if !ok {
+		return false
+	}
+	c, ok := in.contacts[number]
+	if !ok {
+		return false
+	}
+	c["creationDate"] = s.cfg.Now().Add(-d).UTC().Format(timeLayout)
+	return true
 }

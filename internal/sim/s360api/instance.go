@@ -7,9 +7,11 @@ import (
 // instance is one institution's state.
 type instance struct {
 	Institution
-	contacts    map[string]map[string]any
-	identifiers map[string]string // caller's identifier → contact number
-	orders      []map[string]any
+	contacts     map[string]map[string]any
+	identifiers  map[string]string // caller's identifier → contact number (kept for tests)
+	identifierOf map[string]string // contact number → caller's identifier
+	orders       []map[string]any
+	orderByID    map[string]map[string]any
 	// changed lists contact numbers changed since their last push, in
 	// change order, each once.
 	changed    []string
@@ -18,21 +20,24 @@ type instance struct {
 	nextNumber int64
 	nextOrder  int64
 	replies    map[string]map[string]any // idempotency key → first answer
-	window     []time.Time               // accepted calls still inside the rate window
+	windows    map[string][]time.Time    // accepted calls still inside the rate window, by budget
 	stats      Stats
 }
 
 func newInstance(inst Institution) *instance {
 	return &instance{
-		Institution: inst,
-		contacts:    map[string]map[string]any{},
-		identifiers: map[string]string{},
-		isChanged:   map[string]bool{},
-		revision:    map[string]int{},
-		nextNumber:  5000001,
-		nextOrder:   10000800001,
-		replies:     map[string]map[string]any{},
-		stats:       Stats{ByMethod: map[string]int{}, Keys: map[string]int{}},
+		Institution:  inst,
+		contacts:     map[string]map[string]any{},
+		identifiers:  map[string]string{},
+		identifierOf: map[string]string{},
+		orderByID:    map[string]map[string]any{},
+		isChanged:    map[string]bool{},
+		revision:     map[string]int{},
+		nextNumber:   5000001,
+		nextOrder:    10000800001,
+		replies:      map[string]map[string]any{},
+		windows:      map[string][]time.Time{},
+		stats:        Stats{ByMethod: map[string]int{}, Keys: map[string]int{}},
 	}
 }
 
@@ -47,8 +52,11 @@ type Stats struct {
 	ByMethod map[string]int
 	// Applied counts writes that changed something (not replays).
 	Applied int
-	// Replays counts writes answered from an earlier call's idempotency key.
+	// Replays counts writes answered from an earlier call's idempotency key
+	// (only with Config.HonourIdempotencyKey).
 	Replays int
+	// Lost counts applied writes whose answer was dropped.
+	Lost int
 	// Keys counts applied writes per idempotency key: each should be 1.
 	Keys map[string]int
 	// MaxInWindow is the most admitted calls any rate window held.
@@ -68,21 +76,25 @@ func (st *Stats) count(method string, now time.Time) {
 	st.ByMethod[method]++
 }
 
-// admit applies the sliding-window rate limit: a call is admitted when
-// fewer than limit calls were admitted in the window before it. When it
-// is not, wait is how long until the oldest of them leaves the window.
-func (in *instance) admit(now time.Time, limit int, window time.Duration) (wait time.Duration, ok bool) {
+// admit applies the sliding-window rate limit of one budget (the
+// instance's, "", or a service's): a call is admitted when fewer than
+// limit calls were admitted in the window before it. When it is not, wait
+// is how long until the oldest of them leaves the window.
+func (in *instance) admit(budget string, now time.Time, limit int, window time.Duration) (wait time.Duration, ok bool) {
+	w := in.windows[budget]
 	cutoff := now.Add(-window)
 	drop := 0
-	for drop < len(in.window) && !in.window[drop].After(cutoff) {
+	for drop < len(w) && !w[drop].After(cutoff) {
 		drop++
 	}
-	in.window = in.window[drop:]
-	if len(in.window) >= limit {
-		return in.window[0].Sub(cutoff), false
+	w = w[drop:]
+	if len(w) >= limit {
+		in.windows[budget] = w
+		return w[0].Sub(cutoff), false
 	}
-	in.window = append(in.window, now)
-	in.stats.MaxInWindow = max(in.stats.MaxInWindow, len(in.window))
+	w = append(w, now)
+	in.windows[budget] = w
+	in.stats.MaxInWindow = max(in.stats.MaxInWindow, len(w))
 	return 0, true
 }
 

@@ -1,20 +1,26 @@
 // Package s360api is a stand-in for S-360's public REST APIs, for tests
-// and demos: the Contact API (getContactData, searchContacts,
-// saveIndividualContactData) and the orders API (createOrder), with the
-// behaviour a client has to cope with:
+// and demos, built from S-360's public documentation and refusing to be
+// kinder than it: a client that passes against it relies on nothing S-360
+// does not promise. By default:
 //
+//   - only documented methods exist: contactInformationPublicService's
+//     createCulturalContact, saveIndividualContactData, searchContact and
+//     getContactData; externalOrderFacade.createOrUpdateOrder; and
+//     externalOrderService's closeOrder and getExternalReference (the two
+//     whose parameters usher assumes, see docs/upstreams.md). Anything
+//     else answers 404, counted in Stats.NotFound;
 //   - HS256 JWT bearer tokens checked like S-360 (subject = institution,
 //     30 s life), 401 otherwise;
-//   - the per-instance rate limit (180 calls a minute by default, any
-//     window length for tests), answered 429 (or 509) with Retry-After,
-//     counted over a sliding window so that bursts are caught;
-//   - S-360's answer format: requestId, statusCode, statusDetail;
-//   - Idempotency-Key honoured: a replayed write answers what the first
-//     did and changes nothing;
+//   - the rate limit (180 calls a minute per instance by default), over
+//     it HTTP 509 with no Retry-After, as documented;
+//   - a business error is HTTP 200 whose statusCode is not "success";
+//   - no idempotency header is honoured;
 //   - faults on demand: down (503), failures, and writes applied whose
-//     answer is lost (500 after the change), to prove retries are safe;
-//   - S-360's contact webhook: changed contacts pushed, in payloads of up
-//     to 50, to an institution's push URL (usher's ingest).
+//     answer is lost (the connection dropped after the write), at random
+//     (Config.LostRatio) or for the next n writes.
+//
+// Helpful behaviours S-360 does not document are switches, all off:
+// HonourIdempotencyKey, SendRetryAfter, ReturnIdentifier.
 //
 // The simulator keeps everything in memory and counts what it saw, so a
 // test can check that every change arrived exactly once.
@@ -24,6 +30,7 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,8 +58,30 @@ type Config struct {
 	// 180 a minute, S-360's documented budget.
 	RateLimit  int
 	RateWindow time.Duration
-	// ThrottleStatus is 429 (default) or 509, the status S-360 used first.
+	// PerEndpoint applies RateLimit to each service on its own (the older
+	// published rule, 60 a minute per endpoint) instead of to the instance.
+	PerEndpoint bool
+	// ThrottleStatus is 509 (default, S-360's current code) or 429 (the
+	// code S-360 announced it will move to).
 	ThrottleStatus int
+	// LostRatio is the share of applied writes whose answer is lost: the
+	// write happens, then the connection is closed unanswered.
+	LostRatio float64
+	// Seed makes the LostRatio draws reproducible.
+	Seed uint64
+	// HonourIdempotencyKey replays the first answer to a write repeated
+	// with the same Idempotency-Key header. S-360 documents no such
+	// header: off by default.
+	HonourIdempotencyKey bool
+	// SendRetryAfter adds a Retry-After header to throttled answers.
+	// S-360 documents none: off by default.
+	SendRetryAfter bool
+	// ReturnIdentifier makes searchContact return the identifier a contact
+	// was created with. Not documented: off by default.
+	ReturnIdentifier bool
+	// Venue, when set, receives every contact and closed order written
+	// through the API, so the push simulator sharing it pushes them.
+	Venue Venue
 	// Now is the simulator's clock. Default time.Now.
 	Now func() time.Time
 }
@@ -67,6 +96,10 @@ type Sim struct {
 	insts  map[string]*instance
 	faults faults
 	nextID int64
+	rng    *rand.Rand
+	// requests counts every request received, whatever its fate.
+	requests      int
+	notFoundPaths []string
 }
 
 // New returns a simulator for cfg.
@@ -78,12 +111,12 @@ func New(cfg Config) *Sim {
 		cfg.RateWindow = time.Minute
 	}
 	if cfg.ThrottleStatus == 0 {
-		cfg.ThrottleStatus = http.StatusTooManyRequests
+		cfg.ThrottleStatus = 509
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Sim{cfg: cfg, insts: map[string]*instance{}, nextID: 1}
+	s := &Sim{cfg: cfg, insts: map[string]*instance{}, nextID: 1, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5360a91))}
 	for _, inst := range cfg.Institutions {
 		s.insts[inst.Code] = newInstance(inst)
 	}
@@ -116,9 +149,8 @@ func (s *Sim) FailNext(n, status int) {
 	s.faults.failNext, s.faults.failStatus = n, status
 }
 
-// LoseNextAnswers makes the next n writes happen but answer 500, as when
-// the connection drops after S-360 committed: only an idempotency key
-// keeps the client's retry from writing twice.
+// LoseNextAnswers makes the next n writes happen but their answers lost:
+// the connection is closed unanswered after S-360 committed.
 func (s *Sim) LoseNextAnswers(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,11 +164,15 @@ type route struct {
 	handle                  func(s *Sim, inst *instance, body []byte) (int, map[string]any)
 }
 
+// routes are the documented methods; nothing else exists.
 var routes = []route{
-	{"tnco", "contactInformationPublicService", "getContactData", false, (*Sim).getContactData},
-	{"tnco", "contactInformationPublicService", "searchContacts", false, (*Sim).searchContacts},
+	{"tnco", "contactInformationPublicService", "createCulturalContact", true, (*Sim).createCulturalContact},
 	{"tnco", "contactInformationPublicService", "saveIndividualContactData", true, (*Sim).saveContact},
-	{"tnseb", "externalOrderService", "createOrder", true, (*Sim).createOrder},
+	{"tnco", "contactInformationPublicService", "searchContact", false, (*Sim).searchContact},
+	{"tnco", "contactInformationPublicService", "getContactData", false, (*Sim).getContactData},
+	{"tnseb", "externalOrderFacade", "createOrUpdateOrder", true, (*Sim).createOrUpdateOrder},
+	{"tnseb", "externalOrderService", "closeOrder", true, (*Sim).closeOrder},
+	{"tnseb", "externalOrderService", "getExternalReference", false, (*Sim).getExternalReference},
 }
 
 // reply is an answer prepared under the simulator's lock and written
@@ -147,12 +183,18 @@ type reply struct {
 	body       map[string]any
 	// hold, when set, delays the answer of an applied write until closed.
 	hold <-chan struct{}
+	// lost closes the connection unanswered: the write was applied.
+	lost bool
 }
 
 // ServeHTTP answers POST /<module>/backend-apis/<service>/<version>/<method>.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
 	rt, ok := findRoute(r.URL.Path)
 	if r.Method != http.MethodPost || !ok {
+		s.notFound(r.URL.Path)
 		s.write(w, reply{status: http.StatusNotFound, body: failure("not_found", "no such method: use POST /<module>/backend-apis/<service>/<version>/<method>")})
 		return
 	}
@@ -167,6 +209,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-rep.hold:
 		case <-r.Context().Done():
 		}
+	}
+	if rep.lost {
+		dropConnection(w)
+		return
 	}
 	s.write(w, rep)
 }
@@ -183,10 +229,17 @@ func (s *Sim) serve(r *http.Request, rt route, body []byte) reply {
 		inst.stats.Refused++
 		return reply{status: http.StatusServiceUnavailable, body: failure("unavailable", "S-360 is down for maintenance")}
 	}
-	if wait, ok := inst.admit(now, s.cfg.RateLimit, s.cfg.RateWindow); !ok {
+	budget := ""
+	if s.cfg.PerEndpoint {
+		budget = rt.service
+	}
+	if wait, ok := inst.admit(budget, now, s.cfg.RateLimit, s.cfg.RateWindow); !ok {
 		inst.stats.Throttled++
-		return reply{status: s.cfg.ThrottleStatus, retryAfter: strconv.Itoa(int((wait + time.Second - 1) / time.Second)),
-			body: failure("too_many_requests", "API rate limit exceeded for this instance")}
+		rep := reply{status: s.cfg.ThrottleStatus, body: failure("too_many_requests", "API rate limit exceeded for this instance")}
+		if s.cfg.SendRetryAfter {
+			rep.retryAfter = strconv.Itoa(int((wait + time.Second - 1) / time.Second))
+		}
+		return rep
 	}
 	inst.stats.count(rt.method, now)
 	if s.faults.failNext > 0 {
@@ -198,7 +251,10 @@ func (s *Sim) serve(r *http.Request, rt route, body []byte) reply {
 }
 
 func (s *Sim) serveMethod(r *http.Request, inst *instance, rt route, body []byte) reply {
-	key := r.Header.Get("Idempotency-Key")
+	key := ""
+	if s.cfg.HonourIdempotencyKey {
+		key = r.Header.Get("Idempotency-Key")
+	}
 	if rt.write && key != "" {
 		if prev, ok := inst.replies[key]; ok {
 			inst.stats.Replays++
@@ -209,7 +265,7 @@ func (s *Sim) serveMethod(r *http.Request, inst *instance, rt route, body []byte
 		return reply{status: http.StatusBadRequest, body: failure("invalid_request", "body is not JSON")}
 	}
 	status, out := rt.handle(s, inst, body)
-	if status != http.StatusOK || !rt.write {
+	if status != http.StatusOK || !rt.write || out["statusCode"] != nil {
 		return reply{status: status, body: out}
 	}
 	inst.stats.Applied++
@@ -217,9 +273,10 @@ func (s *Sim) serveMethod(r *http.Request, inst *instance, rt route, body []byte
 		inst.replies[key] = maps.Clone(out)
 		inst.stats.Keys[key]++
 	}
-	if s.faults.loseNext > 0 {
-		s.faults.loseNext--
-		return reply{status: http.StatusInternalServerError, body: failure("internal_error", "simulated lost answer")}
+	if s.faults.loseNext > 0 || (s.cfg.LostRatio > 0 && s.rng.Float64() < s.cfg.LostRatio) {
+		s.faults.loseNext = max(s.faults.loseNext-1, 0)
+		inst.stats.Lost++
+		return reply{lost: true}
 	}
 	return reply{status: status, body: out, hold: s.faults.hold}
 }
@@ -275,4 +332,45 @@ func (s *Sim) write(w http.ResponseWriter, rep reply) {
 
 func failure(code, detail string) map[string]any {
 	return map[string]any{"statusCode": code, "statusDetail": detail}
+}
+
+// notFound counts a call to a method S-360 does not have.
+func (s *Sim) notFound(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notFoundPaths = append(s.notFoundPaths, path)
+}
+
+// NotFound returns the paths called that are no documented method.
+func (s *Sim) NotFound() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.notFoundPaths...)
+}
+
+// Requests returns how many requests reached the simulator, whatever
+// their fate: compared with the calls a client made, it shows whether
+// anything was sent twice behind the client's back.
+func (s *Sim) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// dropConnection closes the connection without an answer, as when the
+// network fails after S-360 committed a write.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+// business is a business error: HTTP 200, statusCode not success.
+func business(code, detail string) (int, map[string]any) {
+	return http.StatusOK, failure(code, detail)
 }

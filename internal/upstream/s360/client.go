@@ -28,6 +28,11 @@ type Config struct {
 	// MaxWait bounds how long a call waits for its rate slot when S-360
 	// paused the instance; beyond it the call returns Throttled. Default 30 s.
 	MaxWait time.Duration
+	// ThrottleWindow is how long a refusal for the rate limit (509, or 429
+	// announced) pauses the shared budget: S-360 documents no Retry-After,
+	// only a budget per minute, so the next window is the first moment a
+	// call can succeed. Default one minute.
+	ThrottleWindow time.Duration
 	// ContactVersion and OrderVersion are the service versions called.
 	// Defaults v2_21 and v1_33, the latest frozen versions documented.
 	ContactVersion string
@@ -41,7 +46,7 @@ const maxResponse = 4 << 20
 type Client struct {
 	cfg     Config
 	http    *http.Client
-	limiter *Limiter
+	budget  Budget
 	breaker *Breaker
 	now     func() time.Time
 	// observe, when set, is told the method and HTTP status (0: none) of
@@ -49,15 +54,19 @@ type Client struct {
 	observe func(method string, status int)
 }
 
-// NewClient returns a client of cfg's instance, spending limiter's budget
-// and guarded by breaker. hc's timeout is not used: cfg.Timeout bounds
-// each call.
-func NewClient(cfg Config, hc *http.Client, limiter *Limiter, breaker *Breaker, now func() time.Time) *Client {
+// NewClient returns a client of cfg's instance, spending budget and
+// guarded by breaker. hc's timeout is not used: cfg.Timeout bounds each
+// call. hc's transport may be shared: the client itself makes sure no
+// request is ever re-sent by it (see post).
+func NewClient(cfg Config, hc *http.Client, budget Budget, breaker *Breaker, now func() time.Time) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 30 * time.Second
+	}
+	if cfg.ThrottleWindow <= 0 {
+		cfg.ThrottleWindow = time.Minute
 	}
 	if cfg.ContactVersion == "" {
 		cfg.ContactVersion = "v2_21"
@@ -66,14 +75,15 @@ func NewClient(cfg Config, hc *http.Client, limiter *Limiter, breaker *Breaker, 
 		cfg.OrderVersion = "v1_33"
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Client{cfg: cfg, http: hc, limiter: limiter, breaker: breaker, now: now}
+	return &Client{cfg: cfg, http: hc, budget: budget, breaker: breaker, now: now}
 }
 
 // Observe sets a function told of every call made (method, HTTP status).
 func (c *Client) Observe(f func(method string, status int)) { c.observe = f }
 
-// Limiter returns the client's rate limiter.
-func (c *Client) Limiter() *Limiter { return c.limiter }
+// Limiter returns the limiter of the instance-wide budget (or of the
+// contact service's, in per-endpoint mode), for status pages.
+func (c *Client) Limiter() *Limiter { return c.budget.For(contactService) }
 
 // Breaker returns the client's circuit breaker.
 func (c *Client) Breaker() *Breaker { return c.breaker }
@@ -95,8 +105,10 @@ func (e endpoint) path() string {
 }
 
 // call runs one REST-RPC call: breaker, rate slot, signed POST, and the
-// answer decoded into out. idem is sent as the Idempotency-Key header.
-func (c *Client) call(ctx context.Context, ep endpoint, idem string, in, out any) error {
+// answer decoded into out. No idempotency header is sent: S-360 documents
+// none, and a create whose answer was lost is resolved by reading back
+// (see the crm package), never by sending it again blindly.
+func (c *Client) call(ctx context.Context, ep endpoint, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return &CallError{Method: ep.method, Kind: Permanent, Err: err}
@@ -105,7 +117,8 @@ func (c *Client) call(ctx context.Context, ep endpoint, idem string, in, out any
 	if !ok {
 		return &CallError{Method: ep.method, Kind: Unavailable, RetryAt: retry, Err: errors.New("circuit open: S-360 kept failing")}
 	}
-	if err := c.limiter.Wait(ctx, c.cfg.MaxWait); err != nil {
+	limiter := c.budget.For(ep.service)
+	if err := limiter.Wait(ctx, c.cfg.MaxWait); err != nil {
 		c.breaker.Release()
 		var ce *CallError
 		if errors.As(err, &ce) {
@@ -114,14 +127,14 @@ func (c *Client) call(ctx context.Context, ep endpoint, idem string, in, out any
 		}
 		return &CallError{Method: ep.method, Kind: Temporary, Err: fmt.Errorf("rate bucket: %w", err)}
 	}
-	status, header, answer, err := c.post(ctx, ep, idem, body)
+	status, answer, err := c.post(ctx, ep, body)
 	if c.observe != nil {
 		c.observe(ep.method, status)
 	}
 	if err != nil {
-		return c.failed(&CallError{Method: ep.method, Kind: Temporary, Err: err})
+		return c.failed(&CallError{Method: ep.method, Kind: Temporary, Err: err, MaybeApplied: true})
 	}
-	return c.settle(ctx, ep, status, header, answer, out)
+	return c.settle(ctx, ep, limiter, status, answer, out)
 }
 
 // failed records a temporary failure with the breaker. If it opened the
@@ -136,35 +149,39 @@ func (c *Client) failed(ce *CallError) error {
 	return ce
 }
 
-func (c *Client) post(ctx context.Context, ep endpoint, idem string, body []byte) (int, http.Header, []byte, error) {
+// post sends one request, exactly once. Go's transport re-sends a request
+// on a reused connection that closed before answering when it deems the
+// request replayable: an idempotent method, or an Idempotency-Key header,
+// with a body it can rewind. A POST to S-360 may have been applied when
+// that happens, so the client makes the request unreplayable (no such
+// header, no GetBody) and lets the caller resolve the lost answer.
+func (c *Client) post(ctx context.Context, ep endpoint, body []byte) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+ep.path(), bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
+	req.GetBody = nil // the transport cannot rewind it, so never re-sends it
 	token := SignToken(NewClaims(c.cfg.Institution, c.cfg.Operator, c.cfg.Partner, c.now()), c.cfg.Secret)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if idem != "" {
-		req.Header.Set("Idempotency-Key", idem)
-	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return resp.StatusCode, resp.Header, nil, fmt.Errorf("read answer: %w", err)
+		return resp.StatusCode, nil, fmt.Errorf("read answer: %w", err)
 	}
-	return resp.StatusCode, resp.Header, answer, nil
+	return resp.StatusCode, answer, nil
 }
 
 // settle turns an answer into a result or a classified error, and tells
 // the breaker and the shared bucket what it learned.
-func (c *Client) settle(ctx context.Context, ep endpoint, status int, header http.Header, answer []byte, out any) error {
+func (c *Client) settle(ctx context.Context, ep endpoint, limiter *Limiter, status int, answer []byte, out any) error {
 	var st Status
 	_ = json.Unmarshal(answer, &st)
 	if status < 200 || status > 299 {
@@ -172,11 +189,14 @@ func (c *Client) settle(ctx context.Context, ep endpoint, status int, header htt
 		switch ce.Kind {
 		case Throttled:
 			c.breaker.Release()
-			ce.RetryAt = retryAfter(header, c.now(), time.Second)
-			if err := c.limiter.Block(ctx, ce.RetryAt); err != nil {
+			// No Retry-After is documented: the budget is per window, so
+			// nothing goes before the window has passed.
+			ce.RetryAt = c.now().Add(c.cfg.ThrottleWindow)
+			if err := limiter.Block(ctx, ce.RetryAt); err != nil {
 				ce.Err = fmt.Errorf("could not pause the shared bucket: %w", err)
 			}
 		case Temporary:
+			ce.MaybeApplied = true
 			return c.failed(ce)
 		default:
 			c.breaker.Record(true) // the upstream answered: it is up
@@ -184,8 +204,10 @@ func (c *Client) settle(ctx context.Context, ep endpoint, status int, header htt
 		return ce
 	}
 	c.breaker.Record(true)
-	if st.StatusCode != "" && !strings.EqualFold(st.StatusCode, "success") {
-		return &CallError{Method: ep.method, Kind: Permanent, HTTPStatus: status, StatusCode: st.StatusCode, StatusDetail: st.StatusDetail}
+	if !strings.EqualFold(st.StatusCode, "success") {
+		// A business error: S-360 answers 200 and says so in statusCode.
+		return &CallError{Method: ep.method, Kind: Permanent, HTTPStatus: status, StatusCode: st.StatusCode, StatusDetail: st.StatusDetail,
+			Err: errNotSuccess}
 	}
 	if out != nil {
 		if err := json.Unmarshal(answer, out); err != nil {

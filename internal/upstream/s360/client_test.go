@@ -36,6 +36,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type bundle struct {
+	url    string
 	sim    *s360api.Sim
 	client *s360.Client
 	store  usher.RateLimitStore
@@ -47,6 +48,7 @@ type options struct {
 	throttleStatus        int
 	secret                string
 	clientClock           func() time.Time
+	maxWait               time.Duration
 }
 
 // setup starts the simulator on loopback and a client of it whose rate
@@ -82,28 +84,31 @@ func setup(t *testing.T, o options) *bundle {
 	if o.clientClock != nil {
 		now = o.clientClock
 	}
+	if o.maxWait == 0 {
+		o.maxWait = time.Second
+	}
 	limiter := s360.NewLimiter(st, "s360:MYVENUE", usher.RateLimit{Limit: o.clientLimit, Window: time.Minute}, 0, clk.Now)
 	breaker := s360.NewBreaker(3, 30*time.Second, clk.Now)
 	client := s360.NewClient(s360.Config{Institution: "MYVENUE", BaseURL: srv.URL, Operator: "MYVENUE_CRM", Partner: "usher",
-		Secret: o.secret, MaxWait: time.Second}, srv.Client(), limiter, breaker, now)
-	return &bundle{sim: sim, client: client, store: st, clock: clk}
+		Secret: o.secret, MaxWait: o.maxWait}, srv.Client(), s360.InstanceBudget{Limiter: limiter}, breaker, now)
+	return &bundle{url: srv.URL, sim: sim, client: client, store: st, clock: clk}
 }
 
 func TestContactRoundTrip(t *testing.T) {
 	b := setup(t, options{})
 	ctx := context.Background()
-	created, err := b.client.SaveIndividualContactData(ctx, json.RawMessage(`{"email":"ann@example.org","individualContact":{"firstName":"Ann","lastName":"Lee"}}`), "crm-1", "idem-1")
-	if err != nil {
+	created, err := b.client.CreateCulturalContact(ctx, []s360.CulturalContact{
+		{Email: "ann@example.org", FirstName: "Ann", LastName: "Lee", Identifier: 41},
+		{Email: "bo@example.org", LastName: "Bo", Identifier: 42},
+	})
+	if err != nil || len(created) != 2 || created[41] == "" || created[42] == "" || created[41] == created[42] {
+		t.Fatalf("createCulturalContact = %v, %v; want a contact number per identifier", created, err)
+	}
+	number := created[41]
+	if _, err := b.client.SaveIndividualContactData(ctx, json.RawMessage(`{"contactNumber":"`+number+`","individualContact":{"firstName":"Annie"}}`)); err != nil {
 		t.Fatal(err)
 	}
-	if created.ContactNumber == "" {
-		t.Fatalf("create answered %+v without a contact number", created)
-	}
-	_, err = b.client.SaveIndividualContactData(ctx, json.RawMessage(`{"contactNumber":"`+created.ContactNumber+`","individualContact":{"firstName":"Annie"}}`), "", "idem-2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := b.client.GetContactData(ctx, created.ContactNumber, nil)
+	raw, err := b.client.GetContactData(ctx, number, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,33 +126,36 @@ func TestContactRoundTrip(t *testing.T) {
 	if got.StatusCode != "" {
 		t.Fatal("GetContactData must strip S-360's status fields from the contact")
 	}
-	found, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Identifier: "crm-1"})
-	if err != nil || len(found) != 1 || found[0].ContactNumber != created.ContactNumber {
-		t.Fatalf("search by identifier = %+v, %v", found, err)
+	found, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "ann@example.org", LastName: "Lee"})
+	if err != nil || len(found) != 1 || found[0].ContactNumber != number {
+		t.Fatalf("search by e-mail and name = %+v, %v", found, err)
 	}
-	order, err := b.client.CreateOrder(ctx, s360.Booking{ContactNumber: created.ContactNumber, OrderType: "OPTION",
-		Operations: []s360.BookingOperation{{ProductCode: "PERMCOL", Quantity: 2}}}, "idem-3")
-	if err != nil || order.OrderID == "" || order.OrderState != "IN_OPTION" {
-		t.Fatalf("order = %+v, %v", order, err)
+	for _, typ := range []string{s360.OrderSale, s360.OrderReservation, s360.OrderOption} {
+		order, err := b.client.CreateOrUpdateOrder(ctx, 7, s360.Booking{ContactNumber: number, OrderType: typ, ExternalReference: "ref-" + typ,
+			Operations: []s360.BookingOperation{{ProductCode: "PERMCOL", Quantity: 2}}})
+		if err != nil || order.OrderID == "" {
+			t.Fatalf("%s: order = %+v, %v", typ, order, err)
+		}
+		again, ok, err := b.client.FindOrderByReference(ctx, "ref-"+typ)
+		if err != nil || !ok || again.OrderID != order.OrderID {
+			t.Fatalf("%s: lookup by reference = %+v %v %v", typ, again, ok, err)
+		}
+	}
+	if _, ok, err := b.client.FindOrderByReference(ctx, "never-used"); ok || err != nil {
+		t.Fatalf("lookup of an unknown reference = %v, %v; want not found", ok, err)
+	}
+	if len(b.sim.NotFound()) != 0 {
+		t.Fatalf("the client called undocumented methods: %v", b.sim.NotFound())
 	}
 }
 
-func TestRetryWithTheSameKeyWritesOnce(t *testing.T) {
+// TestOrderNeedsAPointOfSales: pointOfSalesId is mandatory; without one
+// the client refuses before calling.
+func TestOrderNeedsAPointOfSales(t *testing.T) {
 	b := setup(t, options{})
-	ctx := context.Background()
-	b.sim.LoseNextAnswers(1)
-	contact := json.RawMessage(`{"email":"bo@example.org"}`)
-	_, err := b.client.SaveIndividualContactData(ctx, contact, "crm-2", "idem-lost")
-	if kind, _ := s360.KindOf(err); kind != s360.Temporary {
-		t.Fatalf("lost answer: err = %v, want a temporary error", err)
-	}
-	res, err := b.client.SaveIndividualContactData(ctx, contact, "crm-2", "idem-lost")
-	if err != nil || res.ContactNumber == "" {
-		t.Fatalf("retry = %+v, %v", res, err)
-	}
-	st := b.sim.Stats("MYVENUE")
-	if b.sim.ContactCount("MYVENUE") != 1 || st.Applied != 1 || st.Replays != 1 || st.Keys["idem-lost"] != 1 {
-		t.Fatalf("contacts %d, stats %+v: the retry must replay, not create a second contact", b.sim.ContactCount("MYVENUE"), st)
+	_, err := b.client.CreateOrUpdateOrder(context.Background(), 0, s360.Booking{ContactNumber: "1", OrderType: s360.OrderSale})
+	if kind, _ := s360.KindOf(err); kind != s360.Permanent || b.sim.Requests() != 0 {
+		t.Fatalf("err = %v after %d requests, want a permanent error and no call", err, b.sim.Requests())
 	}
 }
 
@@ -159,20 +167,25 @@ func TestThrottlingPausesTheSharedBucket(t *testing.T) {
 			b := setup(t, options{simLimit: 2, clientLimit: 6000, throttleStatus: status})
 			ctx := context.Background()
 			for range 2 {
-				if _, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "x@y.z"}); err != nil {
+				if _, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "x@y.z"}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "x@y.z"})
+			_, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "x@y.z"})
 			kind, retryAt := s360.KindOf(err)
-			if kind != s360.Throttled || retryAt.Sub(b.clock.Now()) < 50*time.Second {
-				t.Fatalf("err = %v (retry at %v), want throttled for about a minute", err, retryAt)
+			if kind != s360.Throttled || !retryAt.Equal(b.clock.Now().Add(time.Minute)) {
+				t.Fatalf("err = %v (retry at %v), want throttled for the whole window: no Retry-After is documented", err, retryAt)
 			}
 			st, err := b.store.RateState(ctx, "s360:MYVENUE")
 			if err != nil || st.BlockedUntil.Sub(retryAt).Abs() > time.Millisecond {
-				t.Fatalf("bucket = %+v, %v: Retry-After must pause the shared bucket", st, err)
+				t.Fatalf("bucket = %+v, %v: a throttled call must pause the shared bucket for the window", st, err)
 			}
-			_, err = b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "x@y.z"})
+			b.clock.Add(59 * time.Second)
+			_, err = b.client.SearchContact(ctx, s360.SearchCriteria{Email: "x@y.z"})
+			if kind, _ := s360.KindOf(err); kind != s360.Throttled {
+				t.Fatalf("59 s later err = %v, want throttled: never retry inside the same window", err)
+			}
+			_, err = b.client.SearchContact(ctx, s360.SearchCriteria{Email: "x@y.z"})
 			if kind, _ := s360.KindOf(err); kind != s360.Throttled {
 				t.Fatalf("during the pause err = %v, want throttled", err)
 			}
@@ -191,12 +204,12 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	ctx := context.Background()
 	b.sim.SetDown(true)
 	for range 3 {
-		if _, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "a@b.c"}); err == nil {
+		if _, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err == nil {
 			t.Fatal("a call to a down S-360 succeeded")
 		}
 	}
 	calls := b.sim.Stats("MYVENUE").Calls
-	_, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "a@b.c"})
+	_, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"})
 	kind, retryAt := s360.KindOf(err)
 	if kind != s360.Unavailable || !retryAt.Equal(b.clock.Now().Add(30*time.Second)) {
 		t.Fatalf("err = %v, want unavailable until the cool-down ends", err)
@@ -206,7 +219,7 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	}
 	b.sim.SetDown(false)
 	b.clock.Add(31 * time.Second)
-	if _, err := b.client.SearchContacts(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
+	if _, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
 		t.Fatalf("probe after the cool-down: %v", err)
 	}
 	if b.client.Breaker().State() != s360.BreakerClosed {
@@ -217,22 +230,22 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 func TestRejectedCallsArePermanent(t *testing.T) {
 	t.Run("UnknownContact", func(t *testing.T) {
 		b := setup(t, options{})
-		_, err := b.client.SaveIndividualContactData(context.Background(), json.RawMessage(`{"contactNumber":"999","email":"x@y.z"}`), "", "k")
+		_, err := b.client.SaveIndividualContactData(context.Background(), json.RawMessage(`{"contactNumber":"999","email":"x@y.z"}`))
 		var ce *s360.CallError
-		if kind, _ := s360.KindOf(err); kind != s360.Permanent || !asCallError(err, &ce) || ce.StatusCode != "contact_not_found" || ce.HTTPStatus != 404 {
+		if kind, _ := s360.KindOf(err); kind != s360.Permanent || !asCallError(err, &ce) || ce.StatusCode != "contact_not_found" || ce.HTTPStatus != 200 {
 			t.Fatalf("err = %v, want permanent contact_not_found", err)
 		}
 	})
 	t.Run("WrongSecret", func(t *testing.T) {
 		b := setup(t, options{secret: "wrong"})
-		_, err := b.client.SearchContacts(context.Background(), s360.SearchCriteria{Email: "x@y.z"})
+		_, err := b.client.SearchContact(context.Background(), s360.SearchCriteria{Email: "x@y.z"})
 		if kind, _ := s360.KindOf(err); kind != s360.Permanent {
 			t.Fatalf("err = %v, want a permanent 401", err)
 		}
 	})
 	t.Run("ExpiredToken", func(t *testing.T) {
 		b := setup(t, options{clientClock: func() time.Time { return time.Now().Add(-time.Hour) }})
-		_, err := b.client.SearchContacts(context.Background(), s360.SearchCriteria{Email: "x@y.z"})
+		_, err := b.client.SearchContact(context.Background(), s360.SearchCriteria{Email: "x@y.z"})
 		var ce *s360.CallError
 		if !asCallError(err, &ce) || ce.HTTPStatus != http.StatusUnauthorized {
 			t.Fatalf("err = %v, want 401 for a token issued an hour ago", err)
@@ -246,4 +259,57 @@ func asCallError(err error, target **s360.CallError) bool {
 		*target = ce
 	}
 	return ok
+}
+
+// TestEndpointBudget: under the older rule each service has its own
+// budget, so a contact service at its limit does not hold orders back;
+// under the current rule one budget covers both.
+func TestEndpointBudget(t *testing.T) {
+	for _, perEndpoint := range []bool{true, false} {
+		b := setup(t, options{})
+		limit := usher.RateLimit{Limit: 2, Window: time.Minute}
+		var budget s360.Budget = s360.InstanceBudget{Limiter: s360.NewLimiter(b.store, "s360:x", limit, 0, b.clock.Now)}
+		if perEndpoint {
+			budget = s360.NewEndpointBudget(b.store, "s360:x", limit, 0, b.clock.Now)
+		}
+		client := s360.NewClient(s360.Config{Institution: "MYVENUE", BaseURL: b.url, Operator: "MYVENUE_CRM", Partner: "usher",
+			Secret: "s3cret", MaxWait: time.Second}, http.DefaultClient, budget, s360.NewBreaker(3, time.Second, b.clock.Now), b.clock.Now)
+		ctx := context.Background()
+		if _, err := client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := client.FindOrderByReference(ctx, "r")
+		if kind, _ := s360.KindOf(err); perEndpoint && err != nil || !perEndpoint && kind != s360.Throttled {
+			t.Fatalf("per endpoint %v: order lookup after a contact search err = %v", perEndpoint, err)
+		}
+		if _, err := client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err == nil {
+			t.Fatalf("per endpoint %v: a second contact call within the interval went", perEndpoint)
+		}
+	}
+}
+
+// TestNoCallInsideAPausedWindow: a call that took its slot before S-360
+// throttled another one, and was waiting for it, does not go: the budget
+// is paused for the window.
+func TestNoCallInsideAPausedWindow(t *testing.T) {
+	b := setup(t, options{simLimit: 1, clientLimit: 120, maxWait: 5 * time.Second})
+	ctx := context.Background()
+	if _, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := b.client.SearchContact(ctx, s360.SearchCriteria{Email: "a@b.c"})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if kind, _ := s360.KindOf(<-errs); kind != s360.Throttled {
+			t.Fatal("both waiting calls must end throttled")
+		}
+	}
+	if st := b.sim.Stats("MYVENUE"); st.Throttled != 1 || b.sim.Requests() != 2 {
+		t.Fatalf("S-360 throttled %d calls of %d requests; want 1 of 2: the second waiting call must not go into the paused window", st.Throttled, b.sim.Requests())
+	}
 }

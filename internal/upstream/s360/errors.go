@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -16,8 +15,9 @@ const (
 	// Permanent: S-360 understood the request and refused it (validation,
 	// unknown contact, bad credentials). Retrying the same call will not help.
 	Permanent ErrorKind = iota
-	// Temporary: the call may not have been applied (5xx, timeout,
-	// network). Retry later with the same idempotency key.
+	// Temporary: the call may or may not have been applied (5xx, timeout,
+	// connection dropped). A write must be resolved by reading back
+	// before it is sent again.
 	Temporary
 	// Throttled: S-360 refused for the rate limit (429 or 509). Nothing was
 	// applied; retry at RetryAt without counting an attempt.
@@ -51,7 +51,12 @@ type CallError struct {
 	StatusDetail string
 	// RetryAt is when to try again, for Throttled and Unavailable.
 	RetryAt time.Time
-	Err     error
+	// MaybeApplied says the request was sent and may have been applied:
+	// no answer came, or a 5xx. Even when the breaker turns the error
+	// into Unavailable, a write must then be resolved before it is sent
+	// again.
+	MaybeApplied bool
+	Err          error
 }
 
 func (e *CallError) Error() string {
@@ -74,6 +79,12 @@ func (e *CallError) Error() string {
 
 func (e *CallError) Unwrap() error { return e.Err }
 
+// MaybeApplied reports whether err is a call that may have been applied.
+func MaybeApplied(err error) bool {
+	var ce *CallError
+	return errors.As(err, &ce) && ce.MaybeApplied
+}
+
 // KindOf returns the kind of err: a CallError's, or Temporary for any
 // other error (the database holding the rate bucket, say).
 func KindOf(err error) (ErrorKind, time.Time) {
@@ -95,15 +106,5 @@ func kindOfStatus(status int) ErrorKind {
 	return Permanent
 }
 
-// retryAfter reads a Retry-After header (seconds or an HTTP date) as a
-// time; without one it waits fallback.
-func retryAfter(h http.Header, now time.Time, fallback time.Duration) time.Time {
-	v := h.Get("Retry-After")
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return now.Add(time.Duration(secs) * time.Second)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return t
-	}
-	return now.Add(fallback)
-}
+// errNotSuccess marks an answer whose statusCode is not success.
+var errNotSuccess = errors.New("S-360 answered a statusCode other than success")

@@ -2,6 +2,7 @@ package s360
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -44,7 +45,23 @@ func (l *Limiter) Wait(ctx context.Context, maxWait time.Duration) error {
 	if len(starts) == 0 {
 		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: next}
 	}
-	return l.sleep(ctx, starts[0].Sub(l.now()))
+	wait := starts[0].Sub(l.now())
+	if wait <= 0 {
+		return ctx.Err()
+	}
+	if err := l.sleep(ctx, wait); err != nil {
+		return err
+	}
+	// S-360 may have throttled another call while this one waited: the
+	// budget is paused for the window, and nothing goes inside it.
+	st, err := l.store.RateState(ctx, l.bucket)
+	if err != nil {
+		return err
+	}
+	if st.BlockedUntil.After(l.now()) {
+		return &CallError{Method: "rate limit", Kind: Throttled, RetryAt: st.BlockedUntil}
+	}
+	return nil
 }
 
 // Block pauses the bucket until until, for every replica.
@@ -92,4 +109,49 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Budget hands each call the limiter it spends: S-360 has published two
+// rules, one budget per instance (180 calls a minute, all endpoints
+// together, the current page) and one per endpoint (60 a minute each, an
+// older page). "Different versions or protocols of a service count as the
+// same endpoint", so an endpoint is a service.
+type Budget interface {
+	For(service string) *Limiter
+}
+
+// InstanceBudget is the current rule: one limiter for every endpoint.
+type InstanceBudget struct{ Limiter *Limiter }
+
+// For implements Budget.
+func (b InstanceBudget) For(string) *Limiter { return b.Limiter }
+
+// EndpointBudget is the older rule: one limiter per service, each bucket
+// named <prefix>:<service> so that replicas share it.
+type EndpointBudget struct {
+	store    usher.RateLimitStore
+	prefix   string
+	limit    usher.RateLimit
+	headroom float64
+	now      func() time.Time
+
+	mu       sync.Mutex
+	limiters map[string]*Limiter
+}
+
+// NewEndpointBudget returns a per-endpoint budget of limit each.
+func NewEndpointBudget(store usher.RateLimitStore, prefix string, limit usher.RateLimit, headroom float64, now func() time.Time) *EndpointBudget {
+	return &EndpointBudget{store: store, prefix: prefix, limit: limit, headroom: headroom, now: now, limiters: map[string]*Limiter{}}
+}
+
+// For implements Budget.
+func (b *EndpointBudget) For(service string) *Limiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l, ok := b.limiters[service]
+	if !ok {
+		l = NewLimiter(b.store, b.prefix+":"+service, b.limit, b.headroom, b.now)
+		b.limiters[service] = l
+	}
+	return l
 }
