@@ -40,6 +40,10 @@ var pathValues = map[string]string{
 	"id":          "job_that_does_not_exist",
 	"code":        "1234567890.svg",
 	"route":       "events",
+	"checkout":    "checkout_that_does_not_exist",
+	"event":       "event_that_does_not_exist",
+	"message":     "1",
+	"ticket":      "1",
 }
 
 // TestOpenAPIMatchesTheServer calls every operation docs/openapi.yaml

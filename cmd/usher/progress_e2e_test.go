@@ -42,17 +42,21 @@ func quarantineMany(t *testing.T, n int) string {
 	for i := range n {
 		docs = append(docs, fmt.Sprintf(`{"ticket_check_id":%d,"movement_id":1,"ticket_id":%d,"barcode":"0","access_time":"2023-02-09 18:25:11","check_flow":"EXIT","result":"OK","failure_reason":"NO_FAIL"}`, 1000+i, i))
 	}
-	resp, err := http.Post(srv.URL+"/s360/ticketchecks/myvenue", "application/json", strings.NewReader("["+strings.Join(docs, ",")+"]"))
-	if err != nil {
-		t.Fatal(err)
+	// In payloads of 500: a push holds at most ingest.max_documents (1,000).
+	for start := 0; start < n; start += 500 {
+		part := docs[start:min(start+500, n)]
+		resp, err := http.Post(srv.URL+"/s360/ticketchecks/myvenue", "application/json", strings.NewReader("["+strings.Join(part, ",")+"]"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := fmt.Sprintf(`"quarantined":%d`, len(part)); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Fatalf("push: %d %s", resp.StatusCode, body)
+		}
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	srv.Close()
 	a.Close()
-	if want := fmt.Sprintf(`"quarantined":%d`, n); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
-		t.Fatalf("push: %d %s", resp.StatusCode, body)
-	}
 	writeTestFile(t, filepath.Join(schemaDir, "myvenue", "s360.ticketcheck.yaml"),
 		strings.ReplaceAll(builtinTicketCheck(t), "check_flow: enum(IN, OUT)", "check_flow: enum(IN, OUT, EXIT)"))
 	return cfgPath
