@@ -131,12 +131,17 @@ func rebuild(ctx context.Context, e env, st usher.Store, inst string) error {
 		return st.RebuildAnalytics(ctx, inst)
 	}
 	var bar progress
+	shown := 0
+	// done counts from the start: statements on PostgreSQL, applied queue
+	// entries on SQLite, whose rebuild works in slices.
 	err := r.RebuildAnalyticsSteps(ctx, inst, func(done, total int) {
-		if done == 0 {
+		if bar == nil {
 			bar = newProgress(e.stderr, "rebuild "+inst, "steps", total)
-			return
 		}
-		bar.Add(1)
+		if done > shown {
+			bar.Add(done - shown)
+			shown = done
+		}
 	})
 	if bar != nil {
 		bar.Finish()
