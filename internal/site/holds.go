@@ -181,7 +181,7 @@ func checkVacancy(t centaman.TimedTicketType, existing *usher.Hold, lines []ushe
 		if free == 0 {
 			return &usher.Error{Code: usher.ECONFLICT, Message: "sold out", Detail: map[string]int{"available": 0}}
 		}
-		return &usher.Error{Code: usher.ECONFLICT, Message: fmt.Sprintf("only %d tickets left", free), Detail: map[string]int{"available": free}}
+		return &usher.Error{Code: usher.ECONFLICT, Message: onlyLeft(free), Detail: map[string]int{"available": free}}
 	}
 	return nil
 }
@@ -394,4 +394,16 @@ func View(h usher.Hold, now time.Time) HoldView {
 	}
 	return HoldView{ID: h.ID, EventID: h.EventID, Date: h.EventDate, Tickets: h.Lines, Quantity: h.Quantity(),
 		Status: h.Status, ExpiresAt: h.ExpiresAt, ExpiresInSeconds: left}
+}
+
+// onlyLeft says how many tickets a session has left, in words a visitor
+// reads on the storefront.
+func onlyLeft(free int) string {
+	switch free {
+	case 0:
+		return "no tickets left"
+	case 1:
+		return "only 1 ticket left"
+	}
+	return fmt.Sprintf("only %d tickets left", free)
 }

@@ -128,6 +128,11 @@ func sellEverythingInBrowser(t *testing.T, engine string) {
 	memberStatus := run(t, ctx, chromedp.Text(chromedp.ID("member-status")))
 	heldPrices := run(t, ctx, chromedp.Text(chromedp.ID("hold-prices")))
 	shoot(t, ctx, "storefront-"+engine+"-1-basket")
+	// The first day's list and the picked day's overlap in flight; only
+	// the picked day's sessions may show, each once.
+	if dup := run(t, ctx, chromedp.Evaluate[int](`(() => { const h = [...document.querySelectorAll("#slots li.slot h3")].map(e => e.textContent); return h.length - new Set(h).size })()`)); dup != 0 {
+		t.Fatalf("%d sessions listed twice", dup)
+	}
 	if !strings.Contains(memberStatus, "member prices apply") || !strings.Contains(heldPrices, "member price") {
 		t.Fatalf("member status %q, held prices %q: want member prices", memberStatus, heldPrices)
 	}
@@ -181,7 +186,7 @@ func sellEverythingInBrowser(t *testing.T, engine string) {
 	)
 	refused := run(t, ctx, chromedp.Text(chromedp.ID("error")))
 	shoot(t, ctx, "storefront-"+engine+"-3-refused")
-	if !strings.Contains(refused, "only 1 tickets left") {
+	if !strings.Contains(refused, "only 1 ticket left") {
 		t.Fatalf("error after a refused hold: %q, want the refusal in words, still shown", refused)
 	}
 

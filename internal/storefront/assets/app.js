@@ -127,16 +127,22 @@ async function signOut() {
 
 // ---- sessions and general entry ----
 
+// slotsLoad numbers the loads of the list: when two overlap (a new day
+// picked while a hold refreshes it), only the newest may fill the list,
+// or the sessions would show twice.
+let slotsLoad = 0;
+
 async function loadSlots() {
-  const list = $("slots");
-  list.replaceChildren();
+  const mine = ++slotsLoad;
+  $("slots").replaceChildren(); // nothing to type into until the day's list is in
   try {
     const data = (await api("GET", "events?date=" + encodeURIComponent($("day").value))).data;
+    if (mine !== slotsLoad) return;
     showFreshness(data.freshness);
     $("slots-empty").hidden = data.events.length > 0;
-    for (const ev of data.events) list.appendChild(slot(ev));
+    $("slots").replaceChildren(...data.events.map(slot));
   } catch (err) {
-    showError(err);
+    if (mine === slotsLoad) showError(err);
   }
 }
 
