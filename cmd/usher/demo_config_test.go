@@ -13,14 +13,14 @@ import (
 // characters, and its institution has an explicit auth block.
 func TestDemoConfigHasTheDefaultsAndStrongSecrets(t *testing.T) {
 	s := newDemoSecrets()
-	up, err := startDemoUpstreams(s, "127.0.0.1:0", "http://127.0.0.1:9", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	up, err := startDemoUpstreams(s, "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer up.Stop()
 	cfg := config.Default()
 	cfg.Database = "sqlite:" + t.TempDir() + "/demo.db"
-	cfg, err = demoConfig(cfg, s, up)
+	cfg, err = demoConfig(cfg, s, up, "http://127.0.0.1:9")
 	if err != nil {
 		t.Fatal(err)
 	}
