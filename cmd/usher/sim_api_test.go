@@ -33,7 +33,7 @@ func TestSimS360ServesTheAPI(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	base, stop, err := startS360API(context.Background(), addr, "myvenue", func(string) string { return "operator-secret" }, logger, nil)
+	base, stop, err := startS360API(context.Background(), addr, "myvenue", func(string) string { return "operator-secret-16+chars" }, logger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
