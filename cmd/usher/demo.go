@@ -52,29 +52,38 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	cfg := config.Default()
 	cfg.Listen, cfg.Database, cfg.LogLevel = *listen, *database, "warn"
 	logger := newLogger(e.stderr, cfg)
-	// usher listens first: S-360's contact webhook needs its address.
+	// usher listens first: S-360 pushes to its address.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("demo: listen on %s: %w (choose another address with --listen)", cfg.Listen, err)
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	up, err := startDemoUpstreams(secrets, *crmListen, base, logger)
+	up, err := startDemoUpstreams(secrets, *crmListen, logger)
 	if err != nil {
 		return err
 	}
 	defer up.Stop()
-	if cfg, err = demoConfig(cfg, secrets, up); err != nil {
+	// One S-360: the venue pushing to usher and its API taking the CRM's
+	// writes share the venue, so what the CRM writes comes back in the
+	// next push. Nothing is pushed before the simulator runs, below.
+	o.target, o.apiListen = base, "127.0.0.1:0"
+	o.from = time.Now().AddDate(0, 0, -*days).Format("2006-01-02")
+	venue, err := startS360Sims(ctx, &o, secrets.getenv(o.secretEnv, e.getenv), logger)
+	if err != nil {
+		return fmt.Errorf("demo: S-360: %w", err)
+	}
+	defer venue.stop()
+	if cfg, err = demoConfig(cfg, secrets, up, venue.apiURL); err != nil {
 		return err
 	}
-	o.from = time.Now().AddDate(0, 0, -*days).Format("2006-01-02")
 	a, err := newApp(ctx, cfg, logger, withMailbox(caughtMail{up.smtp}))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	// One context for all: Ctrl-C stops them, and so does a server that
-	// fails, so the simulators never push into nothing.
+	// fails, so the simulator never pushes into nothing.
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
@@ -82,21 +91,9 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		served <- serveUntilDone(runCtx, ln, a.handler)
 		stop()
 	}()
-
-	o.target = base
-	getenv := func(k string) string {
-		if k == o.secretEnv {
-			return secrets.push
-		}
-		return e.getenv(k)
-	}
-	sim, stopSim, err := o.start(runCtx, getenv, logger)
-	if err != nil {
-		return err
-	}
-	defer stopSim()
-	go pushS360Contacts(runCtx, up.s360API, o.interval, logger)
-	printDemoBanner(e.stdout, demoBanner{base: base, crm: up.crmURL, database: cfg.Database, apiKey: secrets.apiKey, metricsToken: secrets.metrics, days: *days, sim: sim.Config()})
+	sim := venue.sim
+	printDemoBanner(e.stdout, demoBanner{base: base, crm: up.crmURL, s360API: venue.apiURL, database: cfg.Database, apiKey: secrets.apiKey,
+		metricsToken: secrets.metrics, days: *days, sim: sim.Config()})
 	if err := sim.Run(runCtx, false, func(r s360.RunReport) { fmt.Fprintln(e.stdout, r) }); err != nil {
 		return err
 	}
@@ -107,10 +104,10 @@ func runDemo(ctx context.Context, e env, args []string) error {
 // demoConfig completes cfg with the demo's one institution: pushes with
 // an API key, the website layer over the Centaman stand-in with the
 // storefront, deliveries to the stand-in CRM (contacts, orders and the
-// website's bookings), CRM writes to the S-360 API stand-in, e-tickets
-// to the mail catcher, and one API key for everything. Defaults are
-// config's, as for a file.
-func demoConfig(cfg config.Config, s demoSecrets, up *demoUpstreams) (config.Config, error) {
+// website's bookings), CRM writes (contacts and bookings) to the S-360
+// API stand-in at s360APIURL, e-tickets to the mail catcher, and one API
+// key for everything. Defaults are config's, as for a file.
+func demoConfig(cfg config.Config, s demoSecrets, up *demoUpstreams, s360APIURL string) (config.Config, error) {
 	if !strings.HasPrefix(cfg.Database, "sqlite:") {
 		return cfg, fmt.Errorf("demo: --database must be sqlite:PATH (the demo runs on the embedded engine)")
 	}
@@ -124,7 +121,8 @@ func demoConfig(cfg config.Config, s demoSecrets, up *demoUpstreams) (config.Con
 			Streams:       []string{string(usher.StreamContacts), string(usher.StreamOrders), string(usher.StreamCentamanBooking)},
 			SigningSecret: s.crmSigning, Auth: config.Auth{Mode: "bearer", Secret: s.crmToken},
 		}},
-		S360API: &config.S360API{BaseURL: up.s360APIURL, Operator: demoS360Operator, Partner: "usher", Secret: s.s360API},
+		S360API: &config.S360API{BaseURL: s360APIURL, Operator: demoS360Operator, Partner: "usher", Secret: s.s360API,
+			PointOfSalesID: demoPointOfSales},
 	}}
 	cfg.APIKeys = []config.APIKey{{Name: "demo", Secret: s.apiKey, Institutions: []string{"*"}}}
 	cfg.Site.Storefront = true
@@ -147,9 +145,9 @@ func randomSecret() string {
 
 // demoBanner is what the demo prints at start.
 type demoBanner struct {
-	base, crm, database, apiKey, metricsToken string
-	days                                      int
-	sim                                       s360.PushConfig
+	base, crm, s360API, database, apiKey, metricsToken string
+	days                                               int
+	sim                                                s360.PushConfig
 }
 
 // printDemoBanner prints one URL per face and the key that signs in; the
@@ -174,13 +172,17 @@ What runs here, all on loopback:
     storefront, and the e-ticket, with its barcodes, lands on the e-mails page;
   - a CRM receiving usher's signed deliveries (contacts, orders and the
     storefront's bookings), listed on its page as it checks each signature;
-  - S-360's API, taking the CRM's writes through usher's outbox, e.g.
+  - S-360's API (%[10]s), one S-360 with the venue above: the CRM's
+    writes reach it through usher's outbox, e.g.
       curl -H 'Authorization: Bearer %[4]s' -H 'Content-Type: application/json' \
         -d '{"contact":{"email":"new@example.org","individualContact":{"firstName":"Ann","lastName":"Lee"}},"reference":"crm-1"}' \
         %[1]s/api/v1/crm/%[2]s/contacts
-    S-360 creates the contact, pushes it back to usher, and usher knows it
-    for the echo of the CRM's own write: it is not sent back to the CRM
-    (GET /api/v1/outbox counts it under "echoes": "suppressed");
+    S-360 creates the contact and its next contact push brings it back;
+    usher knows it for the echo of the CRM's own write and does not send
+    it back to the CRM (GET /api/v1/outbox counts it under "echoes":
+    "suppressed"). A booking for that contact (POST
+    /api/v1/crm/%[2]s/bookings with the contactNumber its status_url shows)
+    comes back in the next order push and reaches the CRM as an order;
   - %[1]s/metrics for Prometheus, behind its own token:
       curl -H 'Authorization: Bearer %[9]s' %[1]s/metrics
     and the data itself in %[8]s.
@@ -189,5 +191,5 @@ The venue's clock runs at the wall clock's pace; --speed 60 makes an hour
 pass in a minute. Stop with Ctrl-C; the data stays in the database.
 Each line below is one push run (documents accepted/queued per stream).
 
-`, b.base, demoInstitution, b.crm, b.apiKey, b.sim.Institution, b.days, b.sim.Interval, strings.TrimPrefix(b.database, "sqlite:"), b.metricsToken)
+`, b.base, demoInstitution, b.crm, b.apiKey, b.sim.Institution, b.days, b.sim.Interval, strings.TrimPrefix(b.database, "sqlite:"), b.metricsToken, b.s360API)
 }

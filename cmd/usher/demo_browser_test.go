@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -192,56 +193,138 @@ func TestDemoInABrowser(t *testing.T) {
 	if !strings.Contains(got, "verified") {
 		t.Fatalf("the CRM receiver lists booking %s as %q, want it verified", booking[1], got)
 	}
-	// A CRM write goes to S-360 through the outbox, comes back in S-360's
-	// contact webhook, and is recognised as the CRM's own echo.
-	crmWriteComesBack(t, faces)
+	// The CRM's writes go to S-360 through the outbox and come back in the
+	// shared venue's next pushes: the contact as an echo usher keeps from
+	// the CRM, the booking as an order the CRM receives.
+	number := crmWriteComesBack(t, demo, faces)
+	orderID := crmBookingComesBack(t, faces, number)
+	if err := chromedp.Do(ctx, chromedp.Navigate(faces.crm)); err != nil {
+		t.Fatal(err)
+	}
+	row = fmt.Sprintf(`[...document.querySelectorAll("tr.delivery")].filter(r => r.querySelector(".document").textContent === %q && r.querySelector(".stream").textContent === "orders").map(r => r.textContent).join("")`, orderID)
+	got = pollPage(t, ctx, row, func(s string) bool { return s != "" })
+	screenshot(t, ctx, shots, "crm-booking")
+	if !strings.Contains(got, "verified") || !strings.Contains(got, "contactNumber="+number) {
+		t.Fatalf("the CRM receiver lists the booked order %s as %q, want it verified, for contact %s", orderID, got, number)
+	}
 	t.Logf("screenshots in %s", shots)
 	demo.stop(t)
 }
 
-// crmWriteComesBack writes a contact as the CRM would, with the printed
-// key and the institution of the storefront's URL, and waits until usher
-// has suppressed its echo from S-360.
-func crmWriteComesBack(t *testing.T, f demoFaces) {
+// bannerCRMWrite is the banner's example of a CRM write: key, body, URL.
+var bannerCRMWrite = regexp.MustCompile(`curl -H 'Authorization: Bearer (\S+)' -H 'Content-Type: application/json' \\\n\s+-d '(.+)' \\\n\s+(http://\S+/contacts)\n`)
+
+// crmWriteComesBack makes the CRM write the banner prints, as printed,
+// waits until usher has suppressed its echo from S-360's contact push,
+// and returns the contact's number in S-360.
+func crmWriteComesBack(t *testing.T, demo *process, f demoFaces) string {
+	t.Helper()
+	m := bannerCRMWrite.FindStringSubmatch(demo.stdout.String())
+	if m == nil {
+		t.Fatalf("the banner shows no CRM write:\n%s", demo.stdout.String())
+	}
+	var receipt struct {
+		StatusURL string `json:"status_url"`
+	}
+	demoAPI(t, http.MethodPost, m[3], m[1], m[2], http.StatusAccepted, &receipt)
+	base := strings.TrimSuffix(f.dashboard, "/dashboard/")
+	var status struct {
+		Institutions []struct {
+			Extra struct {
+				Echoes map[string]int `json:"echoes"`
+			} `json:"extra"`
+		} `json:"institutions"`
+	}
+	waitUntil(t, waitTimeout, "the echo of the CRM's write from S-360's contact push, suppressed", func() bool {
+		demoAPI(t, http.MethodGet, base+"/api/v1/outbox", f.key, "", http.StatusOK, &status)
+		return len(status.Institutions) == 1 && status.Institutions[0].Extra.Echoes["suppressed"] >= 1
+	})
+	var job struct {
+		Result struct {
+			ContactNumber string `json:"contactNumber"`
+		} `json:"result"`
+	}
+	demoAPI(t, http.MethodGet, base+receipt.StatusURL, f.key, "", http.StatusOK, &job)
+	if job.Result.ContactNumber == "" {
+		t.Fatalf("the CRM's contact write is done, but %s names no contactNumber", receipt.StatusURL)
+	}
+	return job.Result.ContactNumber
+}
+
+// crmBookingComesBack books a sale for contact number as the CRM would,
+// waits until S-360 closed it, and then until the order, pushed back by
+// S-360's next order push, reaches the CRM receiver, its signature
+// checked. It returns the order's id.
+func crmBookingComesBack(t *testing.T, f demoFaces, number string) string {
 	t.Helper()
 	base := strings.TrimSuffix(f.dashboard, "/dashboard/")
 	institution := path.Base(strings.TrimSuffix(f.storefront, "/"))
-	body := `{"contact":{"email":"crm-write@example.org","individualContact":{"firstName":"Cora","lastName":"Writes"}},"reference":"crm-demo-1"}`
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/crm/"+institution+"/contacts", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+f.key)
-	req.Header.Set("Content-Type", "application/json")
+	body := fmt.Sprintf(`{"contactNumber":%q,"orderType":"SALE","items":[{"productCode":"PERM","performanceId":1,"tariffCode":"ADULT","quantity":2}],"reference":"crm-demo-booking-1"}`, number)
+	var receipt struct {
+		StatusURL string `json:"status_url"`
+	}
+	demoAPI(t, http.MethodPost, base+"/api/v1/crm/"+institution+"/bookings", f.key, body, http.StatusAccepted, &receipt)
+	var job struct {
+		State     string `json:"state"`
+		LastError string `json:"last_error"`
+		Result    struct {
+			OrderID    json.Number `json:"orderId"`
+			OrderState string      `json:"orderState"`
+		} `json:"result"`
+	}
+	waitUntil(t, waitTimeout, "the CRM's booking made in S-360", func() bool {
+		demoAPI(t, http.MethodGet, base+receipt.StatusURL, f.key, "", http.StatusOK, &job)
+		if job.State == "failed" {
+			t.Fatalf("the CRM's booking failed: %+v", job)
+		}
+		return job.State == "done"
+	})
+	if job.Result.OrderID == "" || job.Result.OrderState != "CLOSED" {
+		t.Fatalf("the CRM's booking is done as %+v, want a closed sale", job.Result)
+	}
+	orderID := job.Result.OrderID.String()
+	waitUntil(t, waitTimeout, "order "+orderID+" (the CRM's booking) pushed back by S-360 and delivered to the CRM", func() bool {
+		var got []struct {
+			Stream     string `json:"stream"`
+			DocumentID string `json:"document_id"`
+			Verified   bool   `json:"verified"`
+		}
+		demoAPI(t, http.MethodGet, f.crm+"/deliveries", "", "", http.StatusOK, &got)
+		for _, d := range got {
+			if d.Stream == "orders" && d.DocumentID == orderID && d.Verified {
+				return true
+			}
+		}
+		return false
+	})
+	return orderID
+}
+
+// demoAPI calls url with the bearer key (none when empty) and body (a GET
+// when empty), wants the status, and decodes the answer into out.
+func demoAPI(t *testing.T, method, url, key, body string, want int, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusAccepted {
-		t.Fatalf("CRM write: %d", res.StatusCode)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, url, res.StatusCode, raw, want)
 	}
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/outbox", nil)
-		req.Header.Set("Authorization", "Bearer "+f.key)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var status struct {
-			Institutions []struct {
-				Extra struct {
-					Echoes map[string]int `json:"echoes"`
-				} `json:"extra"`
-			} `json:"institutions"`
-		}
-		err = json.NewDecoder(res.Body).Decode(&status)
-		res.Body.Close()
-		if err == nil && len(status.Institutions) == 1 && status.Institutions[0].Extra.Echoes["suppressed"] >= 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the CRM's write never came back from S-360 as a suppressed echo: %+v (%v)", status, err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("%s %s: %v in %s", method, url, err, raw)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/usher-hub/usher/internal/mail/smtptest"
 	simcentaman "github.com/usher-hub/usher/internal/sim/centaman"
 	"github.com/usher-hub/usher/internal/sim/crmsink"
-	"github.com/usher-hub/usher/internal/sim/s360api"
 	"github.com/usher-hub/usher/internal/web"
 )
 
@@ -30,12 +29,26 @@ func newDemoSecrets() demoSecrets {
 		crmToken: randomSecret(), centaman: randomSecret(), smtp: randomSecret(), metrics: randomSecret()}
 }
 
+// getenv answers the S-360 simulators' secret variables, pushEnv (the
+// push key) and S360_API_SECRET, with the demo's secrets, and any other
+// from the environment.
+func (s demoSecrets) getenv(pushEnv string, getenv func(string) string) func(string) string {
+	return func(k string) string {
+		switch k {
+		case pushEnv:
+			return s.push
+		case s360APISecretEnv:
+			return s.s360API
+		}
+		return getenv(k)
+	}
+}
+
 // demoUpstreams are the stand-ins the demo runs beside usher, each on its
-// own loopback port: Centaman, S-360's API, the CRM and the SMTP relay.
+// own loopback port: Centaman, the CRM and the SMTP relay. S-360, its
+// pushes and its API, is startS360Sims's.
 type demoUpstreams struct {
 	centamanURL string
-	s360API     *s360api.Sim
-	s360APIURL  string
 	crm         *crmsink.Sink
 	crmURL      string
 	smtp        *smtptest.Server
@@ -50,9 +63,8 @@ func (u *demoUpstreams) Stop() {
 }
 
 // startDemoUpstreams starts the stand-ins; the CRM receiver listens on
-// crmListen, the others on free loopback ports. usherURL is where S-360's
-// contact webhook pushes.
-func startDemoUpstreams(s demoSecrets, crmListen, usherURL string, logger *slog.Logger) (*demoUpstreams, error) {
+// crmListen, the others on free loopback ports.
+func startDemoUpstreams(s demoSecrets, crmListen string, logger *slog.Logger) (*demoUpstreams, error) {
 	u := &demoUpstreams{}
 	fail := func(err error) (*demoUpstreams, error) { u.Stop(); return nil, err }
 	centaman := simcentaman.New(simcentaman.Options{Username: demoCentamanUser, Password: s.centaman, Seed: 1, Days: 30})
@@ -61,10 +73,6 @@ func startDemoUpstreams(s demoSecrets, crmListen, usherURL string, logger *slog.
 		return fail(err)
 	}
 	u.centamanURL, u.stops = base+simcentaman.BasePath, append(u.stops, stop)
-	if u.s360API, u.s360APIURL, stop, err = startDemoS360API(s, usherURL, logger); err != nil {
-		return fail(err)
-	}
-	u.stops = append(u.stops, stop)
 	if u.crm, err = crmsink.New(crmsink.Options{SigningSecret: s.crmSigning, Token: s.crmToken}); err != nil {
 		return fail(err)
 	}
@@ -86,33 +94,9 @@ const (
 	demoS360Operator = "DEMO_CRM"
 )
 
-// startDemoS360API serves S-360's Contact and order API for the demo's
-// institution, so CRM writes flow to it; its contact webhook is pushed to
-// usher by pushS360Contacts. It is one small function so that a shared
-// venue (the pushing simulator and the API as one S-360) can replace it.
-func startDemoS360API(s demoSecrets, usherURL string, logger *slog.Logger) (*s360api.Sim, string, func(), error) {
-	sim := s360api.New(s360api.Config{Institutions: []s360api.Institution{{Code: strings.ToUpper(demoInstitution), Secret: s.s360API,
-		PushURL: usherURL + "/s360/contacts/" + demoInstitution, PushHeader: "X-Api-Key", PushKey: s.push}}})
-	base, stop, err := serveLoopback("127.0.0.1:0", sim, logger)
-	return sim, base, stop, err
-}
-
-// pushS360Contacts runs the S-360 API's contact webhook every interval:
-// contacts the CRM wrote come back to usher as S-360 would push them.
-func pushS360Contacts(ctx context.Context, sim *s360api.Sim, interval time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := sim.PushChanged(ctx, http.DefaultClient, strings.ToUpper(demoInstitution)); err != nil && ctx.Err() == nil {
-			logger.Warn("demo: S-360 contact webhook failed; it retries at the next run", "err", err)
-		}
-	}
-}
+// demoPointOfSales is the S-360 point of sales the CRM's bookings are
+// made at (createOrUpdateOrder requires one; s360_api.point_of_sales_id).
+const demoPointOfSales = 10228100001
 
 // serveLoopback serves h on addr and returns its base URL and a stop.
 func serveLoopback(addr string, h http.Handler, logger *slog.Logger) (string, func(), error) {

@@ -147,17 +147,28 @@ func TestSimCommandAgainstServe(t *testing.T) {
 
 var storedMetric = regexp.MustCompile(`usher_documents_total\{institution="demo",outcome="stored",stream="(\w+)"\} (\d+)`)
 
+// demoMetricsLine is the banner's example of reading /metrics: the demo
+// protects it with a token of its own, as a venue should.
+var demoMetricsLine = regexp.MustCompile(`curl -H 'Authorization: Bearer (\S+)' (http://127\.0\.0\.1:\d+/metrics)`)
+
 // TestDemoShowsDataWithinAMinute starts `usher demo` as a new user would
-// and reads usher's own metrics after the simulator's first run: every
-// stream has stored documents, well within a minute.
+// and reads usher's own metrics, as the banner says to, after the
+// simulator's first run: every stream has stored documents, well within
+// a minute.
 func TestDemoShowsDataWithinAMinute(t *testing.T) {
 	started := time.Now()
-	demo := startProcess(t, nil, "demo", "--listen", "127.0.0.1:0", "--database", testdb.SQLite(t), "--days", "2", "--scale", "0.3", "--interval", "1h")
-	base := demo.stdout.waitFor(t, regexp.MustCompile(`usher demo is running at (http://127\.0\.0\.1:\d+)`), demo.exited)[1]
+	demo := startProcess(t, nil, "demo", "--listen", "127.0.0.1:0", "--crm-listen", "127.0.0.1:0",
+		"--database", testdb.SQLite(t), "--days", "2", "--scale", "0.3", "--interval", "1h")
+	metrics := demo.stdout.waitFor(t, demoMetricsLine, demo.exited)
 	demo.stdout.waitFor(t, regexp.MustCompile(`run 1: `), demo.exited)
-	resp, err := http.Get(base + "/metrics")
+	req, _ := http.NewRequest(http.MethodGet, metrics[2], nil)
+	req.Header.Set("Authorization", "Bearer "+metrics[1])
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s with the printed token: %s", metrics[2], resp.Status)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -36,11 +36,12 @@ func runSim(ctx context.Context, e env, args []string) error {
 		return errors.New("sim s360: --target is required (usher's base URL, such as http://127.0.0.1:8080)")
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.logLevel()}))
-	sim, stop, err := o.start(ctx, e.getenv, logger)
+	s, err := startS360Sims(ctx, &o, e.getenv, logger)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer s.stop()
+	sim := s.sim
 	o.describe(e.stdout, sim)
 	err = sim.Run(ctx, o.exitWhenDrained, func(r s360.RunReport) { fmt.Fprintln(e.stdout, r) })
 	if err != nil {
@@ -120,43 +121,6 @@ func (o *simOptions) logLevel() slog.Level {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(o.level))
 	return l
-}
-
-// start builds the venue and the pusher, and the fault proxy and API
-// stand-in when asked for; stop releases them.
-func (o *simOptions) start(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*s360.Simulator, func(), error) {
-	cfg, venue, feed, err := o.build(getenv)
-	if err != nil {
-		return nil, nil, err
-	}
-	var stops []func()
-	stop := func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-	}
-	if cfg.Faults.AtProxy() {
-		proxyURL, stopProxy, err := startFaultProxy(cfg, logger)
-		if err != nil {
-			return nil, nil, err
-		}
-		stops = append(stops, stopProxy)
-		cfg.Target = throughProxy(cfg.Target, proxyURL)
-	}
-	if o.apiListen != "" {
-		stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger, sharedVenue{venue: venue, feed: feed})
-		if err != nil {
-			stop()
-			return nil, nil, err
-		}
-		stops = append(stops, stopAPI)
-	}
-	sim, err := s360.New(cfg, feed, nil, logger)
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return sim, stop, nil
 }
 
 // build turns the flags into the push configuration and the venue's

@@ -22,19 +22,19 @@ import (
 const s360APISecretEnv = "S360_API_SECRET"
 
 // startS360API serves S-360's Contact API and order API for institution on
-// addr (`usher sim s360 --api-listen`), as S-360 documents them (180 calls
-// a minute, 509 without Retry-After, no idempotency header), so the CRM
-// write path can be rehearsed. venue, when not nil, is the push
+// addr (`usher sim s360 --api-listen`, and in `usher demo`), as S-360
+// documents them (180 calls a minute, 509 without Retry-After, no
+// idempotency header), so the CRM write path can be rehearsed. venue, when not nil, is the push
 // simulator's venue: contacts and closed sales written through the API
 // are pushed back at its next run, closing the echo loop.
-func startS360API(_ context.Context, addr, institution string, getenv func(string) string, logger *slog.Logger, venue s360api.Venue) (stop func(), err error) {
+func startS360API(_ context.Context, addr, institution string, getenv func(string) string, logger *slog.Logger, venue s360api.Venue) (baseURL string, stop func(), err error) {
 	secret := getenv(s360APISecretEnv)
 	if secret == "" {
-		return nil, fmt.Errorf("--api-listen: set %s to the operator secret usher's s360_api block uses", s360APISecretEnv)
+		return "", nil, fmt.Errorf("--api-listen: set %s to the operator secret usher's s360_api block uses", s360APISecretEnv)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--api-listen %s: %w", addr, err)
+		return "", nil, fmt.Errorf("--api-listen %s: %w", addr, err)
 	}
 	sim := s360api.New(s360api.Config{Institutions: []s360api.Institution{{Code: strings.ToUpper(institution), Secret: secret}}, Venue: venue})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
@@ -43,8 +43,9 @@ func startS360API(_ context.Context, addr, institution string, getenv func(strin
 			logger.Error("S-360 API stand-in stopped", "err", err)
 		}
 	}()
-	logger.Info("S-360 API stand-in listening", "url", "http://"+ln.Addr().String(), "institution", institution)
-	return func() {
+	baseURL = "http://" + ln.Addr().String()
+	logger.Info("S-360 API stand-in listening", "url", baseURL, "institution", institution)
+	return baseURL, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
@@ -77,11 +78,52 @@ func (v sharedVenue) OrderFinalised(orderID string, order json.RawMessage) {
 	v.venue.AddExternal(usher.StreamOrders, orderID, v.at(), order)
 }
 
-// startS360Sims starts S-360 as `usher sim s360` and `usher demo` run it:
-// the push simulator over a venue, the fault proxy if asked for, and,
-// with --api-listen, the API stand-in over the same venue, so that what
-// a CRM writes through usher comes back in S-360's next push. stop
-// releases them all.
-func startS360Sims(ctx context.Context, o *simOptions, getenv func(string) string, logger *slog.Logger) (*s360.Simulator, func(), error) {
-	return o.start(ctx, getenv, logger)
+// s360Stand is S-360 as `usher sim s360` and `usher demo` play it: the
+// push simulator over a venue and, with --api-listen, the API stand-in
+// over the same venue.
+type s360Stand struct {
+	sim *s360.Simulator
+	// apiURL is the API stand-in's base URL (a port 0 in --api-listen
+	// resolved); empty without --api-listen.
+	apiURL string
+	// stop releases the API stand-in and the fault proxy.
+	stop func()
+}
+
+// startS360Sims starts S-360: the push simulator over a venue, the fault
+// proxy if asked for, and, with --api-listen, the API stand-in over the
+// same venue, so that what a CRM writes through usher comes back in
+// S-360's next push. Nothing is pushed before the simulator runs.
+func startS360Sims(ctx context.Context, o *simOptions, getenv func(string) string, logger *slog.Logger) (*s360Stand, error) {
+	cfg, venue, feed, err := o.build(getenv)
+	if err != nil {
+		return nil, err
+	}
+	var stops []func()
+	st := &s360Stand{stop: func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}}
+	if cfg.Faults.AtProxy() {
+		proxyURL, stopProxy, err := startFaultProxy(cfg, logger)
+		if err != nil {
+			return nil, err
+		}
+		stops = append(stops, stopProxy)
+		cfg.Target = throughProxy(cfg.Target, proxyURL)
+	}
+	if o.apiListen != "" {
+		apiURL, stopAPI, err := startS360API(ctx, o.apiListen, cfg.Institution, getenv, logger, sharedVenue{venue: venue, feed: feed})
+		if err != nil {
+			st.stop()
+			return nil, err
+		}
+		st.apiURL, stops = apiURL, append(stops, stopAPI)
+	}
+	if st.sim, err = s360.New(cfg, feed, nil, logger); err != nil {
+		st.stop()
+		return nil, err
+	}
+	return st, nil
 }

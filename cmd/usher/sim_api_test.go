@@ -24,7 +24,7 @@ import (
 func TestSimS360ServesTheAPI(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	noEnv := func(string) string { return "" }
-	if _, err := startS360API(context.Background(), "127.0.0.1:0", "myvenue", noEnv, logger, nil); err == nil || !strings.Contains(err.Error(), s360APISecretEnv) {
+	if _, _, err := startS360API(context.Background(), "127.0.0.1:0", "myvenue", noEnv, logger, nil); err == nil || !strings.Contains(err.Error(), s360APISecretEnv) {
 		t.Fatalf("without a secret: %v", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -33,12 +33,15 @@ func TestSimS360ServesTheAPI(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	stop, err := startS360API(context.Background(), addr, "myvenue", func(string) string { return "operator-secret" }, logger, nil)
+	base, stop, err := startS360API(context.Background(), addr, "myvenue", func(string) string { return "operator-secret-16+chars" }, logger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	resp, err := http.Post("http://"+addr+"/tnco/backend-apis/contactInformationPublicService/v2_21/getContactData",
+	if base != "http://"+addr {
+		t.Fatalf("the stand-in says it serves %s, want http://%s", base, addr)
+	}
+	resp, err := http.Post(base+"/tnco/backend-apis/contactInformationPublicService/v2_21/getContactData",
 		"application/json", strings.NewReader(`{"contactNumber":"1"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -85,11 +88,12 @@ func TestSimS360APIWritesComeBackInThePush(t *testing.T) {
 	o.target, o.apiListen, o.scale = recv.URL, addr, 0.01
 	o.from, o.until = time.Now().Format("2006-01-02"), time.Now().Format(time.RFC3339)
 	secret := "operator-secret-of-16+"
-	sim, stop, err := startS360Sims(context.Background(), &o, func(string) string { return secret }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s360Sims, err := startS360Sims(context.Background(), &o, func(string) string { return secret }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer s360Sims.stop()
+	sim := s360Sims.sim
 	api := func(path string, body any) map[string]any {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, bytes.NewReader(b))
