@@ -66,9 +66,12 @@ func PlanLoad(r LoadRequest, b LoadBudget, now time.Time) LoadPlan {
 	creates := (r.Contacts + batch - 1) / batch
 	calls := creates + r.ContactExtras + 2*r.Bookings
 	calls += int(math.Round(r.LostRatio * float64(creates) * float64(min(batch, max(r.Contacts, 1))) * 2))
-	usable := math.Max(math.Floor(float64(b.Limit.Limit)*(1-b.Reserve)), 1) * (1 - b.Headroom)
+	// The import's bucket: the limit less the reserve, spent as the
+	// limiter spends it (see RateLimit.Plan), so the rate is the real one.
+	bulk := RateLimit{Limit: max(int(float64(b.Limit.Limit)*(1-b.Reserve)), 1), Window: b.Limit.Window}
+	rp := bulk.Plan(b.Headroom)
 	p := LoadPlan{Calls: calls, Limit: b.Limit.Limit, Headroom: b.Headroom, Reserve: b.Reserve, Batch: batch,
-		WindowSeconds: b.Limit.Window.Seconds(), CallsPerWindow: math.Floor(usable), BacklogCalls: b.BacklogCalls}
+		WindowSeconds: b.Limit.Window.Seconds(), CallsPerWindow: b.Limit.Window.Seconds() / rp.Interval.Seconds(), BacklogCalls: b.BacklogCalls}
 	p.Seconds = callSeconds(calls, p.CallsPerWindow, p.WindowSeconds)
 	p.BacklogSeconds = callSeconds(b.BacklogCalls, p.CallsPerWindow, p.WindowSeconds)
 	if perDay := float64(b.Limit.Limit) * (24 * time.Hour).Seconds() / p.WindowSeconds; perDay > 0 {
