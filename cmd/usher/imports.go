@@ -21,7 +21,7 @@ const enqueueChunk = 500
 // importOptions are the flags of `usher contacts import`.
 type importOptions struct {
 	institution, id, rejects, pause, resume string
-	wait                                    bool
+	wait, paused                            bool
 	poll                                    time.Duration
 }
 
@@ -38,6 +38,7 @@ func runContactsImport(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&o.rejects, "rejects", "", "file for the rejected rows and their reasons, JSON lines (default FILE.rejected.jsonl)")
 	fs.StringVar(&o.pause, "pause", "", "pause the import with this id: its queued rows wait, none is lost")
 	fs.StringVar(&o.resume, "resume", "", "resume the paused import with this id")
+	fs.BoolVar(&o.paused, "paused", false, "queue the rows paused: nothing goes to S-360 until --resume ID")
 	fs.BoolVar(&o.wait, "wait", true, "after queueing, follow the import until it is done, with rate and time left")
 	fs.DurationVar(&o.poll, "poll", time.Second, "how often --wait reads the import's progress")
 	if err := parseFlags(fs, e, args); err != nil {
@@ -94,7 +95,9 @@ func importFile(ctx context.Context, e env, st usher.OutboxStore, o importOption
 	if o.rejects == "" {
 		o.rejects = path + ".rejected.jsonl"
 	}
-	startedAt := time.Now().Add(-time.Second)
+	// Jobs are stamped to the microsecond by both engines: a job created
+	// before this instant was queued by an earlier run.
+	startedAt := time.Now().Truncate(time.Microsecond)
 	rows, err := crm.ReadImport(bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("contacts import %s: %w", path, err)
@@ -117,10 +120,15 @@ func importFile(ctx context.Context, e env, st usher.OutboxStore, o importOption
 			}
 		}
 	}
+	if o.paused { // rows an earlier run queued are held too
+		if _, err := st.HoldJobs(ctx, o.institution, crm.ImportPrefix(o.id), true, time.Now()); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(e.stdout, "import %s: %d rows, %d accepted (%d of them queued by an earlier run), %d rejected (see %s)\n",
 		o.id, len(rows), len(jobs), before, rejected, o.rejects)
 	fmt.Fprintf(e.stdout, "pause with: usher contacts import --institution %s --pause %s\n", o.institution, o.id)
-	if !o.wait || len(jobs) == 0 {
+	if !o.wait || o.paused || len(jobs) == 0 {
 		return nil
 	}
 	return followImport(ctx, e, st, o, len(jobs))
@@ -138,7 +146,10 @@ func checkRows(rows []crm.ImportRow, o importOptions, attempts int, rejectsPath 
 	seen := map[string]bool{}
 	var jobs []usher.NewJob
 	rejected := 0
-	now := time.Now()
+	runAt := time.Now()
+	if o.paused {
+		runAt = usher.HeldUntil // no worker may take a row before the pause is in place
+	}
 	for i := range rows {
 		if err := crm.CheckImportRow(&rows[i]); err != nil {
 			rejected++
@@ -151,7 +162,7 @@ func checkRows(rows []crm.ImportRow, o importOptions, attempts int, rejectsPath 
 			continue // the same row twice in the file: one contact
 		}
 		seen[rows[i].Key] = true
-		jobs = append(jobs, crm.ImportJob(o.institution, o.id, rows[i], attempts, now))
+		jobs = append(jobs, crm.ImportJob(o.institution, o.id, rows[i], attempts, runAt))
 	}
 	return jobs, rejected, f.Close()
 }
