@@ -42,7 +42,21 @@ const (
 	KindS360SaveContact = "s360.contact.save"
 	// KindS360CreateBooking creates an option or a sale in S-360.
 	KindS360CreateBooking = "s360.booking.create"
+	// KindS360ImportContact creates a contact of a bulk import in S-360.
+	// It is a kind of its own so that imports run in their own worker pool
+	// and spend only their share of the rate budget (see ImportReserve).
+	KindS360ImportContact = "s360.contact.import"
 )
+
+// ImportOrderPrefix starts the order key of every job of an import:
+// s360:import:<import id>:<row key>. Pausing an import holds the queued
+// jobs under its prefix.
+const ImportOrderPrefix = "s360:import:"
+
+// HeldUntil is the run_at of a held (paused) job: far enough that no
+// clock reaches it, so no worker of any replica claims the job until it
+// is released.
+var HeldUntil = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Job is one unit of work in the outbox: a call to a system outside usher
 // that must happen at least once, in order with the other jobs of its
@@ -168,6 +182,13 @@ type OutboxStore interface {
 	CountJobs(ctx context.Context) ([]OutboxCount, error)
 	// PruneJobs deletes done jobs finished before cutoff and returns how many.
 	PruneJobs(ctx context.Context, cutoff time.Time) (int, error)
+	// HoldJobs pauses (hold) or resumes the queued jobs of an institution
+	// whose order key starts with prefix: held jobs get RunAt HeldUntil,
+	// released ones RunAt now. It returns how many changed.
+	HoldJobs(ctx context.Context, institution, prefix string, hold bool, now time.Time) (int, error)
+	// CountJobsByPrefix counts an institution's jobs whose order key
+	// starts with prefix, by state; held counts the queued ones on hold.
+	CountJobsByPrefix(ctx context.Context, institution, prefix string) (counts map[JobState]int, held int, err error)
 }
 
 // NewTrackingID returns a new random public job identifier.

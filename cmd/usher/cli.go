@@ -63,6 +63,8 @@ func errorText(err error) string {
 var synopses = map[string]string{
 	"contacts forget":   "usher contacts forget [flags] CONTACT_NUMBER",
 	"contacts erasures": "usher contacts erasures [flags]",
+	"contacts import":   "usher contacts import --institution CODE [flags] FILE | --pause ID | --resume ID",
+	"plan":              "usher plan --institution CODE (--contacts N [--bookings M] | --file FILE) [--json]",
 	"deliveries list":   "usher deliveries list [flags]",
 	"deliveries retry":  "usher deliveries retry (-id N[,N…] | -all) [flags]",
 	"quarantine list":   "usher quarantine list [flags]",

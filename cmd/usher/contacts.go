@@ -12,9 +12,12 @@ import (
 	"github.com/usher-hub/usher/internal/privacy"
 )
 
-// runContacts serves `usher contacts forget|erasures`.
+// runContacts serves `usher contacts forget|erasures|import`.
 func runContacts(ctx context.Context, e env, args []string) error {
-	subs := []string{"forget", "erasures"}
+	subs := []string{"forget", "erasures", "import"}
+	if len(args) > 0 && args[0] == "import" {
+		return runContactsImport(ctx, e, args[1:])
+	}
 	if len(args) == 0 || !slices.Contains(subs, args[0]) {
 		return groupUsage(ctx, e, "contacts", args, subs, runContacts)
 	}

@@ -46,11 +46,12 @@ func commands() map[string]command {
 		"migrate":    {"apply database migrations and exit", runMigrate},
 		"config":     {"print the effective configuration, secrets redacted", runConfig},
 		"version":    {"print the version", runVersion},
-		"contacts":   {"erase a contact's personal data (GDPR) and list erasures", runContacts},
+		"contacts":   {"import contacts into S-360 in bulk, erase a contact's personal data (GDPR), list erasures", runContacts},
 		"quarantine": {"list quarantined documents or replay them against the current schemas", runQuarantine},
 		"demo":       {"start usher on SQLite with a simulated S-360 venue pushing to it", runDemo},
 		"sim":        {"run a stand-in upstream: sim s360 pushes a simulated venue, sim centaman serves a Centaman API", runSim},
 		"deliveries": {"list or retry outbox jobs: CRM deliveries and writes to S-360", runDeliveries},
+		"plan":       {"plan a bulk load into S-360: calls, time at the rate limit, share of the daily budget", runPlan},
 		"report":     {"print a venue report (sales, attendance, gates, breakdown, contacts, health)", runReport},
 	}
 }

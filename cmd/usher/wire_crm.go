@@ -23,6 +23,10 @@ type crmWiring struct {
 	clients    map[string]*s360.Client
 	deliveries *outbox.Runner
 	writes     *outbox.Runner
+	// imports runs bulk imports in a pool of their own, so that a queue
+	// of thousands of import jobs never stands in front of a live write,
+	// and spends only the import share of the rate budget.
+	imports *outbox.Runner
 }
 
 // wireCRM routes stored documents to CRM destinations, mounts the CRM
@@ -62,6 +66,7 @@ func wireCRM(ctx context.Context, a *app) error {
 		usher.KindS360SaveContact:   writer.SaveContact(),
 		usher.KindS360CreateBooking: writer.CreateBooking(),
 	}, writesCfg, m, a.logger)
+	w.imports = wireImports(a, w.clients, m, batch)
 	svc := crm.NewService(a.store, attempts, m, a.logger, time.Now, w.writes.Wake)
 	api := crm.NewHandler(svc, a.logger)
 	var codes []string
@@ -84,7 +89,7 @@ func wireCRM(ctx context.Context, a *app) error {
 func (w *crmWiring) start(ctx context.Context, a *app) {
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, r := range []*outbox.Runner{w.deliveries, w.writes} {
+	for _, r := range []*outbox.Runner{w.deliveries, w.writes, w.imports} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -145,6 +150,35 @@ func s360Clients(a *app, hc *http.Client, m *metrics.Outbox) map[string]*s360.Cl
 		out[inst.Code] = c
 	}
 	return out
+}
+
+// wireImports returns the runner of bulk import jobs. Its clients share
+// each live client's circuit breaker and bucket, behind a bucket of their
+// own that keeps s360_api.import_reserve of the budget for live writes.
+func wireImports(a *app, live map[string]*s360.Client, m *metrics.Outbox, batch int) *outbox.Runner {
+	hc := crm.NewHTTPClient()
+	targets := map[string]crm.Target{}
+	for code, lc := range live {
+		api := a.cfg.Institutions[institutionIndex(a.cfg, code)].S360API.WithDefaults(code)
+		limit := usher.RateLimit{Limit: api.RateLimit, Window: api.RateWindow}
+		bucket := "s360:" + strings.ToLower(api.Institution) + ":import"
+		budget := s360.NewBulkBudget(s360Budget(a, api), a.store, bucket, limit, api.ImportReserve, api.RateHeadroom, time.Now)
+		c := s360.NewClient(s360.Config{Institution: api.Institution, BaseURL: api.BaseURL, Operator: api.Operator,
+			Partner: api.Partner, Secret: api.Secret, Timeout: api.Timeout, ThrottleWindow: api.RateWindow}, hc, budget, lc.Breaker(), time.Now)
+		c.Observe(func(method string, status int) {
+			m.UpstreamCalls.WithLabelValues(code, method, fmt.Sprint(status)).Inc()
+		})
+		targets[code] = crm.Target{Upstream: c, PointOfSalesID: api.PointOfSalesID, ContactBatch: api.ContactBatch}
+	}
+	writer := crm.NewWriter(a.store, targets, a.cfg.Outbox.EchoWindow, time.Now, m)
+	cfg := outboxConfig(a.cfg.Outbox)
+	cfg.Retention = -1 // the delivery pool prunes for all
+	if cfg.Concurrency >= 0 {
+		// Two calls' worth of attempts: one batch waits for its rate slot
+		// while the next one fills.
+		cfg.Concurrency = max(cfg.Concurrency, 2*batch)
+	}
+	return outbox.New(a.store, map[string]outbox.Handler{usher.KindS360ImportContact: writer.SaveContact()}, cfg, m, a.logger)
 }
 
 // s360Budget is the rate budget of an instance: one bucket for all its

@@ -37,7 +37,7 @@ func wireDashboard(a *app) error {
 		Secret:     secret, TTL: a.cfg.Dashboard.SessionTTL, Now: time.Now,
 		Logger:     a.logger.With("face", "dashboard"),
 		SignInHint: signInHint(a.cfg), Mailbox: a.mailbox,
-		Locale: a.cfg.Analytics.Locale, Zone: zone,
+		Locale: a.cfg.Analytics.Locale, Zone: zone, Load: wireLoad(a),
 	})
 	if err != nil {
 		return err

@@ -89,6 +89,11 @@ type S360API struct {
 	// ContactBatch is the most new contacts one createCulturalContact call
 	// carries. Default 50 (docs/crm.md says why).
 	ContactBatch int `yaml:"contact_batch"`
+	// ImportReserve is the share of the rate budget bulk imports leave to
+	// interactive work (the website's and the CRM's live writes): imports
+	// spend at most 1-ImportReserve of it, live writes may use all of it.
+	// Default 0.2.
+	ImportReserve float64 `yaml:"import_reserve"`
 	// CircuitFailures in a row open the breaker for CircuitCooldown.
 	// Defaults 5 and 30 s.
 	CircuitFailures int           `yaml:"circuit_failures"`
@@ -209,6 +214,9 @@ func (a S360API) validate() error {
 	if a.RateMode != "" && a.RateMode != RateModeInstance && a.RateMode != RateModeEndpoint {
 		return fmt.Errorf("rate_mode must be instance or endpoint, got %q", a.RateMode)
 	}
+	if a.ImportReserve < 0 || a.ImportReserve > 0.9 {
+		return fmt.Errorf("import_reserve must be in [0, 0.9] (the share of the budget kept for live writes), got %v", a.ImportReserve)
+	}
 	if a.PointOfSalesID < 0 || a.ContactBatch < 0 || a.ContactBatch > 500 {
 		return fmt.Errorf("point_of_sales_id must not be negative and contact_batch must be 0-500")
 	}
@@ -290,6 +298,9 @@ func (a S360API) WithDefaults(code string) S360API {
 	}
 	if a.ContactBatch == 0 {
 		a.ContactBatch = 50
+	}
+	if a.ImportReserve == 0 {
+		a.ImportReserve = 0.2
 	}
 	if a.RateWindow == 0 {
 		a.RateWindow = time.Minute

@@ -33,7 +33,7 @@ type mailData struct {
 // institution: e-mails carry visitors' names and addresses.
 func (h *Handler) mail(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	pd := pageData{Title: "E-mails sent", Nav: "mail", User: p.Name, Institutions: h.visible(p), Mail: h.showsMail(p)}
+	pd := pageData{Title: "E-mails sent", Nav: "mail", User: p.Name, Institutions: h.visible(p), Mail: h.showsMail(p), Load: h.loadSource != nil}
 	if !p.AllowsAll() {
 		h.renderError(w, r, pd, usher.Errorf(usher.ENOTFOUND, "the e-mails page needs a key for every institution"))
 		return

@@ -22,6 +22,8 @@ type pageData struct {
 	Intervals    []string
 	// Mail shows the e-mails page in the menu (the demo's mail catcher).
 	Mail bool
+	// Load shows the Load page in the menu (a server with an S-360 API).
+	Load bool
 }
 
 // overviewParams are the parameters of the overview form.
@@ -32,7 +34,7 @@ var overviewParams = []string{"institution", "from", "to", "interval"}
 // in the API), the range and interval follow the API's rules.
 func (h *Handler) filter(r *http.Request, allowed []string) (pageData, usher.ReportQuery, error) {
 	p := principalFrom(r.Context())
-	pd := pageData{User: p.Name, Institutions: h.visible(p), Intervals: []string{"day", "week", "month"}, Mail: h.showsMail(p)}
+	pd := pageData{User: p.Name, Institutions: h.visible(p), Intervals: []string{"day", "week", "month"}, Mail: h.showsMail(p), Load: h.loadSource != nil}
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return pd, usher.ReportQuery{}, usher.Errorf(usher.EINVALID, "malformed query string: %v", err)
@@ -132,7 +134,7 @@ func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
 // healthFilter reads the health page's one parameter, the institution.
 func (h *Handler) healthFilter(r *http.Request) (pageData, error) {
 	p := principalFrom(r.Context())
-	pd := pageData{Title: "Ingest health", Nav: "health", User: p.Name, Institutions: h.visible(p), Mail: h.showsMail(p)}
+	pd := pageData{Title: "Ingest health", Nav: "health", User: p.Name, Institutions: h.visible(p), Mail: h.showsMail(p), Load: h.loadSource != nil}
 	v, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return pd, usher.Errorf(usher.EINVALID, "malformed query string: %v", err)

@@ -49,6 +49,9 @@ type Options struct {
 	// Mailbox, when set (usher demo), lists the e-mails sent, at
 	// /dashboard/mail.
 	Mailbox Mailbox
+	// Load, when set, serves the Load page (/dashboard/load): the planner
+	// of bulk loads and the live outbox backlog.
+	Load LoadSource
 }
 
 // MinTTL is the shortest login the dashboard accepts: a shorter one
@@ -67,6 +70,7 @@ type Handler struct {
 	signInHint   string
 	loc          Locale
 	mailbox      Mailbox
+	loadSource   LoadSource
 	mux          *http.ServeMux
 	// protected is mux behind the cross-origin check of every POST.
 	protected http.Handler
@@ -87,7 +91,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
 		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux(),
-		signInHint: o.SignInHint, mailbox: o.Mailbox, loc: loc}
+		signInHint: o.SignInHint, mailbox: o.Mailbox, loadSource: o.Load, loc: loc}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
@@ -99,6 +103,9 @@ func New(o Options) (*Handler, error) {
 	h.mux.Handle("GET /dashboard/{$}", h.requireLogin(h.overview))
 	h.mux.Handle("GET /dashboard/health", h.requireLogin(h.health))
 	h.mux.Handle("GET /dashboard/export/{institution}/{report}", h.requireLogin(h.export))
+	if h.loadSource != nil {
+		h.mux.Handle("GET /dashboard/load", h.requireLogin(h.load))
+	}
 	if h.mailbox != nil {
 		h.mux.Handle("GET /dashboard/mail", h.requireLogin(h.mail))
 		h.mux.Handle("GET /dashboard/mail/{message}/barcode/{ticket}", h.requireLogin(h.barcode))
@@ -138,9 +145,10 @@ func parsePages(loc Locale) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"percent": percent,
 		"inc": func(i int) int { return i + 1 }, "sub": func(a, b int) int { return a - b },
 		"money": loc.Money, "count": loc.countAny,
-		"datetime": loc.DateTime, "day": loc.Day, "hour": loc.Hour}
+		"datetime": loc.DateTime, "day": loc.Day, "hour": loc.Hour,
+		"mul100": func(f float64) float64 { return 100 * f }}
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "health", "error", "mail"} {
+	for _, name := range []string{"login", "overview", "health", "error", "mail", "load"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err

@@ -163,6 +163,37 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("HoldAndReleaseByPrefix", func(t *testing.T) {
+		s := open(t)
+		a := enqueue(t, s, newJob("v", "s360:import:one:a", "ia"))
+		enqueue(t, s, newJob("v", "s360:import:one:b", "ib"))
+		enqueue(t, s, newJob("v", "s360:import:onex:c", "ic")) // another import whose id starts alike
+		enqueue(t, s, newJob("w", "s360:import:one:a", "ia"))  // another institution
+		j := claim(t, s, t0, 1)[0]                             // a is in flight: a pause leaves it be
+		if j.ID != a.ID {
+			t.Fatalf("claimed %d, want %d", j.ID, a.ID)
+		}
+		n, err := s.HoldJobs(ctx, "v", "s360:import:one:", true, t0)
+		if err != nil || n != 1 {
+			t.Fatalf("hold: %d, %v; want the one queued job of the import", n, err)
+		}
+		counts, held, err := s.CountJobsByPrefix(ctx, "v", "s360:import:one:")
+		if err != nil || held != 1 || counts[usher.JobQueued] != 1 || counts[usher.JobInFlight] != 1 {
+			t.Fatalf("counts %v, held %d, %v", counts, held, err)
+		}
+		finish(t, s, j, usher.JobDone, t0)
+		next := claim(t, s, t0.Add(1000*24*time.Hour), 10)
+		if len(next) != 2 { // onex:c and w's job, not the held one
+			t.Fatalf("claimed %v a thousand days later, want the two jobs not held", ids(next))
+		}
+		if n, err := s.HoldJobs(ctx, "v", "s360:import:one:", false, t0); err != nil || n != 1 {
+			t.Fatalf("release: %d, %v", n, err)
+		}
+		if got := claim(t, s, t0, 10); len(got) != 1 {
+			t.Fatalf("after the release claimed %v, want the held job", ids(got))
+		}
+	})
+
 	t.Run("PruneKeepsUnfinishedAndDead", func(t *testing.T) {
 		s := open(t)
 		for i := range 3 {

@@ -25,6 +25,9 @@ type Limiter struct {
 	plan   usher.RatePlan
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error
+	// gate, when set, is a second bucket a call must also pass first:
+	// the share of the budget bulk work may take (see BulkBudget).
+	gate *Limiter
 }
 
 // NewLimiter returns a limiter for bucket, spending limit less headroom.
@@ -37,6 +40,11 @@ func NewLimiter(store usher.RateLimitStore, bucket string, limit usher.RateLimit
 // queue for it) it returns a Throttled error without taking one, so the
 // job waits in the queue, not in a worker.
 func (l *Limiter) Wait(ctx context.Context, maxWait time.Duration) error {
+	if l.gate != nil {
+		if err := l.gate.Wait(ctx, maxWait); err != nil {
+			return err
+		}
+	}
 	now := l.now()
 	starts, next, err := l.store.ReserveRate(ctx, l.bucket, l.plan, 1, now, now.Add(maxWait))
 	if err != nil {
@@ -151,6 +159,47 @@ func (b *EndpointBudget) For(service string) *Limiter {
 	l, ok := b.limiters[service]
 	if !ok {
 		l = NewLimiter(b.store, b.prefix+":"+service, b.limit, b.headroom, b.now)
+		b.limiters[service] = l
+	}
+	return l
+}
+
+// BulkBudget is the budget of bulk work (imports): each call passes its
+// own bucket, which allows only the share of the limit left after the
+// reserve for interactive work, and then the shared one like any call.
+// Bulk calls thus never take more than 1-reserve of the budget, and the
+// website's and the CRM's live writes, which pass only the shared bucket,
+// always find the reserve free.
+type BulkBudget struct {
+	shared Budget
+	gate   *Limiter
+
+	mu       sync.Mutex
+	limiters map[string]*Limiter
+}
+
+// NewBulkBudget returns the bulk side of shared: bucket (its own, shared
+// by replicas) allows limit less reserve and headroom.
+func NewBulkBudget(shared Budget, store usher.RateLimitStore, bucket string, limit usher.RateLimit, reserve, headroom float64, now func() time.Time) *BulkBudget {
+	return &BulkBudget{shared: shared, gate: NewLimiter(store, bucket, BulkLimit(limit, reserve), headroom, now), limiters: map[string]*Limiter{}}
+}
+
+// BulkLimit is the part of limit bulk work may spend, the rest being
+// reserved for interactive work.
+func BulkLimit(limit usher.RateLimit, reserve float64) usher.RateLimit {
+	n := int(float64(limit.Limit) * (1 - reserve))
+	return usher.RateLimit{Limit: max(n, 1), Window: limit.Window}
+}
+
+// For implements Budget.
+func (b *BulkBudget) For(service string) *Limiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l, ok := b.limiters[service]
+	if !ok {
+		cp := *b.shared.For(service)
+		cp.gate = b.gate
+		l = &cp
 		b.limiters[service] = l
 	}
 	return l
