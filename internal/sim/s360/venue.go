@@ -61,7 +61,7 @@ type Venue struct {
 	// to it has left the venue for the push queues.
 	handedOut time.Time
 	tickets   map[string][]*ticket // visit day → valid tickets for it
-	sales    []*sale              // sales that can still be refunded
+	sales     []*sale              // sales that can still be refunded
 }
 
 // idCounters hand out S-360-like ids: large integers in separate ranges.
@@ -98,9 +98,9 @@ func NewVenue(cfg VenueConfig) *Venue {
 	start := cfg.Start.In(cfg.Location)
 	first := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, cfg.Location)
 	return &Venue{
-		cfg:     cfg,
-		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed5360)),
-		next:    first,
+		cfg:      cfg,
+		rng:      rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed5360)),
+		next:     first,
 		ids:      newIDCounters(first),
 		byNumber: map[string]*contact{},
 		tickets:  map[string][]*ticket{},
