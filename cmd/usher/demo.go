@@ -182,7 +182,9 @@ What runs here, all on loopback:
     it back to the CRM (GET /api/v1/outbox counts it under "echoes":
     "suppressed"). A booking for that contact (POST
     /api/v1/crm/%[2]s/bookings with the contactNumber its status_url shows)
-    comes back in the next order push and reaches the CRM as an order;
+    comes back in the next order push and reaches the CRM as an order.
+    The venue's own contacts are S-360's too: the CRM can change (with
+    their contactNumber) and book for any contact the venue pushed it;
   - %[1]s/metrics for Prometheus, behind its own token:
       curl -H 'Authorization: Bearer %[9]s' %[1]s/metrics
     and the data itself in %[8]s.

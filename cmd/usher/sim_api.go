@@ -53,8 +53,10 @@ func startS360API(_ context.Context, addr, institution string, getenv func(strin
 }
 
 // sharedVenue lets the API stand-in write into the push simulator's venue:
-// what the API creates or closes is queued at the venue's clock, like the
-// venue's own activity, and pushed at the next run.
+// what the API creates, changes or closes is queued at the venue's clock,
+// like the venue's own activity, and pushed at the next run; and the
+// venue's own contacts can be read, searched, changed and booked for
+// through the API.
 type sharedVenue struct {
 	venue *s360.Venue
 	feed  s360.Timeline
@@ -71,6 +73,23 @@ func (v sharedVenue) at() time.Time {
 // ContactChanged implements s360api.Venue.
 func (v sharedVenue) ContactChanged(number string, contact json.RawMessage) {
 	v.venue.AddExternal(usher.StreamContacts, number, v.at(), contact)
+}
+
+// Contact implements s360api.Venue: the venue's own contacts are the
+// API's too.
+func (v sharedVenue) Contact(number string) (json.RawMessage, bool) {
+	return v.venue.ContactAt(number, v.at())
+}
+
+// ContactsByEmail implements s360api.Venue.
+func (v sharedVenue) ContactsByEmail(email string) []json.RawMessage {
+	return v.venue.ContactsByEmailAt(email, v.at())
+}
+
+// ChangeContact implements s360api.Venue: the change applies to the
+// venue's contact as it is at the venue's clock (see s360.Venue).
+func (v sharedVenue) ChangeContact(number string, change func(map[string]any)) (json.RawMessage, bool) {
+	return v.venue.ChangeContactAt(number, v.at(), change)
 }
 
 // OrderFinalised implements s360api.Venue.

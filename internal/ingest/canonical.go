@@ -28,6 +28,9 @@ var canonicalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); r
 func hashDecoded(fields map[string]any) (string, error) {
 	bp := canonicalBuffers.Get().(*[]byte)
 	canonical, err := appendCanonical((*bp)[:0], fields)
+	// Hash before the buffer goes back to the pool: once it is there,
+	// another request may write into it.
+	sum := sha256.Sum256(canonical)
 	if cap(canonical) <= maxPooledBuffer { // one huge document must not pin its buffer
 		*bp = canonical
 		canonicalBuffers.Put(bp)
@@ -35,7 +38,6 @@ func hashDecoded(fields map[string]any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("hash: %w", err)
 	}
-	sum := sha256.Sum256(canonical)
 	return hex.EncodeToString(sum[:]), nil
 }
 

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -143,4 +145,37 @@ func TestSplitFastTakesFixtures(t *testing.T) {
 			t.Errorf("%s took the slow path", name)
 		}
 	}
+}
+
+// TestHashDecodedConcurrently: requests hash in parallel with pooled
+// buffers; a buffer must not go back to the pool, where another request
+// writes into it, before its hash is taken. Run with -race to see the
+// overlap; without it, a hash of overwritten bytes shows as a mismatch.
+func TestHashDecodedConcurrently(t *testing.T) {
+	const workers, rounds = 8, 300
+	errs := make(chan string, workers)
+	for w := range workers {
+		go func() {
+			fields := map[string]any{"contactNumber": strings.Repeat(string(rune('a'+w)), 64+w*97)}
+			want, _ := json.Marshal(fields)
+			for range rounds {
+				got, err := hashDecoded(fields)
+				if exp := hashOf(want); err != nil || got != exp {
+					errs <- "worker " + string(rune('a'+w)) + ": hash " + got + ", want " + exp
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
+
+func hashOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -52,11 +52,17 @@ type authorization struct {
 	Value bool   `json:"value"`
 }
 
-// contact is a contact's current state.
+// contact is a contact's current state as the venue draws it, and what
+// S-360 holds of it (see shared.go).
 type contact struct {
 	doc  contactDoc
 	last time.Time
 	raw  []byte
+	// gen are the venue's versions from the one in force when Until was
+	// last asked for (or when the API first changed the contact) on.
+	gen []snapshot
+	// api are the changes written through S-360's API, oldest first.
+	api []apiChange
 }
 
 func (c *contact) isStructure() bool { return c.doc.Type == "STRUCTURE" }
@@ -98,6 +104,7 @@ func (v *Venue) newContact(at time.Time, structure bool) *contact {
 		}
 	}
 	v.contacts = append(v.contacts, c)
+	v.byNumber[c.doc.ContactNumber] = c
 	v.touch(c, at)
 	return c
 }
@@ -111,6 +118,7 @@ func (v *Venue) touch(c *contact, at time.Time) {
 	c.last = at
 	c.doc.LastUpdateDate = isoTime(at)
 	c.raw = v.emit(usher.StreamContacts, c.doc.ContactNumber, at, at, c.doc)
+	c.keep(snapshot{at: at, raw: c.raw, email: c.doc.Email}, v.handedOut)
 }
 
 // updateRandomContact changes one thing about an existing contact: what

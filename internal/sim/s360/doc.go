@@ -16,6 +16,12 @@
 // run, up to 12 tries, after which it is logged as given up. A cutoff date
 // stands for the first-time synchronisation: nothing older is pushed.
 //
+// S-360's API stand-in (internal/sim/s360api) can share a venue: it
+// reads, searches and changes the venue's contacts (ContactAt,
+// ContactsByEmailAt, ChangeContactAt) and adds what it writes to the
+// pushes (AddExternal); shared.go says how its changes and the venue's
+// combine.
+//
 // Faults can be injected on demand: duplicate and out-of-order deliveries
 // by the sender, and slow answers, 5xx and dropped connections by a
 // FaultProxy placed in front of the receiver.

@@ -56,8 +56,12 @@ type Venue struct {
 	dayOut   []Event   // events of the day being generated
 	ids      idCounters
 	contacts []*contact
-	tickets  map[string][]*ticket // visit day → valid tickets for it
-	sales    []*sale              // sales that can still be refunded
+	byNumber map[string]*contact
+	// handedOut is the latest time Until was asked for: what happened up
+	// to it has left the venue for the push queues.
+	handedOut time.Time
+	tickets   map[string][]*ticket // visit day → valid tickets for it
+	sales     []*sale              // sales that can still be refunded
 }
 
 // idCounters hand out S-360-like ids: large integers in separate ranges.
@@ -94,11 +98,12 @@ func NewVenue(cfg VenueConfig) *Venue {
 	start := cfg.Start.In(cfg.Location)
 	first := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, cfg.Location)
 	return &Venue{
-		cfg:     cfg,
-		rng:     rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed5360)),
-		next:    first,
-		ids:     newIDCounters(first),
-		tickets: map[string][]*ticket{},
+		cfg:      cfg,
+		rng:      rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed5360)),
+		next:     first,
+		ids:      newIDCounters(first),
+		byNumber: map[string]*contact{},
+		tickets:  map[string][]*ticket{},
 	}
 }
 
@@ -107,14 +112,24 @@ func NewVenue(cfg VenueConfig) *Venue {
 func (v *Venue) Until(t time.Time) []Event {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.advance(t)
+	n := sort.Search(len(v.pending), func(i int) bool { return v.pending[i].At.After(t) })
+	out := v.pending[:n:n]
+	v.pending = append([]Event(nil), v.pending[n:]...)
+	if t.After(v.handedOut) {
+		v.handedOut = t
+	}
+	v.renderShared(out)
+	return out
+}
+
+// advance generates every day that has begun by t. What is generated
+// never depends on when it is asked for.
+func (v *Venue) advance(t time.Time) {
 	for !v.next.After(t) {
 		v.generateDay(v.next)
 		v.next = v.next.AddDate(0, 0, 1)
 	}
-	n := sort.Search(len(v.pending), func(i int) bool { return v.pending[i].At.After(t) })
-	out := v.pending[:n:n]
-	v.pending = append([]Event(nil), v.pending[n:]...)
-	return out
 }
 
 // LatestContacts returns the current version of every contact generated
@@ -241,9 +256,5 @@ func (v *Venue) chance(p float64) bool { return v.rng.Float64() < p }
 func (v *Venue) AddExternal(stream usher.Stream, id string, at time.Time, raw json.RawMessage) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	e := Event{Stream: stream, ExternalID: id, At: at, Created: at, Raw: raw}
-	i := sort.Search(len(v.pending), func(i int) bool { return v.pending[i].At.After(at) })
-	v.pending = append(v.pending, Event{})
-	copy(v.pending[i+1:], v.pending[i:])
-	v.pending[i] = e
+	v.insertPending(Event{Stream: stream, ExternalID: id, At: at, Created: at, Raw: raw})
 }

@@ -31,11 +31,13 @@ func (s *Sim) getContactData(in *instance, body []byte) (int, map[string]any) {
 	if err := decodeBody(body, &req); err != nil || req.ContactNumber == "" {
 		return http.StatusBadRequest, failure("invalid_request", "contactNumber is required")
 	}
-	c, ok := in.contacts[req.ContactNumber]
-	if !ok {
-		return business("contact_not_found", "no contact "+req.ContactNumber)
+	if c, ok := in.contacts[req.ContactNumber]; ok {
+		return http.StatusOK, maps.Clone(c)
 	}
-	return http.StatusOK, maps.Clone(c)
+	if c, ok := s.venueContact(req.ContactNumber); ok {
+		return http.StatusOK, c
+	}
+	return business("contact_not_found", "no contact "+req.ContactNumber)
 }
 
 // searchContact finds contacts by e-mail, narrowed by the names given.
@@ -50,17 +52,26 @@ func (s *Sim) searchContact(in *instance, body []byte) (int, map[string]any) {
 		return http.StatusBadRequest, failure("invalid_request", "give an email")
 	}
 	found := []map[string]any{}
-	for _, n := range sortedNumbers(in.contacts) {
-		c := in.contacts[n]
+	match := func(n string, c map[string]any) {
 		first, last := names(c)
 		if !strings.EqualFold(str(c["email"]), req.Email) || (req.FirstName != "" && first != req.FirstName) || (req.LastName != "" && last != req.LastName) {
-			continue
+			return
 		}
 		m := map[string]any{"contactNumber": n, "email": c["email"], "firstName": first, "lastName": last}
 		if id, ok := in.identifierOf[n]; ok && s.cfg.ReturnIdentifier {
 			m["identifier"] = json.Number(id)
 		}
 		found = append(found, m)
+	}
+	if s.cfg.Venue != nil {
+		for _, raw := range s.cfg.Venue.ContactsByEmail(req.Email) {
+			if c, ok := decodeContact(raw); ok {
+				match(str(c["contactNumber"]), c)
+			}
+		}
+	}
+	for _, n := range sortedNumbers(in.contacts) {
+		match(n, in.contacts[n])
 	}
 	return http.StatusOK, map[string]any{"contacts": found}
 }
@@ -116,7 +127,7 @@ func (s *Sim) saveContact(in *instance, body []byte) (int, map[string]any) {
 	number, _ := req.ContactData["contactNumber"].(string)
 	c, ok := in.contacts[number]
 	if !ok {
-		return business("contact_not_found", "no contact "+number)
+		return s.saveVenueContact(number, req.ContactData)
 	}
 	now := s.cfg.Now()
 	merge(c, req.ContactData)
@@ -124,6 +135,20 @@ func (s *Sim) saveContact(in *instance, body []byte) (int, map[string]any) {
 	in.markChanged(number)
 	s.contactChanged(number, c)
 	return http.StatusOK, map[string]any{"culturalContactData": []any{maps.Clone(c)}}
+}
+
+// saveVenueContact updates a contact of the venue the API runs over: the
+// venue applies the change to the contact as it is now and pushes it.
+func (s *Sim) saveVenueContact(number string, fields map[string]any) (int, map[string]any) {
+	if s.cfg.Venue == nil || number == "" {
+		return business("contact_not_found", "no contact "+number)
+	}
+	raw, ok := s.cfg.Venue.ChangeContact(number, func(c map[string]any) { merge(c, fields) })
+	if !ok {
+		return business("contact_not_found", "no contact "+number)
+	}
+	c, _ := decodeContact(raw)
+	return http.StatusOK, map[string]any{"culturalContactData": []any{c}}
 }
 
 func names(c map[string]any) (first, last string) {

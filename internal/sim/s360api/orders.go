@@ -42,7 +42,7 @@ func (s *Sim) createOrUpdateOrder(in *instance, body []byte) (int, map[string]an
 		return business("invalid_request", "purchasersInfo names the contact")
 	}
 	contact := req.PurchasersInfo[0].ContactReference
-	if _, ok := in.contacts[contact]; !ok {
+	if !s.knownContact(in, contact) {
 		return business("contact_not_found", "no contact "+contact)
 	}
 	if len(req.SimpleProductOperations)+len(req.SingleEntryOperations) == 0 {

@@ -22,6 +22,11 @@
 // Helpful behaviours S-360 does not document are switches, all off:
 // HonourIdempotencyKey, SendRetryAfter, ReturnIdentifier.
 //
+// Over a Venue (Config.Venue: the push simulator's venue), the venue's
+// own contacts are the API's too, as S-360 has one contact base:
+// getContactData, searchContact, saveIndividualContactData and bookings
+// know them, and what is written is pushed back by the venue.
+//
 // The simulator keeps everything in memory and counts what it saw, so a
 // test can check that every change arrived exactly once.
 package s360api
@@ -80,7 +85,8 @@ type Config struct {
 	// was created with. Not documented: off by default.
 	ReturnIdentifier bool
 	// Venue, when set, receives every contact and closed order written
-	// through the API, so the push simulator sharing it pushes them.
+	// through the API, so the push simulator sharing it pushes them, and
+	// lends the API its own contacts to read, search, change and book for.
 	Venue Venue
 	// Now is the simulator's clock. Default time.Now.
 	Now func() time.Time
