@@ -130,6 +130,8 @@ func TestPushesAreStoredOnceOnBothEngines(t *testing.T) {
 	}
 }
 
+// TestSingleOrderObjectIsAccepted covers the assumption (docs/upstreams.md)
+// that a push may carry one bare object rather than an array.
 func TestSingleOrderObjectIsAccepted(t *testing.T) {
 	b := setupPush(t, "sqlite", 1<<20)
 	var orders []json.RawMessage

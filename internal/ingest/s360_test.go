@@ -138,6 +138,8 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
+// TestAuthenticate covers the assumption (docs/upstreams.md) that the
+// contact and order webhooks offer the access-control webhook's modes.
 func TestAuthenticate(t *testing.T) {
 	basic := usher.Institution{Code: "a", Auth: usher.PushAuth{Mode: usher.AuthBasic, Username: "s360", Secret: "pw"}}
 	apikey := usher.Institution{Code: "b", Auth: usher.PushAuth{Mode: usher.AuthAPIKey, Header: "X-Api-Key", Secret: "k1"}}
