@@ -39,7 +39,7 @@ func CPUSince(ctx context.Context, st usher.Store, from Cost) Cost {
 // machine, and the backends must still be connected (read it before
 // closing the store). It is 0 for SQLite, whose work is in ProcessCPU.
 func BackendCPU(ctx context.Context, st usher.Store) time.Duration {
-	db, ok := st.(postgresDB)
+	db, ok := engine(st).(postgresDB)
 	if !ok {
 		return 0
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
 // Databases makes throwaway databases of one engine and removes them all
@@ -110,6 +111,15 @@ type (
 	postgresDB interface{ Pool() *pgxpool.Pool }
 )
 
+// engine returns the driver under st, whose pools the benchmark reads
+// directly.
+func engine(st usher.Store) any {
+	if s, ok := st.(interface{ Driver() driver.Driver }); ok {
+		return s.Driver()
+	}
+	return st
+}
+
 // countSQL counts every stored document row: each version of a contact or
 // order, and each ticket check.
 const countSQL = `SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM ticket_checks)`
@@ -132,7 +142,7 @@ func CountChecks(ctx context.Context, st usher.Store) (int64, error) {
 
 func count(ctx context.Context, st usher.Store, query string) (int64, error) {
 	var n int64
-	switch db := st.(type) {
+	switch db := engine(st).(type) {
 	case sqliteDB:
 		_, read := db.DB()
 		return n, read.QueryRowContext(ctx, query).Scan(&n)

@@ -48,7 +48,7 @@ func Preload(ctx context.Context, dsn string, g *Generator, docs, per int) error
 }
 
 func finishPreload(ctx context.Context, st usher.Store) error {
-	switch db := st.(type) {
+	switch db := engine(st).(type) {
 	case sqliteDB:
 		write, _ := db.DB()
 		_, err := write.ExecContext(ctx, headsSQL)

@@ -68,7 +68,7 @@ func RawLimit(ctx context.Context, dsn string, docs []usher.Document) (Cost, err
 }
 
 func bulkInsert(ctx context.Context, st usher.Store, docs []usher.Document, received time.Time) error {
-	switch db := st.(type) {
+	switch db := engine(st).(type) {
 	case sqliteDB:
 		write, _ := db.DB()
 		return insertSQLite(ctx, write, docs, received)

@@ -21,11 +21,11 @@ import (
 	"github.com/usher-hub/usher/internal/crm"
 	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/metrics"
-	"github.com/usher-hub/usher/internal/store/sqlite"
+	"github.com/usher-hub/usher/internal/store"
 )
 
 type bundle struct {
-	store   *sqlite.Store
+	store   *store.Store
 	metrics *metrics.Outbox
 	srv     *httptest.Server
 }
@@ -34,7 +34,7 @@ type bundle struct {
 // for myvenue (which has an S-360 API) and nosync (which has none).
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usher.db"), time.Now)
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "usher.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

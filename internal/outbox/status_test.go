@@ -15,12 +15,12 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/outbox"
-	"github.com/usher-hub/usher/internal/store/sqlite"
+	"github.com/usher-hub/usher/internal/store"
 )
 
 func statusServer(t testing.TB) *httptest.Server {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usher.db"), time.Now)
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "usher.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,8 @@
-// Package store opens the storage engine a database setting names:
-// "sqlite:PATH" for the embedded engine, a postgres:// URL for PostgreSQL.
+// Package store is usher's storage: the rules of storing, versioning,
+// quarantining, erasing, routing and queueing written once (Store), over
+// the plain verbs of a SQL engine's driver (internal/store/driver), and
+// Open, which picks the engine a database setting names: "sqlite:PATH" for
+// the embedded engine, a postgres:// URL for PostgreSQL.
 package store
 
 import (
@@ -8,13 +11,23 @@ import (
 	"strings"
 	"time"
 
-	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 	"github.com/usher-hub/usher/internal/store/postgres"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 )
 
 // Open opens and migrates the engine named by dsn.
-func Open(ctx context.Context, dsn string, now func() time.Time) (usher.Store, error) {
+func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {
+	d, err := OpenDriver(ctx, dsn, now)
+	if err != nil {
+		return nil, err
+	}
+	return New(d, now), nil
+}
+
+// OpenDriver opens and migrates the engine named by dsn, without the store
+// above it.
+func OpenDriver(ctx context.Context, dsn string, now func() time.Time) (driver.Driver, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return sqlite.Open(ctx, strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//"), now)

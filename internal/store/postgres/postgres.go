@@ -26,6 +26,8 @@ var migrations embed.FS
 
 // Store is the PostgreSQL implementation of usher's storage interfaces.
 type Store struct {
+	// conn runs verbs on the pool, outside any transaction.
+	conn
 	pool *pgxpool.Pool
 	now  func() time.Time
 	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
@@ -47,7 +49,7 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, now: now}
+	s := &Store{conn: conn{q: pool}, pool: pool, now: now}
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/postgres"
 	"github.com/usher-hub/usher/internal/store/storetest"
 	"github.com/usher-hub/usher/internal/testdb"
@@ -18,6 +19,6 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		return s
+		return store.New(s, time.Now)
 	})
 }

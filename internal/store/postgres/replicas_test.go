@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/postgres"
 	"github.com/usher-hub/usher/internal/store/storetest"
 	"github.com/usher-hub/usher/internal/testdb"
@@ -23,7 +24,7 @@ func TestReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			out = append(out, s)
+			out = append(out, store.New(s, time.Now))
 		}
 		return out
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 	"github.com/usher-hub/usher/internal/store/storetest"
 )
@@ -23,7 +24,7 @@ func TestReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			out = append(out, s)
+			out = append(out, store.New(s, time.Now))
 		}
 		return out
 	})

@@ -27,6 +27,8 @@ const TimeFormat = "2006-01-02T15:04:05.000000Z"
 
 // Store is the SQLite implementation of usher's storage interfaces.
 type Store struct {
+	// conn runs verbs on the reader pool, outside any transaction.
+	conn
 	// write has one connection: SQLite allows one writer at a time, and a
 	// single connection turns lock contention into an orderly queue
 	// instead of SQLITE_BUSY errors.
@@ -89,7 +91,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	}
 	checkpoints.SetMaxOpenConns(1)
 	wal := path + "-wal"
-	s := &Store{write: write, read: read, writer: newGroupWriter(write, syncFile(wal)), now: now}
+	s := &Store{conn: conn{q: read}, write: write, read: read, writer: newGroupWriter(write, syncFile(wal)), now: now}
 	s.saturatedAfter.Store(int64(DefaultSaturatedAfter))
 	if err := s.Migrate(ctx); err != nil {
 		checkpoints.Close()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/ingest"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 	"github.com/usher-hub/usher/internal/store/storetest"
 )
@@ -21,7 +22,7 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		return s
+		return store.New(s, time.Now)
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/sim/s360api"
-	"github.com/usher-hub/usher/internal/store/sqlite"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/upstream/s360"
 )
 
@@ -75,7 +75,7 @@ func setup(t *testing.T, o options) *bundle {
 	})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usher.db"), clk.Now)
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "usher.db"), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

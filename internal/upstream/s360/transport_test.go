@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/store/sqlite"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/upstream/s360"
 )
 
@@ -90,7 +90,7 @@ func itoa(n int) string {
 func TestTransportNeverResendsAWrite(t *testing.T) {
 	srv := newDropAfterFirst(t)
 	clk := &clock{t: time.Now()}
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "usher.db"), clk.Now)
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "usher.db"), clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,4 @@
+-- Statements of the driver itself.
+
+-- name: Ping
+SELECT 1;

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
+)
+
+// Store is usher's storage: every rule written once, over the plain verbs
+// of an engine's driver. Areas whose rules have not moved up yet pass
+// through to the engine (driver.Legacy).
+type Store struct {
+	driver.Legacy
+	d   driver.Driver
+	now func() time.Time
+}
+
+var _ usher.Store = (*Store)(nil)
+
+// New returns the store over d; now is the clock of the store's own
+// decisions (erasure times, takeovers, due jobs).
+func New(d driver.Driver, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{Legacy: d, d: d, now: now}
+}
+
+// Driver returns the engine under the store, for the engine's own
+// operations (SQLite's writer saturation, benchmarks' raw pools).
+func (s *Store) Driver() driver.Driver { return s.d }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.d.Ping(ctx) }
+
+// Close releases the engine's connections.
+func (s *Store) Close() error { return s.d.Close() }
+
+// SetWriterSaturatedAfter passes the writer's saturation limit to an
+// engine that has a single writer (SQLite); others ignore it.
+func (s *Store) SetWriterSaturatedAfter(d time.Duration) {
+	if w, ok := s.d.(interface{ SetWriterSaturatedAfter(time.Duration) }); ok {
+		w.SetWriterSaturatedAfter(d)
+	}
+}
