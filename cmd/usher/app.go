@@ -17,7 +17,6 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/httpapi"
-	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/store"
@@ -116,7 +115,7 @@ type app struct {
 	logger   *slog.Logger
 	store    usher.Store
 	registry *prometheus.Registry
-	apiKeys  *httpx.APIKeys
+	apiKeys  *httpapi.APIKeys
 	// mounts add API routes; each feature's wire_*.go appends to it.
 	mounts []func(mux *http.ServeMux)
 	// closers stop what features started (workers), before the store closes.
@@ -147,7 +146,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ..
 	if s, ok := st.(interface{ SetWriterSaturatedAfter(time.Duration) }); ok { // SQLite's single writer
 		s.SetWriterSaturatedAfter(cfg.Ingest.SaturatedAfter())
 	}
-	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpx.NewAPIKeys(cfg.DomainAPIKeys())}
+	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpapi.NewAPIKeys(cfg.DomainAPIKeys())}
 	for _, o := range opts {
 		o(a)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/mail"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/site"
@@ -92,7 +92,7 @@ func siteVenues(cfg config.Config) ([]site.Venue, map[string]string, error) {
 func explainedNotFound(a *app, prefix, why string) func(*http.ServeMux) {
 	return func(mux *http.ServeMux) {
 		mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
-			httpx.Error(w, r, a.logger, usher.Errorf(usher.ENOTFOUND, "%s", why))
+			httpapi.Error(w, r, a.logger, usher.Errorf(usher.ENOTFOUND, "%s", why))
 		})
 	}
 }

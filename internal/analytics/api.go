@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // Handler serves the analytics API. Every route needs an API key scoped to
@@ -30,7 +30,7 @@ func NewHandler(svc *Service, institutions []string, logger *slog.Logger) *Handl
 }
 
 // Mount adds the API routes to mux behind keys.
-func (h *Handler) Mount(mux *http.ServeMux, keys *httpx.APIKeys) {
+func (h *Handler) Mount(mux *http.ServeMux, keys *httpapi.APIKeys) {
 	mux.Handle("GET /api/v1/analytics/{institution}/health", keys.Require(h.logger, http.HandlerFunc(h.serveHealth)))
 	mux.Handle("GET /api/v1/analytics/{institution}/{report}", keys.Require(h.logger, http.HandlerFunc(h.serveReport)))
 }
@@ -40,7 +40,7 @@ func (h *Handler) Mount(mux *http.ServeMux, keys *httpx.APIKeys) {
 func (h *Handler) serveReport(w http.ResponseWriter, r *http.Request) {
 	res, export, err := h.report(r)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
@@ -50,7 +50,7 @@ func (h *Handler) serveReport(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	httpx.JSON(w, http.StatusOK, res)
+	httpapi.JSON(w, http.StatusOK, res)
 }
 
 // Export says how a report is to be written.
@@ -126,7 +126,7 @@ func (h *Handler) institution(r *http.Request) (string, error) {
 		return "", usher.Errorf(usher.ETOOLARGE, "analytics requests take no body")
 	}
 	code := r.PathValue("institution")
-	if err := httpx.Authorize(r, code); err != nil {
+	if err := httpapi.Authorize(r, code); err != nil {
 		return "", err
 	}
 	if !h.institutions[code] {
@@ -153,16 +153,16 @@ type StreamHealth struct {
 func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
 	inst, err := h.institution(r)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	if r.URL.RawQuery != "" {
-		httpx.Error(w, r, h.logger, usher.Errorf(usher.EINVALID, "the health endpoint takes no parameters"))
+		httpapi.Error(w, r, h.logger, usher.Errorf(usher.EINVALID, "the health endpoint takes no parameters"))
 		return
 	}
 	rows, err := h.svc.Health(r.Context(), inst)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	body := HealthBody{Institution: inst, WindowHours: int(HealthWindow.Hours()), Streams: make([]StreamHealth, len(rows))}
@@ -170,5 +170,5 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
 		body.Streams[i] = StreamHealth{Stream: s.Stream, LastReceivedAt: s.LastReceivedAt, Received: s.ReceivedSince}
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
-	httpx.JSON(w, http.StatusOK, body)
+	httpapi.JSON(w, http.StatusOK, body)
 }

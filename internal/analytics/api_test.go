@@ -16,7 +16,7 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
 	fx "github.com/usher-hub/usher/internal/analytics/analyticstest"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -39,7 +39,7 @@ func newServer(t testing.TB, engine string) *httptest.Server {
 	t.Cleanup(func() { st.Close() })
 	fx.Save(t, st, fx.All(t, fx.Institution))
 	svc := analytics.NewService(st, func() time.Time { return fx.Now }, fx.Zone)
-	keys := httpx.NewAPIKeys([]usher.APIKey{
+	keys := httpapi.NewAPIKeys([]usher.APIKey{
 		{Name: "venue", Secret: venueKey, Institutions: []string{fx.Institution}},
 		{Name: "other", Secret: otherKey, Institutions: []string{"othervenue"}},
 		{Name: "admin", Secret: adminKey, Institutions: []string{"*"}},
@@ -241,7 +241,7 @@ func TestErrors(t *testing.T) {
 
 func checkError(t *testing.T, resp *http.Response, status int, code string) {
 	t.Helper()
-	var body httpx.ErrorBody
+	var body httpapi.ErrorBody
 	decode(t, resp, &body)
 	if resp.StatusCode != status || body.Error.Code != code || body.Error.Message == "" {
 		t.Errorf("got %d %+v, want %d with code %s and a message", resp.StatusCode, body.Error, status, code)

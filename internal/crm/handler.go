@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // MaxRequestBytes bounds a CRM write: one contact or booking is at most a
@@ -29,7 +29,7 @@ func NewHandler(svc *Service, logger *slog.Logger) *Handler {
 }
 
 // Mount adds the CRM routes to mux, each behind keys.
-func (h *Handler) Mount(mux *http.ServeMux, keys *httpx.APIKeys) {
+func (h *Handler) Mount(mux *http.ServeMux, keys *httpapi.APIKeys) {
 	mux.Handle("POST /api/v1/crm/{institution}/contacts", keys.Require(h.logger, http.HandlerFunc(h.postContact)))
 	mux.Handle("POST /api/v1/crm/{institution}/bookings", keys.Require(h.logger, http.HandlerFunc(h.postBooking)))
 	mux.Handle("GET /api/v1/crm/{institution}/requests/{id}", keys.Require(h.logger, http.HandlerFunc(h.getRequest)))
@@ -43,11 +43,11 @@ func (h *Handler) postContact(w http.ResponseWriter, r *http.Request) {
 		var rc Receipt
 		rc, err = h.svc.SubmitContact(r.Context(), inst, idem, body)
 		if err == nil {
-			httpx.JSON(w, http.StatusAccepted, rc)
+			httpapi.JSON(w, http.StatusAccepted, rc)
 			return
 		}
 	}
-	httpx.Error(w, r, h.logger, err)
+	httpapi.Error(w, r, h.logger, err)
 }
 
 // postBooking serves POST /api/v1/crm/{institution}/bookings.
@@ -57,33 +57,33 @@ func (h *Handler) postBooking(w http.ResponseWriter, r *http.Request) {
 		var rc Receipt
 		rc, err = h.svc.SubmitBooking(r.Context(), inst, idem, body)
 		if err == nil {
-			httpx.JSON(w, http.StatusAccepted, rc)
+			httpapi.JSON(w, http.StatusAccepted, rc)
 			return
 		}
 	}
-	httpx.Error(w, r, h.logger, err)
+	httpapi.Error(w, r, h.logger, err)
 }
 
 // getRequest serves GET /api/v1/crm/{institution}/requests/{id}.
 func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 	inst := r.PathValue("institution")
-	if err := httpx.Authorize(r, inst); err != nil {
-		httpx.Error(w, r, h.logger, err)
+	if err := httpapi.Authorize(r, inst); err != nil {
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	st, err := h.svc.Request(r.Context(), inst, r.PathValue("id"))
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, st)
+	httpapi.JSON(w, http.StatusOK, st)
 }
 
 // read checks the caller may write for the institution and reads the
 // bounded body and the Idempotency-Key.
 func (h *Handler) read(r *http.Request) (inst, idem string, body []byte, err error) {
 	inst = r.PathValue("institution")
-	if err := httpx.Authorize(r, inst); err != nil {
+	if err := httpapi.Authorize(r, inst); err != nil {
 		return "", "", nil, err
 	}
 	idem = r.Header.Get("Idempotency-Key")

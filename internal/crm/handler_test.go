@@ -19,7 +19,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/crm"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/store"
 )
@@ -44,7 +44,7 @@ func setup(t testing.TB) *bundle {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := crm.NewService(st, map[string]int{"myvenue": 5}, m, logger, time.Now, nil)
 	mux := http.NewServeMux()
-	crm.NewHandler(svc, logger).Mount(mux, httpx.NewAPIKeys([]usher.APIKey{
+	crm.NewHandler(svc, logger).Mount(mux, httpapi.NewAPIKeys([]usher.APIKey{
 		{Name: "crm", Secret: "crm-key", Institutions: []string{"myvenue", "nosync"}},
 		{Name: "other", Secret: "other-key", Institutions: []string{"elsewhere"}},
 	}))
@@ -205,7 +205,7 @@ func checkAnswer(t *testing.T, b *bundle, path string, body []byte) {
 			t.Fatalf("202 with body %s", raw)
 		}
 	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
-		var e httpx.ErrorBody
+		var e httpapi.ErrorBody
 		if err := json.Unmarshal(raw, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 			t.Fatalf("%d with body %s: want a JSON error", status, raw)
 		}

@@ -43,7 +43,8 @@ type Target struct {
 const DefaultContactBatch = 50
 
 // Writer runs the CRM's writes to S-360: the outbox handler of
-// usher.KindS360SaveContact and usher.KindS360CreateBooking.
+// usher.KindS360SaveContact (and of usher.KindS360ImportContact, the same
+// handler) and usher.KindS360CreateBooking.
 type Writer struct {
 	store      usher.CRMStore
 	targets    map[string]Target // by institution

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
 )
 
 // metricsTokenName is the metrics token's name in the throttle.
@@ -20,19 +19,19 @@ const metricsTokenName = "metrics token"
 // scrape must send "Authorization: Bearer TOKEN" (compared in constant
 // time; wrong tokens count in throttle like any failed credential), since
 // the metrics name every institution and its volumes.
-func MetricsHandler(g prometheus.Gatherer, token string, throttle *httpx.AuthThrottle, logger *slog.Logger) http.Handler {
+func MetricsHandler(g prometheus.Gatherer, token string, throttle *AuthThrottle, logger *slog.Logger) http.Handler {
 	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{})
 	if token == "" {
 		return h
 	}
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := httpx.ClientAddr(r)
+		addr := ClientAddr(r)
 		if err := throttle.Check(addr, metricsTokenName); err != nil {
-			httpx.Error(w, r, logger, err)
+			Error(w, r, logger, err)
 			return
 		}
-		presented := httpx.RequestKey(r)
+		presented := RequestKey(r)
 		got := sha256.Sum256([]byte(presented))
 		ok := subtle.ConstantTimeCompare(got[:], want[:]) == 1
 		if presented != "" {
@@ -40,7 +39,7 @@ func MetricsHandler(g prometheus.Gatherer, token string, throttle *httpx.AuthThr
 		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="usher metrics"`)
-			httpx.Error(w, r, logger, usher.Errorf(usher.EUNAUTHORIZED, "/metrics needs Authorization: Bearer TOKEN (metrics.token)"))
+			Error(w, r, logger, usher.Errorf(usher.EUNAUTHORIZED, "/metrics needs Authorization: Bearer TOKEN (metrics.token)"))
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -52,5 +51,5 @@ func MetricsHandler(g prometheus.Gatherer, token string, throttle *httpx.AuthThr
 func MetricsOnly(metrics http.Handler, d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics)
-	return httpx.Chain(mux, httpx.Recover(d.Logger), httpx.ClientAddress(d.TrustedProxies), httpx.AccessLog(d.Logger))
+	return Chain(mux, Recover(d.Logger), ClientAddress(d.TrustedProxies), AccessLog(d.Logger))
 }

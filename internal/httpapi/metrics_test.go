@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/usher-hub/usher/internal/httpx"
 )
 
 const testMetricsToken = "metrics-token-0123456789abcdef"
@@ -32,7 +30,7 @@ func FuzzMetricsToken(f *testing.F) {
 		req.Header["X-Api-Key"] = []string{apiKey}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if httpx.RequestKey(req) == testMetricsToken {
+		if RequestKey(req) == testMetricsToken {
 			if w.Code != http.StatusOK {
 				t.Fatalf("the token %q: %d", authorization, w.Code)
 			}
@@ -47,7 +45,7 @@ func FuzzMetricsToken(f *testing.F) {
 // TestMetricsTokenFailuresAreThrottled: wrong tokens count in the shared
 // throttle like any failed credential.
 func TestMetricsTokenFailuresAreThrottled(t *testing.T) {
-	th := httpx.NewAuthThrottle(httpx.DefaultThrottleLimits, time.Now)
+	th := NewAuthThrottle(DefaultThrottleLimits, time.Now)
 	h := MetricsHandler(prometheus.NewRegistry(), testMetricsToken, th, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	code := 0
 	for range 10 {

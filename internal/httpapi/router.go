@@ -1,6 +1,3 @@
-// Package httpapi assembles usher's HTTP surface: every route is listed in
-// NewHandler, wrapped in one middleware chain. Faces (ingest, analytics,
-// crm, site) provide their handlers; this package only mounts them.
 package httpapi
 
 import (
@@ -11,8 +8,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/usher-hub/usher/internal/httpx"
 )
 
 // Pinger reports whether a dependency answers.
@@ -44,16 +39,16 @@ func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /s360/{stream}/{institution}", d.Ingest)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := d.Ready.Ping(ctx); err != nil {
-			httpx.Error(w, r, d.Logger, err)
+			Error(w, r, d.Logger, err)
 			return
 		}
-		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		JSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	if !d.MetricsElsewhere {
 		metrics := d.Metrics
@@ -65,5 +60,5 @@ func NewHandler(d Deps) http.Handler {
 	for _, mount := range d.Mount {
 		mount(mux)
 	}
-	return httpx.Chain(mux, httpx.Recover(d.Logger), httpx.ClientAddress(d.TrustedProxies), httpx.AccessLog(d.Logger))
+	return Chain(mux, Recover(d.Logger), ClientAddress(d.TrustedProxies), AccessLog(d.Logger))
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/metrics"
 )
 
@@ -20,7 +20,7 @@ type Handler struct {
 	maxBody      int64
 	metrics      *metrics.Ingest
 	logger       *slog.Logger
-	throttle     *httpx.AuthThrottle // nil: not throttled (see throttle.go)
+	throttle     *httpapi.AuthThrottle // nil: not throttled (see throttle.go)
 }
 
 // NewHandler returns the push handler for the given institutions.
@@ -44,10 +44,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result, err := h.serve(r, streamName, code)
 	status := http.StatusOK
 	if err != nil {
-		status = httpx.StatusOf(err)
-		httpx.Error(w, r, h.logger, err)
+		status = httpapi.StatusOf(err)
+		httpapi.Error(w, r, h.logger, err)
 	} else {
-		httpx.JSON(w, http.StatusOK, result)
+		httpapi.JSON(w, http.StatusOK, result)
 	}
 	if _, known := h.institutions[code]; known {
 		if _, serr := usher.ParseStream(streamName); serr == nil {

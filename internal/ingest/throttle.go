@@ -4,12 +4,12 @@ import (
 	"net/http"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // WithThrottle makes h throttle failed push credentials with t (shared
 // with the other doors) and returns h.
-func (h *Handler) WithThrottle(t *httpx.AuthThrottle) *Handler {
+func (h *Handler) WithThrottle(t *httpapi.AuthThrottle) *Handler {
 	h.throttle = t
 	return h
 }
@@ -23,7 +23,7 @@ func (h *Handler) authenticate(inst usher.Institution, r *http.Request) error {
 	if inst.Auth.Mode == usher.AuthNone || inst.Auth.Mode == "" {
 		return nil
 	}
-	addr, name := httpx.ClientAddr(r), "push credential of "+inst.Code
+	addr, name := httpapi.ClientAddr(r), "push credential of "+inst.Code
 	if err := h.throttle.Check(addr, name); err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // Extra adds to an institution's status what other packages know: the
@@ -49,18 +49,18 @@ func NewStatusHandler(store usher.OutboxStore, institutions []string, extra Extr
 func (h *StatusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := h.status(r)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, body)
+	httpapi.JSON(w, http.StatusOK, body)
 }
 
 func (h *StatusHandler) status(r *http.Request) (StatusBody, error) {
-	p, ok := httpx.PrincipalFrom(r.Context())
+	p, ok := httpapi.PrincipalFrom(r.Context())
 	if !ok {
 		return StatusBody{}, usher.Errorf(usher.EUNAUTHORIZED, "not authenticated")
 	}
-	query, err := httpx.Query(r)
+	query, err := httpapi.Query(r)
 	if err != nil {
 		return StatusBody{}, err
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/outbox"
 	"github.com/usher-hub/usher/internal/store"
 )
@@ -37,7 +37,7 @@ func statusServer(t testing.TB) *httptest.Server {
 	extra := func(ctx context.Context, code string) (map[string]any, error) {
 		return map[string]any{"s360": map[string]any{"circuit": "closed"}}, nil
 	}
-	keys := httpx.NewAPIKeys([]usher.APIKey{{Name: "a", Secret: "key-a", Institutions: []string{"a"}}, {Name: "admin", Secret: "admin", Institutions: []string{"*"}}})
+	keys := httpapi.NewAPIKeys([]usher.APIKey{{Name: "a", Secret: "key-a", Institutions: []string{"a"}}, {Name: "admin", Secret: "admin", Institutions: []string{"*"}}})
 	srv := httptest.NewServer(keys.Require(logger, outbox.NewStatusHandler(st, []string{"a", "b"}, extra, logger)))
 	t.Cleanup(srv.Close)
 	return srv

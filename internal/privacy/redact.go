@@ -1,5 +1,8 @@
-// Package privacy erases a contact's personal data from everything usher
-// stores (GDPR right to erasure) and leaves an audit record.
+// Package privacy holds the redaction rules of GDPR erasure (right to
+// erasure): which parts of a contact, an order, a quarantined body or a
+// queued S-360 write are personal data, and what each becomes. The
+// erasure flow that applies them to everything usher stores and leaves
+// an audit record lives in internal/store (ForgetContact, given Redact).
 //
 // Erasure is the one exception to "local copies are read-only": the
 // upstream remains the truth, and the venue must erase the contact there

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // MaxLimit bounds one page of the listing: quarantined documents carry
@@ -27,7 +27,7 @@ type Finder interface {
 }
 
 // Handler serves GET /api/v1/quarantine. It must be mounted behind
-// httpx.APIKeys.Require: it reads the request's principal to scope the
+// httpapi.APIKeys.Require: it reads the request's principal to scope the
 // listing to the key's institutions.
 type Handler struct {
 	store  Finder
@@ -73,14 +73,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 	page, err := h.list(r)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, page)
+	httpapi.JSON(w, http.StatusOK, page)
 }
 
 func (h *Handler) list(r *http.Request) (Page, error) {
-	v, err := httpx.Query(r)
+	v, err := httpapi.Query(r)
 	if err != nil {
 		return Page{}, err
 	}
@@ -151,12 +151,12 @@ func setParam(f *usher.QuarantineFilter, name, v string) error {
 // scope narrows the listing to the principal's institutions: asking for
 // an institution the key may not see is ENOTFOUND, as if it did not exist.
 func scope(r *http.Request, asked []string) ([]string, error) {
-	p, ok := httpx.PrincipalFrom(r.Context())
+	p, ok := httpapi.PrincipalFrom(r.Context())
 	if !ok {
 		return nil, usher.Errorf(usher.EUNAUTHORIZED, "not authenticated")
 	}
 	for _, code := range asked {
-		if err := httpx.Authorize(r, code); err != nil {
+		if err := httpapi.Authorize(r, code); err != nil {
 			return nil, err
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/quarantine"
 	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
@@ -35,7 +35,7 @@ func openStore(t testing.TB, engine string) usher.Store {
 // "key-a" (venue-a only) and "key-admin" (every institution).
 func apiServer(t testing.TB, st usher.Store) *httptest.Server {
 	t.Helper()
-	keys := httpx.NewAPIKeys([]usher.APIKey{
+	keys := httpapi.NewAPIKeys([]usher.APIKey{
 		{Name: "a", Secret: "key-a", Institutions: []string{"venue-a"}},
 		{Name: "admin", Secret: "key-admin", Institutions: []string{"*"}},
 	})

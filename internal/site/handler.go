@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // SessionHeader carries a member session token.
@@ -53,7 +53,7 @@ func NewHandler(svc *Service, logger *slog.Logger, maxBody int64, now func() tim
 	h.mux.HandleFunc("DELETE "+p+"members/me", h.endSession)
 	h.mux.HandleFunc("POST "+p+"members/me/memberships", h.changeMembership)
 	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
-		httpx.Error(w, r, h.logger, usher.Errorf(usher.ENOTFOUND, "no such website API route: %s %s", r.Method, r.URL.Path))
+		httpapi.Error(w, r, h.logger, usher.Errorf(usher.ENOTFOUND, "no such website API route: %s %s", r.Method, r.URL.Path))
 	})
 	return h
 }
@@ -65,7 +65,7 @@ func (h *Handler) API() http.Handler { return h.mux }
 
 // Mount returns the function that adds the routes to the server's mux,
 // behind API-key authentication.
-func (h *Handler) Mount(keys *httpx.APIKeys) func(*http.ServeMux) {
+func (h *Handler) Mount(keys *httpapi.APIKeys) func(*http.ServeMux) {
 	return func(mux *http.ServeMux) { mux.Handle(Prefix, keys.Require(h.logger, h.mux)) }
 }
 
@@ -73,17 +73,17 @@ func (h *Handler) Mount(keys *httpx.APIKeys) func(*http.ServeMux) {
 // writes its answer or error.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, fn func(inst string) (int, any, error)) {
 	inst := r.PathValue("institution")
-	if err := httpx.Authorize(r, inst); err != nil {
-		httpx.Error(w, r, h.logger, err)
+	if err := httpapi.Authorize(r, inst); err != nil {
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	status, body, err := fn(inst)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.JSON(w, status, body)
+	httpapi.JSON(w, status, body)
 }
 
 // decode reads one JSON object into v: bounded, strict about unknown
@@ -112,7 +112,7 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 // from the local copy; &source=centaman reads Centaman instead.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, func(inst string) (int, any, error) {
-		query, err := httpx.Query(r)
+		query, err := httpapi.Query(r)
 		if err != nil {
 			return 0, nil, err
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // HoldLimits bound what visitors can hold, so that a few anonymous
@@ -216,7 +216,7 @@ func (l *holdLedger) rate(addr string, now time.Time) error {
 	}
 	wait := times[len(times)-l.limits.NewHoldsPerAddress].Add(l.limits.NewHoldsWindow).Sub(now)
 	secs := max(int64((wait+time.Second-1)/time.Second), 1)
-	return &usher.Error{Code: httpx.ETOOMANY,
+	return &usher.Error{Code: httpapi.ETOOMANY,
 		Message: fmt.Sprintf("too many new holds from your network: at most %d in %s, try again in %d s", l.limits.NewHoldsPerAddress, l.limits.NewHoldsWindow, secs),
 		Detail:  map[string]int64{"retry_after_seconds": secs}}
 }

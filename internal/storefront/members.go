@@ -9,7 +9,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/site"
 )
 
@@ -46,14 +46,14 @@ func (s *Storefront) signIn(w http.ResponseWriter, r *http.Request, code string)
 	}
 	var sess site.Session
 	if err := json.Unmarshal(rec.Body.Bytes(), &sess); err != nil || sess.Token == "" {
-		httpx.Error(w, r, s.opts.Logger, errors.New("sign-in answer without a session"))
+		httpapi.Error(w, r, s.opts.Logger, errors.New("sign-in answer without a session"))
 		return
 	}
 	maxAge := int(sess.ExpiresAt.Sub(s.opts.Now()).Seconds())
 	http.SetCookie(w, &http.Cookie{Name: memberCookie, Value: sess.Token, Path: "/storefront/" + code + "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: max(maxAge, 1)})
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.JSON(w, http.StatusCreated, map[string]any{"member": sess.Member, "expires_at": sess.ExpiresAt})
+	httpapi.JSON(w, http.StatusCreated, map[string]any{"member": sess.Member, "expires_at": sess.ExpiresAt})
 }
 
 // me forwards GET and DELETE of the member's own session; an ended

@@ -25,7 +25,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/mail"
 	"github.com/usher-hub/usher/internal/site"
 )
@@ -75,7 +75,7 @@ func New(opts Options) *Storefront {
 	s.mux.HandleFunc("GET /storefront/{institution}/barcode/{code}", s.barcode)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.JSON(w, http.StatusForbidden, httpx.ErrorBody{Error: httpx.ErrorDetail{Code: usher.EUNAUTHORIZED,
+		httpapi.JSON(w, http.StatusForbidden, httpapi.ErrorBody{Error: httpapi.ErrorDetail{Code: usher.EUNAUTHORIZED,
 			Message: "cross-origin request refused: the storefront API serves its own page only"}})
 	}))
 	api := cop.Handler(http.HandlerFunc(s.forward))
@@ -111,7 +111,7 @@ func (s *Storefront) venueOnly(next http.Handler) http.Handler {
 // assetServer serves the page's script and style sheet, and nothing else
 // (not the page template, no directory listing).
 func assetServer(static fs.FS) http.Handler {
-	files := http.FileServerFS(httpx.FilesOnly(static))
+	files := http.FileServerFS(httpapi.FilesOnly(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
 		if !strings.HasSuffix(name, ".js") && !strings.HasSuffix(name, ".css") {
@@ -161,7 +161,7 @@ func (s *Storefront) barcode(w http.ResponseWriter, r *http.Request) {
 	code := strings.TrimSuffix(r.PathValue("code"), ".svg")
 	b, err := mail.Code128(code)
 	if err != nil || len(code) > 64 {
-		httpx.Error(w, r, s.opts.Logger, usher.Errorf(usher.EINVALID, "not a barcode: %q", code))
+		httpapi.Error(w, r, s.opts.Logger, usher.Errorf(usher.EINVALID, "not a barcode: %q", code))
 		return
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
@@ -193,12 +193,12 @@ func allowed(method, route string) bool {
 func (s *Storefront) forward(w http.ResponseWriter, r *http.Request) {
 	code, route := r.PathValue("institution"), r.PathValue("route")
 	if _, ok := s.opts.Venues[code]; !ok || !allowed(r.Method, route) {
-		httpx.Error(w, r, s.opts.Logger, usher.Errorf(usher.ENOTFOUND, "the storefront offers no %s %s", r.Method, route))
+		httpapi.Error(w, r, s.opts.Logger, usher.Errorf(usher.ENOTFOUND, "the storefront offers no %s %s", r.Method, route))
 		return
 	}
 	visitor := s.visitor(w, r)
-	ctx := site.WithClientAddress(r.Context(), httpx.ClientAddr(r)) // per-address hold limits
-	r2 := r.Clone(httpx.WithPrincipal(ctx, usher.Principal{Name: "storefront", Institutions: []string{code}}))
+	ctx := site.WithClientAddress(r.Context(), httpapi.ClientAddr(r)) // per-address hold limits
+	r2 := r.Clone(httpapi.WithPrincipal(ctx, usher.Principal{Name: "storefront", Institutions: []string{code}}))
 	r2.URL.Path = "/api/v1/site/" + code + "/" + route
 	r2.URL.RawPath = ""
 	q := r2.URL.Query()
@@ -217,7 +217,7 @@ func (s *Storefront) forward(w http.ResponseWriter, r *http.Request) {
 			body, err = withVisitor(w, r, s.opts.MaxBody, visitor)
 		}
 		if err != nil {
-			httpx.Error(w, r, s.opts.Logger, err)
+			httpapi.Error(w, r, s.opts.Logger, err)
 			return
 		}
 		r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))

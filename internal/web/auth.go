@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // maxLoginBytes bounds the login form: one API key and a little framing.
@@ -117,7 +117,7 @@ type errorData struct {
 
 // renderError shows err as a page, with the status the API would give it.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, pd pageData, err error) {
-	status := httpx.StatusOf(err)
+	status := httpapi.StatusOf(err)
 	if status >= 500 {
 		h.logger.ErrorContext(r.Context(), "dashboard page failed", "path", r.URL.Path, "err", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // refuseLogin answers a login that failed: 401 for an unknown key, 429
@@ -14,7 +14,7 @@ import (
 func (h *Handler) refuseLogin(w http.ResponseWriter, r *http.Request, err error) {
 	h.logger.InfoContext(r.Context(), "dashboard login refused", "remote", r.RemoteAddr, "reason", usher.ErrorCode(err))
 	status, problem := http.StatusUnauthorized, "Unknown API key."
-	if wait, ok := httpx.RetryAfter(err); ok {
+	if wait, ok := httpapi.RetryAfter(err); ok {
 		status, problem = http.StatusTooManyRequests, usher.ErrorMessage(err)+"."
 		w.Header().Set("Retry-After", strconv.FormatInt(wait, 10))
 	}

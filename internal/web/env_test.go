@@ -16,7 +16,7 @@ import (
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
 	fx "github.com/usher-hub/usher/internal/analytics/analyticstest"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -72,7 +72,7 @@ func newEnv(t testing.TB, engine string, tweaks ...func(*Options)) *testEnv {
 	c := &clock{t: fx.Now}
 	o := Options{
 		Analytics:    analytics.NewService(st, c.now, fx.Zone),
-		Keys:         httpx.NewAPIKeys([]usher.APIKey{{Name: "venue", Secret: venueKey, Institutions: []string{fx.Institution}}, {Name: "other", Secret: otherKey, Institutions: []string{other}}, {Name: "admin", Secret: adminKey, Institutions: []string{"*"}}}),
+		Keys:         httpapi.NewAPIKeys([]usher.APIKey{{Name: "venue", Secret: venueKey, Institutions: []string{fx.Institution}}, {Name: "other", Secret: otherKey, Institutions: []string{other}}, {Name: "admin", Secret: adminKey, Institutions: []string{"*"}}}),
 		Institutions: []string{fx.Institution, other},
 		Quarantine: fixedQuarantine{
 			fx.Institution: {{ID: 7, Stream: usher.StreamOrders, DocType: "order", ExternalID: "10000000099", ReceivedAt: fx.Now, LastSeenAt: fx.Now, SeenCount: 2, Problems: []string{"/orderDetailsData/orderId: missing"}},

@@ -7,7 +7,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 // pageData is what every page's layout shows.
@@ -154,11 +154,11 @@ func (h *Handler) healthFilter(r *http.Request) (pageData, error) {
 func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
 	res, ex, err := h.exportReport(r)
 	if err != nil {
-		httpx.Error(w, r, h.logger, err)
+		httpapi.Error(w, r, h.logger, err)
 		return
 	}
 	if !ex.CSV {
-		httpx.JSON(w, http.StatusOK, res)
+		httpapi.JSON(w, http.StatusOK, res)
 		return
 	}
 	if err := analytics.ServeCSV(w, res, ex.Table); err != nil {

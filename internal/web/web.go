@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher/internal/analytics"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 )
 
 //go:embed templates/*.html static
@@ -26,7 +26,7 @@ var files embed.FS
 type Options struct {
 	Analytics *analytics.Service
 	// Keys checks the API key typed at login.
-	Keys *httpx.APIKeys
+	Keys *httpapi.APIKeys
 	// Institutions are the configured institution codes; a key sees those
 	// its scope allows.
 	Institutions []string
@@ -61,7 +61,7 @@ const MinTTL = time.Minute
 // Handler serves the dashboard.
 type Handler struct {
 	svc          *analytics.Service
-	keys         *httpx.APIKeys
+	keys         *httpapi.APIKeys
 	institutions []string
 	quarantine   Quarantine
 	sessions     *sessions
@@ -96,7 +96,7 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.mux.Handle("GET /dashboard/static/", http.StripPrefix("/dashboard/static/", http.FileServerFS(httpx.FilesOnly(static))))
+	h.mux.Handle("GET /dashboard/static/", http.StripPrefix("/dashboard/static/", http.FileServerFS(httpapi.FilesOnly(static))))
 	h.mux.HandleFunc("GET /dashboard/login", h.loginPage)
 	h.mux.HandleFunc("POST /dashboard/login", h.login)
 	h.mux.HandleFunc("POST /dashboard/logout", h.logout)

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/httpx"
+	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/mail"
 	"github.com/usher-hub/usher/internal/mail/smtptest"
 	simcentaman "github.com/usher-hub/usher/internal/sim/centaman"
@@ -94,7 +94,7 @@ func New(t testing.TB, opts Options) *Env {
 	t.Cleanup(func() { e.SMTP.Close() })
 	e.Service, e.Handler = e.build(opts)
 	mux := http.NewServeMux()
-	e.Handler.Mount(httpx.NewAPIKeys([]usher.APIKey{{Name: "site", Secret: APIKey, Institutions: []string{Institution}}}))(mux)
+	e.Handler.Mount(httpapi.NewAPIKeys([]usher.APIKey{{Name: "site", Secret: APIKey, Institutions: []string{Institution}}}))(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL

@@ -1,6 +1,4 @@
-// Package httpx holds what every HTTP face of usher shares: JSON responses,
-// the one table that maps error codes to statuses, and middleware.
-package httpx
+package httpapi
 
 import (
 	"encoding/json"
