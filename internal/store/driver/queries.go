@@ -65,6 +65,9 @@ func (q Queries) parse(file, text string) error {
 			name = strings.Fields(n)[0]
 			continue
 		}
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue // a comment: a file's or a statement's heading
+		}
 		body.WriteString(line)
 		body.WriteByte('\n')
 	}

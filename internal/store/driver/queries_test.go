@@ -6,7 +6,7 @@ import (
 )
 
 func TestLoadQueries(t *testing.T) {
-	fsys := fstest.MapFS{"q/a.sql": {Data: []byte("-- name: One\nSELECT 1;\n\n-- name: Two :many\nSELECT 2\nFROM t;\n")}}
+	fsys := fstest.MapFS{"q/a.sql": {Data: []byte("-- The file's heading.\n\n-- name: One\nSELECT 1;\n\n-- Two's heading.\n-- name: Two :many\nSELECT 2\nFROM t;\n")}}
 	q := LoadQueries(fsys, "q")
 	if q.Get("One") != "SELECT 1" || q.Get("Two") != "SELECT 2\nFROM t" {
 		t.Fatalf("queries = %q", q)
