@@ -17,39 +17,38 @@ import (
 // contact found nowhere is ENOTFOUND.
 func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher.RedactFunc) (usher.Erasure, error) {
 	e.ErasedAt = s.now().UTC()
+	// A quarantined body's candidates are found by the contact number's
+	// bytes: only those that name the contact are redacted.
+	quarantined := func(stream usher.Stream, body []byte) ([]byte, bool, error) {
+		out, changed := redactQuarantined(stream, body, e.ContactNumber, redact)
+		return out, changed, nil
+	}
+	places := []struct {
+		key    string // in e.Rewritten
+		place  driver.ErasurePlace
+		redact usher.RedactFunc
+	}{
+		{"contact_versions", driver.ContactVersions, redact},
+		{"order_versions", driver.OrderVersions, redact},
+		{"quarantined", driver.Quarantined, quarantined},
+	}
 	err := s.d.InTx(ctx, "forget contact", func(ctx context.Context, x driver.Executor) error {
 		e.Rewritten = map[string]int{}
-		places := []struct {
-			name string
-			read func(ctx context.Context, institution, contactNumber string) ([]driver.ErasableBody, error)
-		}{
-			{"contact_versions", x.ContactVersionBodies},
-			{"order_versions", x.OrderVersionBodiesNaming},
-		}
+		total := 0
 		for _, p := range places {
-			found, err := p.read(ctx, e.Institution, e.ContactNumber)
+			n, err := rewriteBodies(ctx, x, p.place, e, p.redact)
 			if err != nil {
 				return err
 			}
-			if e.Rewritten[p.name], err = rewriteBodies(ctx, found, x.RewriteDocumentBody, redact); err != nil {
-				return err
-			}
+			e.Rewritten[p.key] = n
+			total += n
 		}
-		found, err := x.QuarantinedBodiesNaming(ctx, e.Institution, e.ContactNumber)
+		n, err := rewriteContactJobs(ctx, x, e, redact)
 		if err != nil {
 			return err
 		}
-		quarantined := func(stream usher.Stream, body []byte) ([]byte, bool, error) {
-			out, changed := redactQuarantined(stream, body, e.ContactNumber, redact)
-			return out, changed, nil
-		}
-		if e.Rewritten["quarantined"], err = rewriteBodies(ctx, found, x.RewriteQuarantinedBody, quarantined); err != nil {
-			return err
-		}
-		if e.Rewritten["crm_writes"], err = rewriteContactJobs(ctx, x, e, redact); err != nil {
-			return err
-		}
-		if e.Rewritten["contact_versions"] == 0 && e.Rewritten["order_versions"] == 0 && e.Rewritten["quarantined"] == 0 && e.Rewritten["crm_writes"] == 0 {
+		e.Rewritten["crm_writes"] = n
+		if total+n == 0 {
 			return usher.Errorf(usher.ENOTFOUND, "no contact %s stored for %s", e.ContactNumber, e.Institution)
 		}
 		counts, _ := json.Marshal(e.Rewritten)
@@ -58,9 +57,13 @@ func (s *Store) ForgetContact(ctx context.Context, e usher.Erasure, redact usher
 	return e, err
 }
 
-// rewriteBodies writes back, through write, each body that redact changes,
-// and returns how many it wrote.
-func rewriteBodies(ctx context.Context, found []driver.ErasableBody, write func(context.Context, int64, []byte) error, redact usher.RedactFunc) (int, error) {
+// rewriteBodies writes back each body of place that redact changes, and
+// returns how many it wrote.
+func rewriteBodies(ctx context.Context, x driver.Executor, place driver.ErasurePlace, e usher.Erasure, redact usher.RedactFunc) (int, error) {
+	found, err := x.ErasableBodies(ctx, place, e.Institution, e.ContactNumber)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, r := range found {
 		out, changed, err := redact(r.Stream, r.Body)
@@ -70,7 +73,7 @@ func rewriteBodies(ctx context.Context, found []driver.ErasableBody, write func(
 		if !changed {
 			continue
 		}
-		if err := write(ctx, r.ID, out); err != nil {
+		if err := x.RewriteErasableBody(ctx, place, r.ID, out); err != nil {
 			return 0, err
 		}
 		n++
@@ -81,7 +84,7 @@ func rewriteBodies(ctx context.Context, found []driver.ErasableBody, write func(
 // rewriteContactJobs erases the contact from finished CRM writes to S-360,
 // and refuses (ECONFLICT) while one is still queued or in flight.
 func rewriteContactJobs(ctx context.Context, x driver.Executor, e usher.Erasure, redact usher.RedactFunc) (int, error) {
-	found, err := x.ContactJobs(ctx, e.Institution, usher.KindS360SaveContact, e.ContactNumber)
+	found, err := x.ErasableContactJobs(ctx, e.Institution, usher.KindS360SaveContact, e.ContactNumber)
 	if err != nil {
 		return 0, err
 	}

@@ -11,22 +11,14 @@ import (
 // are redacted and when an erasure must wait are internal/store's. On
 // PostgreSQL every read here locks its rows until the transaction ends.
 type ErasureVerbs interface {
-	// ContactVersionBodies returns every stored version of the contact.
-	ContactVersionBodies(ctx context.Context, institution, contactNumber string) ([]ErasableBody, error)
-	// OrderVersionBodiesNaming returns every stored version of the orders
-	// whose contactNumber (in orderDetailsData, or at the top) is the
-	// contact's.
-	OrderVersionBodiesNaming(ctx context.Context, institution, contactNumber string) ([]ErasableBody, error)
-	// QuarantinedBodiesNaming returns the quarantined contacts and orders
-	// whose external id is contactNumber or whose body holds its bytes.
-	QuarantinedBodiesNaming(ctx context.Context, institution, contactNumber string) ([]ErasableBody, error)
-	// ContactJobs returns the outbox jobs of kind whose payload's
+	// ErasableBodies returns the bodies of place that may hold the
+	// contact (see ErasurePlace).
+	ErasableBodies(ctx context.Context, place ErasurePlace, institution, contactNumber string) ([]ErasableBody, error)
+	// RewriteErasableBody replaces the body of the row id of place.
+	RewriteErasableBody(ctx context.Context, place ErasurePlace, id int64, body []byte) error
+	// ErasableContactJobs returns the outbox jobs of kind whose payload's
 	// contact.contactNumber is contactNumber, in any state.
-	ContactJobs(ctx context.Context, institution, kind, contactNumber string) ([]ErasableJob, error)
-	// RewriteDocumentBody replaces the body of the document version id.
-	RewriteDocumentBody(ctx context.Context, id int64, body []byte) error
-	// RewriteQuarantinedBody replaces the body of the quarantined row id.
-	RewriteQuarantinedBody(ctx context.Context, id int64, body []byte) error
+	ErasableContactJobs(ctx context.Context, institution, kind, contactNumber string) ([]ErasableJob, error)
 	// RewriteJobPayload replaces the payload of the outbox job id.
 	RewriteJobPayload(ctx context.Context, id int64, payload []byte) error
 	// InsertErasure adds an audit record; rewritten is e.Rewritten as a
@@ -35,6 +27,21 @@ type ErasureVerbs interface {
 	// ListErasures returns an institution's audit records, newest first.
 	ListErasures(ctx context.Context, institution string) ([]ErasureRow, error)
 }
+
+// ErasurePlace is where an erasure reads and rewrites bodies. An engine
+// runs its queries "Erasable"+place and "Rewrite"+place.
+type ErasurePlace string
+
+const (
+	// ContactVersions are the stored versions of the contact.
+	ContactVersions ErasurePlace = "ContactVersions"
+	// OrderVersions are the stored versions of the orders whose
+	// contactNumber (in orderDetailsData, or at the top) is the contact's.
+	OrderVersions ErasurePlace = "OrderVersions"
+	// Quarantined are the quarantined contacts and orders whose external
+	// id is the contact number or whose body holds its bytes.
+	Quarantined ErasurePlace = "Quarantined"
+)
 
 // ErasableBody is a stored body an erasure may rewrite: a document
 // version or a quarantined row.

@@ -10,45 +10,28 @@ import (
 
 // The erasure area's verbs (driver.ErasureVerbs); SQL in queries/erasure.sql.
 
-func scanBody(r *sql.Rows, x *driver.ErasableBody) error { return r.Scan(&x.ID, &x.Stream, &x.Body) }
-
-func (c conn) ContactVersionBodies(ctx context.Context, institution, contactNumber string) ([]driver.ErasableBody, error) {
-	return all(ctx, c.q, "ContactVersionBodies", scanBody, institution, contactNumber)
+func (c conn) ErasableBodies(ctx context.Context, place driver.ErasurePlace, institution, contactNumber string) ([]driver.ErasableBody, error) {
+	return all(ctx, c.q, "Erasable"+string(place), func(r *sql.Rows, x *driver.ErasableBody) error { return r.Scan(&x.ID, &x.Stream, &x.Body) },
+		institution, contactNumber)
 }
 
-func (c conn) OrderVersionBodiesNaming(ctx context.Context, institution, contactNumber string) ([]driver.ErasableBody, error) {
-	return all(ctx, c.q, "OrderVersionBodiesNaming", scanBody, institution, contactNumber)
+func (c conn) RewriteErasableBody(ctx context.Context, place driver.ErasurePlace, id int64, body []byte) error {
+	_, err := exec(ctx, c.q, "Rewrite"+string(place), id, body)
+	return err
 }
 
-func (c conn) QuarantinedBodiesNaming(ctx context.Context, institution, contactNumber string) ([]driver.ErasableBody, error) {
-	return all(ctx, c.q, "QuarantinedBodiesNaming", scanBody, institution, contactNumber)
-}
-
-func (c conn) ContactJobs(ctx context.Context, institution, kind, contactNumber string) ([]driver.ErasableJob, error) {
-	return all(ctx, c.q, "ContactJobs", func(r *sql.Rows, x *driver.ErasableJob) error { return r.Scan(&x.ID, &x.State, &x.Payload) },
+func (c conn) ErasableContactJobs(ctx context.Context, institution, kind, contactNumber string) ([]driver.ErasableJob, error) {
+	return all(ctx, c.q, "ErasableContactJobs", func(r *sql.Rows, x *driver.ErasableJob) error { return r.Scan(&x.ID, &x.State, &x.Payload) },
 		institution, kind, contactNumber)
 }
 
-// Documents and jobs hold JSON as TEXT (json_extract reads no BLOB); a
-// quarantined body is a BLOB, since it need not even be text.
-
-func (c conn) RewriteDocumentBody(ctx context.Context, id int64, body []byte) error {
-	_, err := exec(ctx, c.q, "RewriteDocumentBody", id, string(body))
-	return err
-}
-
-func (c conn) RewriteQuarantinedBody(ctx context.Context, id int64, body []byte) error {
-	_, err := exec(ctx, c.q, "RewriteQuarantinedBody", id, body)
-	return err
-}
-
 func (c conn) RewriteJobPayload(ctx context.Context, id int64, payload []byte) error {
-	_, err := exec(ctx, c.q, "RewriteJobPayload", id, string(payload))
+	_, err := exec(ctx, c.q, "RewriteJobPayload", id, payload)
 	return err
 }
 
 func (c conn) InsertErasure(ctx context.Context, e usher.Erasure, rewritten []byte) error {
-	_, err := exec(ctx, c.q, "InsertErasure", e.Institution, e.ContactNumber, e.Actor, e.Reason, formatTime(e.ErasedAt), string(rewritten))
+	_, err := exec(ctx, c.q, "InsertErasure", e.Institution, e.ContactNumber, e.Actor, e.Reason, formatTime(e.ErasedAt), rewritten)
 	return err
 }
 
