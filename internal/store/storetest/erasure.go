@@ -15,6 +15,7 @@ import (
 // every version of it and of its orders, leaves an audit record, and
 // touches nothing else.
 func RunErasure(t *testing.T, open OpenFunc) {
+	t.Parallel()
 	ctx := context.Background()
 	s := open(t)
 	v1 := contact(t, "myvenue", "42", "Ada", "2023-01-01T00:00:00.000+00:00")
@@ -108,6 +109,7 @@ func quarantined(t *testing.T, stream usher.Stream, id string, raw []byte) usher
 // contact is erased once sent, and that an unsent one makes the erasure
 // wait rather than be undone by the write.
 func RunErasureOfCRMWrites(t *testing.T, open OpenFunc) {
+	t.Parallel()
 	ctx := context.Background()
 	s := open(t)
 	payload := json.RawMessage(`{"contact":{"contactNumber":"42","email":"ada@example.org","individualContact":{"firstName":"Ada"}},"identifier":"crm-1"}`)
