@@ -66,7 +66,7 @@ func TestProjectionInSlices(t *testing.T) {
 	}
 }
 
-func reports(t *testing.T, s usher.Store) []any {
+func reports(t *testing.T, s usher.AnalyticsStore) []any {
 	t.Helper()
 	q := usher.ReportQuery{Institution: fx.Institution, From: fx.Day(1), To: fx.Day(28), Interval: usher.IntervalDay, By: usher.ByProduct}
 	breakdown, err := s.ReportBreakdown(context.Background(), q)
