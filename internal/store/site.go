@@ -33,6 +33,18 @@ func siteFirst[T any](rows []T, err error) (T, error) {
 	return rows[0], nil
 }
 
+// siteWrite runs one write verb in a transaction of its own and returns
+// the rows it changed.
+func (s *Store) siteWrite(ctx context.Context, op string, verb func(context.Context, driver.Executor) (int64, error)) (int64, error) {
+	var n int64
+	err := s.d.InTx(ctx, op, func(ctx context.Context, x driver.Executor) error {
+		var err error
+		n, err = verb(ctx, x)
+		return err
+	})
+	return n, err
+}
+
 // SiteEvents reads one day's sessions from the local copy; see usher.SiteStore.
 func (s *Store) SiteEvents(ctx context.Context, institution, day string) ([]usher.EventDocuments, error) {
 	rows, err := s.d.SessionsOfDay(ctx, institution, day)
@@ -61,17 +73,21 @@ func (s *Store) PointHeads(ctx context.Context, docs []usher.Document) error {
 }
 
 // RecordSync stores the state of one stream's copy over its earlier
-// state (usher.SyncRecord.Following); see usher.SiteStore.
+// state (usher.SyncRecord.Following); see usher.SiteStore. The first
+// state is inserted first, so that two replicas' first syncs of a stream
+// end with one row; a later one is read under a row lock (PostgreSQL's
+// FOR UPDATE, SQLite's single writer), so that no success is lost.
 func (s *Store) RecordSync(ctx context.Context, r usher.SyncRecord) error {
 	return s.d.InTx(ctx, "record sync", func(ctx context.Context, x driver.Executor) error {
-		prev, err := x.SyncRecordForUpdate(ctx, r.Institution, r.Stream)
+		n, err := x.InsertSyncRecordIfAbsent(ctx, r)
+		if err != nil || n == 1 {
+			return err
+		}
+		prev, err := siteFirst(x.SyncRecordForUpdate(ctx, r.Institution, r.Stream))
 		if err != nil {
 			return err
 		}
-		if len(prev) > 0 {
-			r = r.Following(prev[0])
-		}
-		return x.PutSyncRecord(ctx, r)
+		return x.UpdateSyncRecord(ctx, r.Following(prev))
 	})
 }
 
@@ -79,12 +95,6 @@ func (s *Store) RecordSync(ctx context.Context, r usher.SyncRecord) error {
 func (s *Store) SyncRecords(ctx context.Context, institution string) ([]usher.SyncRecord, error) {
 	recs, err := s.d.SyncRecordsOf(ctx, institution)
 	return recs, siteErr("sync records", err)
-}
-
-// holdRow is h as stored: its lines as JSON.
-func holdRow(h usher.Hold) (driver.HoldRow, error) {
-	lines, err := json.Marshal(h.Lines)
-	return driver.HoldRow{Hold: h, LinesJSON: string(lines)}, err
 }
 
 // holds decodes stored holds.
@@ -103,41 +113,35 @@ func holds(rows []driver.HoldRow, err error) ([]usher.Hold, error) {
 	return out, nil
 }
 
+// writeHold runs a write verb on h as stored (its lines as JSON); none
+// is the error when the verb changes no row.
+func (s *Store) writeHold(ctx context.Context, op string, h usher.Hold,
+	verb func(driver.Executor, context.Context, driver.HoldRow) (int64, error), none error) error {
+	lines, err := json.Marshal(h.Lines)
+	if err != nil {
+		return err
+	}
+	n, err := s.siteWrite(ctx, op, func(ctx context.Context, x driver.Executor) (int64, error) {
+		return verb(x, ctx, driver.HoldRow{Hold: h, LinesJSON: string(lines)})
+	})
+	if err == nil && n == 0 {
+		return none
+	}
+	return err
+}
+
 // CreateHold stores a new hold; see usher.SiteStore. One hold per
 // visitor and session is active: the unique index on active holds makes
 // two racing requests end with one hold and one conflict, whatever the
 // replica.
 func (s *Store) CreateHold(ctx context.Context, h usher.Hold) error {
-	row, err := holdRow(h)
-	if err != nil {
-		return err
-	}
-	var n int64
-	err = s.d.InTx(ctx, "create hold", func(ctx context.Context, x driver.Executor) error {
-		n, err = x.InsertHoldUnlessActive(ctx, row)
-		return err
-	})
-	if err == nil && n == 0 {
-		return usher.Errorf(usher.ECONFLICT, "visitor already holds tickets for session %d", h.EventID)
-	}
-	return err
+	return s.writeHold(ctx, "create hold", h, driver.Executor.InsertHoldUnlessActive,
+		usher.Errorf(usher.ECONFLICT, "visitor already holds tickets for session %d", h.EventID))
 }
 
 // UpdateHold saves a hold's lines, status and times; see usher.SiteStore.
 func (s *Store) UpdateHold(ctx context.Context, h usher.Hold) error {
-	row, err := holdRow(h)
-	if err != nil {
-		return err
-	}
-	var n int64
-	err = s.d.InTx(ctx, "update hold", func(ctx context.Context, x driver.Executor) error {
-		n, err = x.UpdateHoldRow(ctx, row)
-		return err
-	})
-	if err == nil && n == 0 {
-		return usher.ErrNotFound
-	}
-	return err
+	return s.writeHold(ctx, "update hold", h, driver.Executor.UpdateHoldRow, usher.ErrNotFound)
 }
 
 // FindHold returns a hold by id; see usher.SiteStore.
@@ -206,11 +210,8 @@ func (s *Store) FinishCheckout(ctx context.Context, c usher.Checkout) error {
 		r := string(c.Result)
 		result = &r
 	}
-	var n int64
-	err := s.d.InTx(ctx, "finish checkout", func(ctx context.Context, x driver.Executor) error {
-		var err error
-		n, err = x.UpdateCheckoutOutcome(ctx, c, result)
-		return err
+	n, err := s.siteWrite(ctx, "finish checkout", func(ctx context.Context, x driver.Executor) (int64, error) {
+		return x.UpdateCheckoutOutcome(ctx, c, result)
 	})
 	if err == nil && n == 0 {
 		return usher.ErrNotFound
@@ -295,11 +296,8 @@ func (s *Store) EndMemberSession(ctx context.Context, tokenHash string) error {
 
 // EndMemberSessions deletes an institution's sessions; see usher.SiteStore.
 func (s *Store) EndMemberSessions(ctx context.Context, institution string) (int, error) {
-	var n int64
-	err := s.d.InTx(ctx, "end member sessions", func(ctx context.Context, x driver.Executor) error {
-		var err error
-		n, err = x.DeleteMemberSessionsOf(ctx, institution)
-		return err
+	n, err := s.siteWrite(ctx, "end member sessions", func(ctx context.Context, x driver.Executor) (int64, error) {
+		return x.DeleteMemberSessionsOf(ctx, institution)
 	})
 	return int(n), err
 }

@@ -25,11 +25,14 @@ type SiteVerbs interface {
 	// elsewhere; a document without such a version changes nothing.
 	PointHeadsAtContent(ctx context.Context, docs []usher.Document) error
 
+	// InsertSyncRecordIfAbsent inserts r unless its stream has a sync
+	// state, and returns the rows inserted (0 or 1).
+	InsertSyncRecordIfAbsent(ctx context.Context, r usher.SyncRecord) (int64, error)
 	// SyncRecordForUpdate reads the sync state of one stream (none or
 	// one row), locking it until the transaction ends.
 	SyncRecordForUpdate(ctx context.Context, institution string, stream usher.Stream) ([]usher.SyncRecord, error)
-	// PutSyncRecord inserts or replaces the sync state of r's stream.
-	PutSyncRecord(ctx context.Context, r usher.SyncRecord) error
+	// UpdateSyncRecord saves the sync state of r's stream.
+	UpdateSyncRecord(ctx context.Context, r usher.SyncRecord) error
 	// SyncRecordsOf reads an institution's sync state, by stream.
 	SyncRecordsOf(ctx context.Context, institution string) ([]usher.SyncRecord, error)
 

@@ -51,8 +51,13 @@ func (c conn) SyncRecordForUpdate(ctx context.Context, institution string, strea
 	return all(ctx, c.q, "SyncRecordForUpdate", scanSyncRecord, institution, string(stream))
 }
 
-func (c conn) PutSyncRecord(ctx context.Context, r usher.SyncRecord) error {
-	_, err := exec(ctx, c.q, "PutSyncRecord", r.Institution, string(r.Stream), formatTime(r.LastAttemptAt),
+func (c conn) InsertSyncRecordIfAbsent(ctx context.Context, r usher.SyncRecord) (int64, error) {
+	return exec(ctx, c.q, "InsertSyncRecordIfAbsent", r.Institution, string(r.Stream), formatTime(r.LastAttemptAt),
+		nullIfZero(r.LastSuccessAt), r.LastError, r.Documents)
+}
+
+func (c conn) UpdateSyncRecord(ctx context.Context, r usher.SyncRecord) error {
+	_, err := exec(ctx, c.q, "UpdateSyncRecord", r.Institution, string(r.Stream), formatTime(r.LastAttemptAt),
 		nullIfZero(r.LastSuccessAt), r.LastError, r.Documents)
 	return err
 }

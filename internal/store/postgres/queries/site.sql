@@ -26,12 +26,14 @@ WHERE h.institution = $1 AND h.stream = $2 AND h.external_id = $3
 SELECT institution, stream, last_attempt_at, last_success_at, last_error, documents
 FROM site_sync_state WHERE institution = $1 AND stream = $2 FOR UPDATE;
 
--- name: PutSyncRecord
+-- name: InsertSyncRecordIfAbsent
 INSERT INTO site_sync_state (institution, stream, last_attempt_at, last_success_at, last_error, documents)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (institution, stream) DO UPDATE SET
-	last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at,
-	last_error = excluded.last_error, documents = excluded.documents;
+ON CONFLICT (institution, stream) DO NOTHING;
+
+-- name: UpdateSyncRecord
+UPDATE site_sync_state SET last_attempt_at = $3, last_success_at = $4, last_error = $5, documents = $6
+WHERE institution = $1 AND stream = $2;
 
 -- name: SyncRecordsOf
 SELECT institution, stream, last_attempt_at, last_success_at, last_error, documents

@@ -30,12 +30,14 @@ WHERE document_heads.institution = ? AND document_heads.stream = ? AND document_
 SELECT institution, stream, last_attempt_at, last_success_at, last_error, documents
 FROM site_sync_state WHERE institution = ? AND stream = ?;
 
--- name: PutSyncRecord
+-- name: InsertSyncRecordIfAbsent
 INSERT INTO site_sync_state (institution, stream, last_attempt_at, last_success_at, last_error, documents)
 VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (institution, stream) DO UPDATE SET
-	last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at,
-	last_error = excluded.last_error, documents = excluded.documents;
+ON CONFLICT (institution, stream) DO NOTHING;
+
+-- name: UpdateSyncRecord
+UPDATE site_sync_state SET last_attempt_at = ?3, last_success_at = ?4, last_error = ?5, documents = ?6
+WHERE institution = ?1 AND stream = ?2;
 
 -- name: SyncRecordsOf
 SELECT institution, stream, last_attempt_at, last_success_at, last_error, documents
