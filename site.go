@@ -141,7 +141,9 @@ type MemberSession struct {
 	ExpiresAt   time.Time
 }
 
-// Live reports whether the session is still signed in at now.
+// Live reports whether the session is still signed in at now: it expires
+// after now. (MemberSessionsExist asks the database the same question,
+// expires_at after now, so as not to read every session.)
 func (m MemberSession) Live(now time.Time) bool { return m.ExpiresAt.After(now) }
 
 // SyncRecord is the state of the local copy of one stream.
