@@ -65,8 +65,8 @@ func (q Queries) parse(file, text string) error {
 			name = strings.Fields(n)[0]
 			continue
 		}
-		if name == "" && strings.HasPrefix(strings.TrimSpace(line), "--") {
-			continue // a file's opening comment
+		if name == "" && (strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "--")) {
+			continue // a file's heading comments, before its first statement
 		}
 		body.WriteString(line)
 		body.WriteByte('\n')
