@@ -105,6 +105,22 @@ type Checkout struct {
 	UpdatedAt   time.Time
 }
 
+// Takeable reports whether a new request may take over this stored
+// checkout: the same request (requestHash), nobody is (still) working on
+// it (its lease ended before now), and its sale was never sent (an
+// unknown checkout may be sold: only the venue settles it; a done or
+// failed one is replayed).
+func (c Checkout) Takeable(requestHash string, now time.Time) bool {
+	return c.RequestHash == requestHash && c.State == CheckoutPending && c.LeaseUntil.Before(now)
+}
+
+// Leased returns c as a request that takes its lease until leaseUntil,
+// at now, leaves it: pending, with one more attempt.
+func (c Checkout) Leased(leaseUntil, now time.Time) Checkout {
+	c.State, c.Attempts, c.LeaseUntil, c.UpdatedAt = CheckoutPending, c.Attempts+1, leaseUntil, now
+	return c
+}
+
 // MemberLink ties a website identity to a Centaman member.
 type MemberLink struct {
 	Institution string
@@ -125,6 +141,11 @@ type MemberSession struct {
 	ExpiresAt   time.Time
 }
 
+// Live reports whether the session is still signed in at now: it expires
+// after now. (MemberSessionsExist asks the database the same question,
+// expires_at after now, so as not to read every session.)
+func (m MemberSession) Live(now time.Time) bool { return m.ExpiresAt.After(now) }
+
 // SyncRecord is the state of the local copy of one stream.
 type SyncRecord struct {
 	Institution   string
@@ -134,6 +155,16 @@ type SyncRecord struct {
 	LastSuccessAt time.Time
 	LastError     string
 	Documents     int
+}
+
+// Following returns r as stored over prev, the stream's earlier state: a
+// failed attempt (no LastSuccessAt) keeps the last success and the number
+// of documents it copied.
+func (r SyncRecord) Following(prev SyncRecord) SyncRecord {
+	if r.LastSuccessAt.IsZero() {
+		r.LastSuccessAt, r.Documents = prev.LastSuccessAt, prev.Documents
+	}
+	return r
 }
 
 // EventDocuments is one session from the local copy with its price list

@@ -63,21 +63,6 @@ func (s *Store) inWriteTx(ctx context.Context, op string, fn func(context.Contex
 	return unavailable(op, err)
 }
 
-// execWrite runs one statement through the writer, like every write, and
-// returns the rows it changed.
-func (s *Store) execWrite(ctx context.Context, op, query string, args ...any) (int64, error) {
-	var n int64
-	err := s.inWriteTx(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
-}
-
 // saveCheck stores a ticket check and adds it to stored if it is new.
 func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string, stored *analyticsQueue) (usher.Outcome, error) {
 	c := d.Check

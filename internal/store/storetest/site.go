@@ -15,18 +15,29 @@ import (
 var siteBase = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 
 // RunSite checks the website layer's storage: the local copy read by day,
-// sync state, holds, idempotent checkouts, member links and sessions.
+// sync state, holds, idempotent checkouts, member links and sessions. Each
+// case opens its own store, so they run in parallel.
 func RunSite(t *testing.T, open OpenFunc) {
-	t.Run("EventsByDayFromLocalCopy", func(t *testing.T) { siteEvents(t, open(t)) })
-	t.Run("HeadsFollowAReturningValue", func(t *testing.T) { siteHeads(t, open(t)) })
-	t.Run("SyncStateKeepsLastSuccess", func(t *testing.T) { siteSyncState(t, open(t)) })
-	t.Run("OneActiveHoldPerVisitorAndSession", func(t *testing.T) { siteHolds(t, open(t)) })
-	t.Run("ExpiredHoldsAreListed", func(t *testing.T) { siteExpiredHolds(t, open(t)) })
-	t.Run("CheckoutLease", func(t *testing.T) { siteCheckoutLease(t, open(t)) })
-	t.Run("ConcurrentCheckoutClaimsOne", func(t *testing.T) { siteConcurrentClaims(t, open(t)) })
-	t.Run("CheckoutEmailQueue", func(t *testing.T) { siteCheckoutEmail(t, open(t)) })
-	t.Run("MemberLinks", func(t *testing.T) { siteMemberLinks(t, open(t)) })
-	t.Run("MemberSessions", func(t *testing.T) { siteMemberSessions(t, open(t)) })
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T, usher.Store)
+	}{
+		{"EventsByDayFromLocalCopy", siteEvents},
+		{"HeadsFollowAReturningValue", siteHeads},
+		{"SyncStateKeepsLastSuccess", siteSyncState},
+		{"OneActiveHoldPerVisitorAndSession", siteHolds},
+		{"ExpiredHoldsAreListed", siteExpiredHolds},
+		{"CheckoutLease", siteCheckoutLease},
+		{"ConcurrentCheckoutClaimsOne", siteConcurrentClaims},
+		{"CheckoutEmailQueue", siteCheckoutEmail},
+		{"MemberLinks", siteMemberLinks},
+		{"MemberSessions", siteMemberSessions},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, open(t))
+		})
+	}
 }
 
 func centamanDoc(t *testing.T, inst string, stream usher.Stream, id string, v any) usher.Document {
