@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
 // saveChecksSQL inserts all of a payload's ticket checks in one statement.
@@ -233,7 +234,7 @@ func (c *versionColumns) queue(b *pgx.Batch, from, to int) {
 // readOutcomes reads the results of queueDocuments into outcomes and
 // returns the contacts and orders that became current, in the payload's
 // order, for CRM routing.
-func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPlan, outcomes []usher.Outcome) ([]storedVersion, error) {
+func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPlan, outcomes []usher.Outcome) ([]driver.StoredVersion, error) {
 	var inserted map[checkKey]bool
 	var err error
 	if plan.checks {
@@ -247,7 +248,7 @@ func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPla
 			return nil, fmt.Errorf("contacts and orders: %w", err)
 		}
 	}
-	var current []storedVersion
+	var current []driver.StoredVersion
 	for i, d := range docs {
 		var head int
 		switch {
@@ -263,7 +264,7 @@ func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPla
 			outcomes[i], head = versionOutcome(one, d)
 		}
 		if head > 0 {
-			current = append(current, storedVersion{doc: d, version: head})
+			current = append(current, driver.StoredVersion{Doc: d, Version: head})
 		}
 	}
 	return current, nil

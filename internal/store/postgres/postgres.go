@@ -30,13 +30,9 @@ type Store struct {
 	conn
 	pool *pgxpool.Pool
 	now  func() time.Time
-	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
-	routes usher.RouteTable
 	// saves stores the payloads without CRM routes, in groups.
 	saves *groupSaver
 }
-
-var _ usher.Store = (*Store)(nil)
 
 // Open connects to the database at dsn (a postgres:// URL) and applies
 // pending migrations. now is the clock used for received times.

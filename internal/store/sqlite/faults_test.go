@@ -11,6 +11,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/bench/load"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 )
 
@@ -28,6 +29,7 @@ func TestDiskFullRollsBackWholePayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	st := store.New(s, time.Now)
 	gen := load.NewGenerator(23)
 	payloads := make([][]usher.Document, 16)
 	for i := range payloads {
@@ -47,7 +49,7 @@ func TestDiskFullRollsBackWholePayloads(t *testing.T) {
 	errs := make([]error, len(payloads))
 	var wg sync.WaitGroup
 	for i, docs := range payloads {
-		wg.Go(func() { _, errs[i] = s.SaveDocuments(ctx, docs) })
+		wg.Go(func() { _, errs[i] = st.SaveDocuments(ctx, docs) })
 	}
 	wg.Wait()
 	var stored, refused [][]usher.Document
@@ -68,7 +70,7 @@ func TestDiskFullRollsBackWholePayloads(t *testing.T) {
 
 	setMaxPages(t, s, 1<<30)
 	for _, docs := range refused {
-		if _, err := s.SaveDocuments(ctx, docs); err != nil {
+		if _, err := st.SaveDocuments(ctx, docs); err != nil {
 			t.Fatalf("resending once there is room: %v", err)
 		}
 	}
@@ -91,7 +93,7 @@ func checkRows(t *testing.T, s *sqlite.Store, payloads [][]usher.Document) {
 	for _, p := range payloads {
 		want += len(p)
 	}
-	n, err := load.CountRows(context.Background(), s)
+	n, err := load.CountRows(context.Background(), store.New(s, time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

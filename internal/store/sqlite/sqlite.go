@@ -41,8 +41,6 @@ type Store struct {
 	// checkpoints copies the WAL into the database file off the writer.
 	checkpoints *checkpointer
 	now         func() time.Time
-	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
-	routes usher.RouteTable
 	// saturatedAfter is how long writes may wait for the writer without
 	// any committing before Ping reports the store unready.
 	saturatedAfter atomic.Int64
@@ -62,8 +60,6 @@ func (s *Store) SetWriterSaturatedAfter(d time.Duration) {
 	}
 	s.saturatedAfter.Store(int64(d))
 }
-
-var _ usher.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path and applies
 // pending migrations. now is the clock used for received times.
