@@ -23,10 +23,16 @@ func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]ush
 	if !s.routesAny(docs) {
 		return s.d.SaveGrouped(ctx, docs, received)
 	}
+	return s.saveInTx(ctx, "save documents", docs, nil, received)
+}
+
+// saveInTx stores docs and quarantines bad in a transaction of their own,
+// routing the versions that became current (saveRouted).
+func (s *Store) saveInTx(ctx context.Context, op string, docs []usher.Document, bad []usher.QuarantinedDocument, received time.Time) ([]usher.Outcome, error) {
 	var outcomes []usher.Outcome
-	err := s.d.InTx(ctx, "save documents", func(ctx context.Context, x driver.Executor) error {
+	err := s.d.InTx(ctx, op, func(ctx context.Context, x driver.Executor) error {
 		var err error
-		outcomes, err = s.saveRouted(ctx, x, docs, nil, received)
+		outcomes, err = s.saveRouted(ctx, x, docs, bad, received)
 		return err
 	})
 	if err != nil {

@@ -13,13 +13,7 @@ var _ usher.QuarantineStore = (*Store)(nil)
 // transaction; see usher.QuarantineStore. The valid documents of a
 // payload with bad ones reach the CRM like any other.
 func (s *Store) SaveDocumentsAndQuarantine(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument) ([]usher.Outcome, error) {
-	received := s.now().UTC()
-	var outcomes []usher.Outcome
-	err := s.d.InTx(ctx, "save and quarantine documents", func(ctx context.Context, x driver.Executor) error {
-		var err error
-		outcomes, err = s.saveRouted(ctx, x, docs, bad, received)
-		return err
-	})
+	outcomes, err := s.saveInTx(ctx, "save and quarantine documents", docs, bad, s.now().UTC())
 	if err != nil {
 		return nil, err
 	}

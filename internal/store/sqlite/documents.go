@@ -58,10 +58,11 @@ func (s *Store) execWrite(ctx context.Context, op, query string, args ...any) (i
 
 // SaveDocuments stores docs and quarantines bad; see driver.DocumentVerbs.
 // A payload's contacts and orders go in two statements for all of them
-// when no id repeats (setWise), else two each; each distinct statement is
-// prepared once per payload (stmtTx).
+// when no id repeats (setWise), else two each, in order, so that each
+// sees the version before; each distinct statement is prepared once per
+// payload (stmtTx). It runs in the writer's transaction (InTx).
 func (c conn) SaveDocuments(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument, received time.Time) (driver.Saved, error) {
-	tx := newStmtTx(c.q)
+	tx := newStmtTx(c.q.(preparer))
 	at := formatTime(received)
 	saved := driver.Saved{Outcomes: make([]usher.Outcome, len(docs))}
 	var stored analyticsQueue
@@ -72,14 +73,14 @@ func (c conn) SaveDocuments(ctx context.Context, docs []usher.Document, bad []us
 		case d.Stream == usher.StreamTicketChecks:
 			saved.Outcomes[i], err = saveCheck(ctx, tx, d, at, &stored)
 		case !bySet:
-			saved.Outcomes[i], err = saveVersioned(ctx, tx, d, at, &stored, &saved.Current)
+			err = saveVersions(ctx, tx, docs[i:i+1], at, saved.Outcomes[i:i+1], &saved.Current, &stored)
 		}
 		if err != nil {
 			return driver.Saved{}, fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
 		}
 	}
 	if bySet {
-		if err := saveVersions(ctx, tx, docs, at, &saved, &stored); err != nil {
+		if err := saveVersions(ctx, tx, docs, at, saved.Outcomes, &saved.Current, &stored); err != nil {
 			return driver.Saved{}, err
 		}
 	}
@@ -141,34 +142,6 @@ func (q analyticsQueue) queue(ctx context.Context, tx *stmtTx, received string) 
 		}
 	}
 	return nil
-}
-
-// saveVersioned stores a new version of a contact or order and, when it
-// becomes current, adds it to current.
-func saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, received string, stored *analyticsQueue, current *[]driver.StoredVersion) (usher.Outcome, error) {
-	var id, version int64
-	err := tx.QueryRowContext(ctx, queries.Get("InsertVersion"),
-		d.Institution, d.Stream, d.ExternalID, d.Hash, string(d.Raw), formatTimePtr(d.UpstreamUpdatedAt), received).Scan(&id, &version)
-	if err == sql.ErrNoRows {
-		return usher.OutcomeDuplicate, nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if d.Stream == usher.StreamContacts || d.Stream == usher.StreamOrders {
-		stored.add(d.Institution, string(d.Stream), id)
-	}
-	var headID int64
-	err = tx.QueryRowContext(ctx, queries.Get("MoveHead"),
-		d.Institution, d.Stream, d.ExternalID, id, version, formatTimePtr(d.UpstreamUpdatedAt)).Scan(&headID)
-	switch {
-	case err == sql.ErrNoRows:
-		return usher.OutcomeStored, nil
-	case err != nil:
-		return "", err
-	}
-	*current = append(*current, driver.StoredVersion{Doc: d, Version: int(version)})
-	return usher.OutcomeStored, nil
 }
 
 // TicketCheckHashes reads stored check hashes; see driver.DocumentVerbs.

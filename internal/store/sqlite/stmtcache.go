@@ -11,30 +11,26 @@ import (
 // third of the writer's time on a 50-document payload (docs/performance.md).
 // Statements prepared in a transaction close when it ends.
 type stmtTx struct {
-	q     queryer
+	tx    preparer
 	stmts map[string]*sql.Stmt
 }
 
-// preparer is a queryer that prepares statements: a transaction.
+// preparer is a queryer that prepares statements: the writer's
+// transaction (or a pool).
 type preparer interface {
+	queryer
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-func newStmtTx(q queryer) *stmtTx {
-	return &stmtTx{q: q, stmts: make(map[string]*sql.Stmt)}
+func newStmtTx(tx preparer) *stmtTx {
+	return &stmtTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
 }
 
-// prepare returns query's statement, prepared once; nil if q does not
-// prepare statements, so that query runs unprepared.
 func (t *stmtTx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
-	p, ok := t.q.(preparer)
-	if !ok {
-		return nil, nil
-	}
-	st, err := p.PrepareContext(ctx, query)
+	st, err := t.tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -45,11 +41,8 @@ func (t *stmtTx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 // ExecContext runs query through its prepared statement.
 func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := t.prepare(ctx, query)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case st == nil:
-		return t.q.ExecContext(ctx, query, args...)
 	}
 	return st.ExecContext(ctx, args...)
 }
@@ -57,11 +50,8 @@ func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 // QueryContext runs query through its prepared statement.
 func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := t.prepare(ctx, query)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case st == nil:
-		return t.q.QueryContext(ctx, query, args...)
 	}
 	return st.QueryContext(ctx, args...)
 }
@@ -70,10 +60,10 @@ func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*
 // preparation surfaces from Scan, as with *sql.Tx.
 func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := t.prepare(ctx, query)
-	if err != nil || st == nil {
+	if err != nil {
 		// *sql.Row has no public constructor for an error; running the
 		// unprepared query reports the same error from Scan.
-		return t.q.QueryRowContext(ctx, query, args...)
+		return t.tx.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
 }

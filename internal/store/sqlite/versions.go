@@ -45,11 +45,11 @@ type insertedVersion struct {
 	up      *string
 }
 
-// saveVersions stores the payload's documents other than ticket checks,
-// none of whose ids repeats (setWise), and fills their outcomes. The new
-// contact and order versions are added to stored, and those that became
-// current to saved.Current, in the payload's order.
-func saveVersions(ctx context.Context, tx *stmtTx, docs []usher.Document, received string, saved *driver.Saved, stored *analyticsQueue) error {
+// saveVersions stores docs other than ticket checks, none of whose ids
+// repeats (setWise), and fills their outcomes (outcomes[i] is docs[i]'s).
+// The new contact and order versions are added to stored, and those that
+// became current to current, in the payload's order.
+func saveVersions(ctx context.Context, tx *stmtTx, docs []usher.Document, received string, outcomes []usher.Outcome, current *[]driver.StoredVersion, stored *analyticsQueue) error {
 	var rows [][]any
 	var bodies []byte
 	for _, d := range docs {
@@ -66,7 +66,7 @@ func saveVersions(ctx context.Context, tx *stmtTx, docs []usher.Document, receiv
 	if err != nil {
 		return fmt.Errorf("versions: %w", err)
 	}
-	current, err := moveHeads(ctx, tx, inserted)
+	heads, err := moveHeads(ctx, tx, inserted)
 	if err != nil {
 		return fmt.Errorf("heads: %w", err)
 	}
@@ -76,15 +76,15 @@ func saveVersions(ctx context.Context, tx *stmtTx, docs []usher.Document, receiv
 		}
 		v, ok := inserted[keyOf(d)]
 		if !ok {
-			saved.Outcomes[i] = usher.OutcomeDuplicate
+			outcomes[i] = usher.OutcomeDuplicate
 			continue
 		}
-		saved.Outcomes[i] = usher.OutcomeStored
+		outcomes[i] = usher.OutcomeStored
 		if d.Stream == usher.StreamContacts || d.Stream == usher.StreamOrders {
 			stored.add(d.Institution, string(d.Stream), v.id)
 		}
-		if current[v.key] {
-			saved.Current = append(saved.Current, driver.StoredVersion{Doc: d, Version: int(v.version)})
+		if heads[v.key] {
+			*current = append(*current, driver.StoredVersion{Doc: d, Version: int(v.version)})
 		}
 	}
 	return nil

@@ -1,7 +1,10 @@
 -- Statements of the crm area (crm.go).
 
 -- name: DocumentVersion
--- stream is compared as a parameter CAST AS TEXT: see InsertVersion.
+-- stream is compared as a parameter CAST AS TEXT, not a bare one:
+-- against a bare parameter SQLite checks at each execution whether the
+-- partial index of migration 005 (stream = 'centaman.timed_ticket_type')
+-- applies, which makes it prepare the statement again every time.
 SELECT d.content_hash, d.body, d.upstream_updated_at, d.received_at,
 	coalesce((SELECT h.version FROM document_heads h
 		WHERE h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id), 0)

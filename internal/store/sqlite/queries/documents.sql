@@ -11,36 +11,6 @@ ON CONFLICT (institution, ticket_check_id) DO NOTHING;
 INSERT INTO analytics_pending (institution, kind, ref, queued_at)
 SELECT ?1, ?2, value, ?3 FROM json_each(?4) ORDER BY key;
 
--- name: InsertVersion
--- The unique content-hash index recognises a retried version: nothing is
--- inserted and no row returned. stream is compared as a parameter CAST
--- AS TEXT, not a bare one: against a bare parameter SQLite checks at each execution
--- whether the partial index of migration 005 (stream =
--- 'centaman.timed_ticket_type') applies, which makes it prepare the
--- statement again every time it is run, a seventh of the writer's time
--- on a push (docs/performance.md).
-INSERT INTO documents
-	(institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
-VALUES (?1, ?2, ?3, (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE institution = ?1 AND stream = CAST(?2 AS TEXT) AND external_id = ?3), ?4, ?5, ?6, ?7)
-ON CONFLICT (institution, stream, external_id, content_hash) DO NOTHING
-RETURNING id, version;
-
--- name: MoveHead
--- The head moves only forward in upstream time, so a late retry of an
--- old version is stored in history without becoming current (and is not
--- delivered: the CRM must not go back to it).
-INSERT INTO document_heads
-	(institution, stream, external_id, document_id, version, upstream_updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (institution, stream, external_id) DO UPDATE SET
-	document_id = excluded.document_id,
-	version = excluded.version,
-	upstream_updated_at = excluded.upstream_updated_at
-WHERE excluded.upstream_updated_at IS NULL
-	OR document_heads.upstream_updated_at IS NULL
-	OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
-RETURNING document_id;
-
 -- name: InsertVersions
 -- Stores new versions of a payload's contacts and orders (and the site's
 -- copies), one row per element of the first parameter, numbering each
@@ -62,8 +32,10 @@ RETURNING id, institution, stream, external_id, version, upstream_updated_at;
 -- name: MoveHeads
 -- Makes the versions of the parameter ([document id, institution, stream, external
 -- id, version, upstream time] each) current where they are not older in
--- upstream time than the head (see MoveHead), and returns the ones it
--- made current.
+-- upstream time than the head, and returns the ones it made current.
+-- The head moves only forward in upstream time, so a late retry of an
+-- old version is stored in history without becoming current (and is not
+-- delivered: the CRM must not go back to it).
 INSERT INTO document_heads (institution, stream, external_id, document_id, version, upstream_updated_at)
 SELECT j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 0, j.value ->> 4, j.value ->> 5
 FROM json_each(?1) j
