@@ -15,6 +15,8 @@ type Store struct {
 	driver.Legacy
 	d   driver.Driver
 	now func() time.Time
+	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
+	routes usher.RouteTable
 }
 
 var _ usher.Store = (*Store)(nil)

@@ -2,54 +2,50 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
-// SaveDocuments stores docs in one transaction; see usher.DocumentStore.
-func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error) {
-	if len(docs) == 0 {
-		return nil, nil
-	}
-	received := s.now().UTC()
+// SaveGrouped stores a payload no CRM route concerns; see
+// driver.DocumentLegacy. Nothing has to read its outcomes before the
+// commit, so the payload can share a batch with others (groupSaver).
+func (s *Store) SaveGrouped(ctx context.Context, docs []usher.Document, received time.Time) ([]usher.Outcome, error) {
 	outcomes := make([]usher.Outcome, len(docs))
-	if !s.routesAny(docs) {
-		// Nothing has to read these outcomes before the commit, so the
-		// payload can share a batch with others (groupSaver).
-		if err := s.saves.save(ctx, docs, received, outcomes); err != nil {
-			return nil, err
-		}
-		return outcomes, nil
-	}
-	err := s.inTx(ctx, "save documents", func(tx pgx.Tx) error {
-		current, err := sendDocuments(ctx, tx, docs, receivedAll(received, len(docs)), outcomes)
-		if err != nil {
-			return err
-		}
-		if err := s.routeStored(ctx, tx, current, received); err != nil {
-			return fmt.Errorf("crm deliveries: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.saves.save(ctx, docs, received, outcomes); err != nil {
 		return nil, err
 	}
 	return outcomes, nil
 }
 
-// routesAny says whether any of docs may go to a CRM.
-func (s *Store) routesAny(docs []usher.Document) bool {
-	for _, d := range docs {
-		if len(s.routes.For(d.Institution, d.Stream)) > 0 {
-			return true
+// SaveDocuments stores docs and quarantines bad in one batch, one round
+// trip; see driver.DocumentVerbs.
+func (c conn) SaveDocuments(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument, received time.Time) (driver.Saved, error) {
+	batch := &pgx.Batch{}
+	plan, err := queueDocuments(batch, docs, receivedAll(received, len(docs)))
+	if err != nil {
+		return driver.Saved{}, err
+	}
+	for _, q := range bad {
+		batch.Queue(queries.Get("Quarantine"), q.Institution, string(q.Stream), q.DocType, q.ExternalID, q.Hash, q.Raw,
+			q.SchemaVersion, string(usher.ViolationsJSON(q.Violations)), received)
+	}
+	saved := driver.Saved{Outcomes: make([]usher.Outcome, len(docs))}
+	results := c.q.(batchSender).SendBatch(ctx, batch)
+	defer results.Close()
+	if saved.Current, err = readOutcomes(results, docs, plan, saved.Outcomes); err != nil {
+		return driver.Saved{}, err
+	}
+	for i, q := range bad {
+		if _, err := results.Exec(); err != nil {
+			return driver.Saved{}, fmt.Errorf("quarantine document %d (%s): %w", i, q.DocType, err)
 		}
 	}
-	return false
+	return saved, results.Close()
 }
 
 // batchSender is a connection pool or a transaction.
@@ -58,74 +54,53 @@ type batchSender interface {
 }
 
 // sendDocuments sends the statements storing docs (document i received at
-// received[i]) as one batch, fills outcomes and returns the versions that
-// became current. Through a pool, the batch is sent without BEGIN or
-// COMMIT: PostgreSQL runs it as one implicit transaction, committed at its
-// end, all or nothing, which saves two round trips (and the backend's work
-// on each). sendDocuments closes the results, so it returns nil only once
-// that commit has returned.
-func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received []time.Time, outcomes []usher.Outcome) ([]storedVersion, error) {
+// received[i]) as one batch and fills outcomes. Through a pool, the batch
+// is sent without BEGIN or COMMIT: PostgreSQL runs it as one implicit
+// transaction, committed at its end, all or nothing, which saves two
+// round trips (and the backend's work on each). sendDocuments closes the
+// results, so it returns nil only once that commit has returned.
+func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received []time.Time, outcomes []usher.Outcome) error {
 	batch := &pgx.Batch{}
 	plan, err := queueDocuments(batch, docs, received)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	results := to.SendBatch(ctx, batch)
-	current, err := readOutcomes(results, docs, plan, outcomes)
+	_, err = readOutcomes(results, docs, plan, outcomes)
 	if cerr := results.Close(); err == nil {
 		err = cerr
 	}
-	return current, err
+	return err
 }
 
-// FindDocuments lists documents; see usher.DocumentStore.
-func (s *Store) FindDocuments(ctx context.Context, f usher.DocumentFilter) ([]usher.Document, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
+// TicketCheckHashes reads stored check hashes; see driver.DocumentVerbs.
+func (c conn) TicketCheckHashes(ctx context.Context, institution string, ids []int64) ([]driver.CheckHash, error) {
+	return all(ctx, c.q, "TicketCheckHashes", func(r pgx.Row, h *driver.CheckHash) error { return r.Scan(&h.ID, &h.Hash) }, institution, ids)
+}
+
+// ListTicketChecks reads ticket checks; see driver.DocumentVerbs.
+func (c conn) ListTicketChecks(ctx context.Context, institution, externalID string, limit int) ([]usher.Document, error) {
+	if externalID == "" {
+		return all(ctx, c.q, "ListTicketChecks", scanListed, institution, limit)
 	}
-	var q string
-	args := []any{f.Institution}
-	if f.Stream == usher.StreamTicketChecks {
-		q = `SELECT ticket_check_id::text, 1, content_hash, body::text, access_time AT TIME ZONE 'UTC', received_at
-			FROM ticket_checks WHERE institution = $1`
-		if f.ExternalID != "" {
-			q += ` AND ticket_check_id::text = $2`
-			args = append(args, f.ExternalID)
-		}
-		q += fmt.Sprintf(` ORDER BY access_time DESC, ticket_check_id DESC LIMIT $%d`, len(args)+1)
-	} else {
-		from := `documents d JOIN document_heads h ON h.document_id = d.id`
-		if f.AllVersions {
-			from = `documents d`
-		}
-		q = `SELECT d.external_id, d.version, d.content_hash, d.body::text, d.upstream_updated_at, d.received_at
-			FROM ` + from + ` WHERE d.institution = $1 AND d.stream = $2`
-		args = append(args, string(f.Stream))
-		if f.ExternalID != "" {
-			q += ` AND d.external_id = $3`
-			args = append(args, f.ExternalID)
-		}
-		q += fmt.Sprintf(` ORDER BY d.id DESC LIMIT $%d`, len(args)+1)
+	return all(ctx, c.q, "ListTicketChecksOf", scanListed, institution, limit, externalID)
+}
+
+// ListDocuments reads documents; see driver.DocumentVerbs.
+func (c conn) ListDocuments(ctx context.Context, institution string, stream usher.Stream, externalID string, allVersions bool, limit int) ([]usher.Document, error) {
+	name, args := "ListHeads", []any{institution, string(stream), limit}
+	if allVersions {
+		name = "ListVersions"
 	}
-	args = append(args, limit)
-	rows, err := s.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, unavailable("find documents", err)
+	if externalID != "" {
+		name, args = name+"Of", append(args, externalID)
 	}
-	defer rows.Close()
-	var out []usher.Document
-	for rows.Next() {
-		d := usher.Document{Institution: f.Institution, Stream: f.Stream}
-		var body string
-		if err := rows.Scan(&d.ExternalID, &d.Version, &d.Hash, &body, &d.UpstreamUpdatedAt, &d.ReceivedAt); err != nil {
-			return nil, unavailable("find documents", err)
-		}
-		d.Raw = json.RawMessage(body)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("find documents", err)
-	}
-	return out, nil
+	return all(ctx, c.q, name, scanListed, args...)
+}
+
+func scanListed(r pgx.Row, d *usher.Document) error {
+	var body string
+	err := r.Scan(&d.ExternalID, &d.Version, &d.Hash, &body, &d.UpstreamUpdatedAt, &d.ReceivedAt)
+	d.Raw = []byte(body)
+	return err
 }

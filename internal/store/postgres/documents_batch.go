@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
 // saveChecksSQL inserts all of a payload's ticket checks in one statement.
@@ -233,7 +234,7 @@ func (c *versionColumns) queue(b *pgx.Batch, from, to int) {
 // readOutcomes reads the results of queueDocuments into outcomes and
 // returns the contacts and orders that became current, in the payload's
 // order, for CRM routing.
-func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPlan, outcomes []usher.Outcome) ([]storedVersion, error) {
+func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPlan, outcomes []usher.Outcome) ([]driver.StoredVersion, error) {
 	var inserted map[checkKey]bool
 	var err error
 	if plan.checks {
@@ -247,7 +248,7 @@ func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPla
 			return nil, fmt.Errorf("contacts and orders: %w", err)
 		}
 	}
-	var current []storedVersion
+	var current []driver.StoredVersion
 	for i, d := range docs {
 		var head int
 		switch {
@@ -263,7 +264,7 @@ func readOutcomes(results pgx.BatchResults, docs []usher.Document, plan batchPla
 			outcomes[i], head = versionOutcome(one, d)
 		}
 		if head > 0 {
-			current = append(current, storedVersion{doc: d, version: head})
+			current = append(current, driver.StoredVersion{Doc: d, Version: head})
 		}
 	}
 	return current, nil
@@ -281,40 +282,37 @@ func checkOutcome(inserted map[checkKey]bool, d usher.Document) usher.Outcome {
 }
 
 func readInsertedChecks(results pgx.BatchResults) (map[checkKey]bool, error) {
-	rows, err := results.Query()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	inserted := make(map[checkKey]bool)
-	for rows.Next() {
-		var k checkKey
-		if err := rows.Scan(&k.institution, &k.id); err != nil {
-			return nil, err
-		}
-		inserted[k] = true
-	}
-	return inserted, rows.Err()
+	return readMap(results, func(r pgx.Rows, k *checkKey, inserted *bool) error {
+		*inserted = true
+		return r.Scan(&k.institution, &k.id)
+	})
 }
 
 // readStoredVersions reads saveVersionsSQL's inserted versions: for each,
 // the version it made current (0 if none).
 func readStoredVersions(results pgx.BatchResults) (map[versionKey]int, error) {
+	return readMap(results, func(r pgx.Rows, k *versionKey, head *int) error {
+		return r.Scan(&k.institution, &k.stream, &k.externalID, head)
+	})
+}
+
+// readMap reads the next result of a batch into a map, row by row.
+func readMap[K comparable, V any](results pgx.BatchResults, scan func(pgx.Rows, *K, *V) error) (map[K]V, error) {
 	rows, err := results.Query()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	stored := make(map[versionKey]int)
+	out := make(map[K]V)
 	for rows.Next() {
-		var k versionKey
-		var head int
-		if err := rows.Scan(&k.institution, &k.stream, &k.externalID, &head); err != nil {
+		var k K
+		var v V
+		if err := scan(rows, &k, &v); err != nil {
 			return nil, err
 		}
-		stored[k] = head
+		out[k] = v
 	}
-	return stored, rows.Err()
+	return out, rows.Err()
 }
 
 // versionOutcome is d's outcome in saveVersionsSQL and the version it made

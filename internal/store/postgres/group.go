@@ -162,8 +162,7 @@ func (g *groupSaver) storeTogether(group []*pendingSave) error {
 	}
 	outcomes := make([]usher.Outcome, len(docs))
 	err := withRetries("save documents", func() error {
-		_, err := sendDocuments(g.ctx, g.pool, docs, received, outcomes)
-		return err
+		return sendDocuments(g.ctx, g.pool, docs, received, outcomes)
 	})
 	if err != nil {
 		return err

@@ -30,8 +30,6 @@ type Store struct {
 	conn
 	pool *pgxpool.Pool
 	now  func() time.Time
-	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
-	routes usher.RouteTable
 	// saves stores the payloads without CRM routes, in groups.
 	saves *groupSaver
 }

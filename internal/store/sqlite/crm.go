@@ -4,213 +4,97 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
-// RouteDeliveries sets the CRM delivery routes; see usher.CRMStore.
-func (s *Store) RouteDeliveries(routes []usher.DeliveryRoute) { s.routes.Set(routes) }
+// DocumentVersion reads one stored version; see driver.CRMVerbs.
+func (c conn) DocumentVersion(ctx context.Context, institution string, stream usher.Stream, externalID string, version int) ([]driver.DocumentVersion, error) {
+	return all(ctx, c.q, "DocumentVersion", func(r *sql.Rows, v *driver.DocumentVersion) error {
+		var upstream sql.NullString
+		err := r.Scan(&v.Doc.Hash, (*rawText)(&v.Doc.Raw), &upstream, (*textTime)(&v.Doc.ReceivedAt), &v.Head)
+		v.Doc.UpstreamUpdatedAt = nullTime(upstream)
+		return err
+	}, institution, stream, externalID, version)
+}
 
-// routeStored enqueues the CRM deliveries of a document version that
-// just became current, inside the transaction that stored it, unless it
-// is the echo of a write usher made for the CRM.
-func (s *Store) routeStored(ctx context.Context, tx *sql.Tx, d usher.Document, version int, now time.Time) error {
-	routes := s.routes.For(d.Institution, d.Stream)
-	if len(routes) == 0 {
-		return nil
+// ContactSyncState reads a contact's head and pending deliveries; see
+// driver.CRMVerbs.
+func (c conn) ContactSyncState(ctx context.Context, institution, contactNumber string, orderKeys []string) (usher.ContactSyncState, error) {
+	var st usher.ContactSyncState
+	keys, err := json.Marshal(orderKeys)
+	if err == nil {
+		err = c.q.QueryRowContext(ctx, queries.Get("ContactSyncState"), institution, usher.StreamContacts, contactNumber, string(keys)).
+			Scan(&st.HeadVersion, &st.PendingDeliveries)
 	}
-	conflict := false
-	if d.Stream == usher.StreamContacts {
-		var echo bool
-		var err error
-		echo, conflict, err = checkEcho(ctx, tx, d, version, now)
-		if err != nil || echo {
-			return err
-		}
+	return st, err
+}
+
+// MarkedContacts reads contacts with pending echo marks; see driver.CRMVerbs.
+func (c conn) MarkedContacts(ctx context.Context, contacts []string, now time.Time) ([]driver.ContactKey, error) {
+	list, err := json.Marshal(contacts)
+	if err != nil {
+		return nil, err
 	}
-	for _, r := range routes {
-		nj := usher.NewDelivery(r, d, version, conflict)
-		_, err := tx.ExecContext(ctx, `INSERT INTO outbox_jobs
-			(tracking_id, institution, kind, order_key, idempotency_key, payload, state, max_attempts, run_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
-			ON CONFLICT (institution, kind, idempotency_key) DO NOTHING`,
-			usher.NewTrackingID(), nj.Institution, nj.Kind, nj.OrderKey, nj.IdempotencyKey, string(nj.Payload),
-			nj.MaxAttempts, formatTime(now), formatTime(now), formatTime(now))
-		if err != nil {
+	return all(ctx, c.q, "MarkedContacts", func(r *sql.Rows, k *driver.ContactKey) error { return r.Scan(&k.Institution, &k.ContactNumber) },
+		string(list), formatTime(now))
+}
+
+// PendingEchoMarks reads a contact's pending marks; see driver.CRMVerbs.
+// The writer is SQLite's only one: nothing else changes them meanwhile.
+func (c conn) PendingEchoMarks(ctx context.Context, institution, contactNumber string, now time.Time) ([]driver.PendingEchoMark, error) {
+	return all(ctx, c.q, "PendingEchoMarks", func(r *sql.Rows, m *driver.PendingEchoMark) error {
+		return r.Scan(&m.ID, &m.BaseVersion, (*rawText)(&m.Sent))
+	},
+		institution, contactNumber, formatTime(now))
+}
+
+// CountSuppressedEchoes counts suppressed marks; see driver.CRMVerbs.
+func (c conn) CountSuppressedEchoes(ctx context.Context, institution, contactNumber string, after, before int) (int, error) {
+	var n int
+	err := c.q.QueryRowContext(ctx, queries.Get("CountSuppressedEchoes"), institution, contactNumber, after, before).Scan(&n)
+	return n, err
+}
+
+// SuppressEcho marks an echo suppressed; see driver.CRMVerbs.
+func (c conn) SuppressEcho(ctx context.Context, id int64, version int) error {
+	_, err := exec(ctx, c.q, "SuppressEcho", version, id)
+	return err
+}
+
+// ConflictEchoes marks pending marks conflicts; see driver.CRMVerbs.
+func (c conn) ConflictEchoes(ctx context.Context, institution, contactNumber string, now time.Time) error {
+	_, err := exec(ctx, c.q, "ConflictEchoes", institution, contactNumber, formatTime(now))
+	return err
+}
+
+// EnqueueDeliveries queues delivery jobs; see driver.CRMVerbs.
+func (c conn) EnqueueDeliveries(ctx context.Context, jobs []usher.NewJob, now time.Time) error {
+	at := formatTime(now)
+	for _, j := range jobs {
+		if _, err := exec(ctx, c.q, "EnqueueDelivery", usher.NewTrackingID(), j.Institution, j.Kind, j.OrderKey, j.IdempotencyKey,
+			string(j.Payload), j.MaxAttempts, at); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkEcho settles the pending echo marks of a contact against a new
-// version. A mark matches when nothing but echoes of usher's own writes
-// was stored since the version the write built on, and the new version
-// changes only what the write sent (usher.IsEcho): the first match is
-// suppressed. If none matches, S-360 changed the contact on its own while
-// usher wrote it, and every pending mark becomes a conflict so that the
-// merged result reaches the CRM.
-// It reports whether the version is an echo, and whether it is a conflict.
-func checkEcho(ctx context.Context, tx *sql.Tx, d usher.Document, version int, now time.Time) (echo, conflict bool, err error) {
-	marks, err := pendingMarks(ctx, tx, d.Institution, d.ExternalID, now)
-	if err != nil || len(marks) == 0 {
-		return false, false, err
-	}
-	var prev json.RawMessage
-	if version > 1 {
-		var body string
-		// CAST: see saveVersioned.
-		err := tx.QueryRowContext(ctx, `SELECT body FROM documents
-			WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ? AND version = ?`,
-			d.Institution, d.Stream, d.ExternalID, version-1).Scan(&body)
-		if err != nil {
-			return false, false, fmt.Errorf("previous version: %w", err)
-		}
-		prev = json.RawMessage(body)
-	}
-	for _, m := range marks {
-		if m.base > version-1 {
-			continue
-		}
-		var echoes int
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM crm_echo_marks
-			WHERE institution = ? AND contact_number = ? AND outcome = 'suppressed' AND echo_version > ? AND echo_version < ?`,
-			d.Institution, d.ExternalID, m.base, version).Scan(&echoes)
-		if err != nil {
-			return false, false, err
-		}
-		if echoes != version-1-m.base || !usher.IsEcho(prev, d.Raw, m.sent) {
-			continue
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'suppressed', echo_version = ? WHERE id = ?`, version, m.id)
-		return true, false, err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE crm_echo_marks SET outcome = 'conflict'
-		WHERE institution = ? AND contact_number = ? AND outcome = 'pending' AND expires_at > ?`,
-		d.Institution, d.ExternalID, formatTime(now))
-	return false, true, err
+// InsertEchoMark stores an echo mark; see driver.CRMVerbs.
+func (c conn) InsertEchoMark(ctx context.Context, m usher.EchoMark) error {
+	_, err := exec(ctx, c.q, "InsertEchoMark", m.Institution, m.ContactNumber, string(m.Sent), m.BaseVersion, m.JobID,
+		formatTime(m.CreatedAt), formatTime(m.ExpiresAt))
+	return err
 }
 
-type pendingMark struct {
-	id   int64
-	base int
-	sent json.RawMessage
+// CountEchoes counts echo marks; see driver.CRMVerbs.
+func (c conn) CountEchoes(ctx context.Context) ([]usher.EchoCount, error) {
+	return all(ctx, c.q, "CountEchoes", func(r *sql.Rows, e *usher.EchoCount) error { return r.Scan(&e.Institution, &e.Outcome, &e.Count) })
 }
 
-func pendingMarks(ctx context.Context, tx *sql.Tx, institution, contact string, now time.Time) ([]pendingMark, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, base_version, sent FROM crm_echo_marks
-		WHERE institution = ? AND contact_number = ? AND outcome = 'pending' AND expires_at > ?
-		ORDER BY id`, institution, contact, formatTime(now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []pendingMark
-	for rows.Next() {
-		var m pendingMark
-		var sent string
-		if err := rows.Scan(&m.id, &m.base, &sent); err != nil {
-			return nil, err
-		}
-		m.sent = json.RawMessage(sent)
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// DocumentVersion returns one stored version; see usher.CRMStore.
-func (s *Store) DocumentVersion(ctx context.Context, institution string, stream usher.Stream, externalID string, version int) (usher.Document, int, error) {
-	d := usher.Document{Institution: institution, Stream: stream, ExternalID: externalID, Version: version}
-	var body, received string
-	var upstream sql.NullString
-	var head sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT d.content_hash, d.body, d.upstream_updated_at, d.received_at,
-		(SELECT h.version FROM document_heads h WHERE h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id)
-		FROM documents d WHERE d.institution = ? AND d.stream = CAST(? AS TEXT) AND d.external_id = ? AND d.version = ?`,
-		institution, stream, externalID, version).Scan(&d.Hash, &body, &upstream, &received, &head)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, 0, usher.Errorf(usher.ENOTFOUND, "no version %d of %s %s", version, stream, externalID)
-	}
-	if err != nil {
-		return d, 0, unavailable("document version", err)
-	}
-	d.Raw = json.RawMessage(body)
-	d.UpstreamUpdatedAt = parseTimeNull(upstream)
-	d.ReceivedAt = parseTime(received)
-	return d, int(head.Int64), nil
-}
-
-// ContactSyncState returns what usher holds of a contact; see usher.CRMStore.
-func (s *Store) ContactSyncState(ctx context.Context, institution, contactNumber string) (usher.ContactSyncState, error) {
-	var st usher.ContactSyncState
-	var head sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT version FROM document_heads
-		WHERE institution = ? AND stream = ? AND external_id = ?`, institution, usher.StreamContacts, contactNumber).Scan(&head)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, unavailable("contact sync state", err)
-	}
-	st.HeadVersion = int(head.Int64)
-	for _, dest := range s.routes.Destinations(institution, usher.StreamContacts) {
-		var n int
-		err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM outbox_jobs
-			WHERE institution = ? AND order_key = ? AND state IN ('queued', 'inflight')`,
-			institution, usher.DeliveryOrderKey(dest, usher.StreamContacts, contactNumber)).Scan(&n)
-		if err != nil {
-			return st, unavailable("contact sync state", err)
-		}
-		st.PendingDeliveries += n
-	}
-	return st, nil
-}
-
-// MarkEcho records a write made for the CRM; see usher.CRMStore. Marking
-// the same job twice (its retry after a crash) keeps the first mark.
-func (s *Store) MarkEcho(ctx context.Context, m usher.EchoMark) error {
-	return s.inWriteTx(ctx, "mark echo", func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO crm_echo_marks
-			(institution, contact_number, sent, base_version, job_id, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (institution, job_id) DO NOTHING`,
-			m.Institution, m.ContactNumber, string(m.Sent), m.BaseVersion, m.JobID,
-			formatTime(m.CreatedAt), formatTime(m.ExpiresAt))
-		return err
-	})
-}
-
-// CountEchoes counts echo marks; see usher.CRMStore.
-func (s *Store) CountEchoes(ctx context.Context) ([]usher.EchoCount, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT institution, outcome, count(*) FROM crm_echo_marks
-		GROUP BY institution, outcome ORDER BY institution, outcome`)
-	if err != nil {
-		return nil, unavailable("count echoes", err)
-	}
-	defer rows.Close()
-	var out []usher.EchoCount
-	for rows.Next() {
-		var c usher.EchoCount
-		if err := rows.Scan(&c.Institution, &c.Outcome, &c.Count); err != nil {
-			return nil, unavailable("count echoes", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("count echoes", err)
-	}
-	return out, nil
-}
-
-// PruneEchoes deletes expired marks; see usher.CRMStore.
-func (s *Store) PruneEchoes(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	err := s.inWriteTx(ctx, "prune echoes", func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM crm_echo_marks WHERE expires_at < ?`, formatTime(cutoff))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return int(n), err
+// DeleteEchoMarks deletes expired marks; see driver.CRMVerbs.
+func (c conn) DeleteEchoMarks(ctx context.Context, cutoff time.Time) (int64, error) {
+	return exec(ctx, c.q, "DeleteEchoMarks", formatTime(cutoff))
 }

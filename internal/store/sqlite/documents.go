@@ -9,41 +9,19 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
-// SaveDocuments stores docs in one transaction; see usher.DocumentStore.
-func (s *Store) SaveDocuments(ctx context.Context, docs []usher.Document) ([]usher.Outcome, error) {
-	if len(docs) == 0 {
-		return nil, nil
-	}
-	now := s.now()
-	received := formatTime(now)
-	var outcomes []usher.Outcome
-	err := s.inWriteTx(ctx, "save documents", func(ctx context.Context, sqlTx *sql.Tx) error {
-		tx := newStmtTx(sqlTx)
-		outcomes = make([]usher.Outcome, len(docs))
-		var stored analyticsQueue
-		bySet := setWise(docs)
-		for i, d := range docs {
-			var err error
-			switch {
-			case d.Stream == usher.StreamTicketChecks:
-				outcomes[i], err = saveCheck(ctx, tx, d, received, &stored)
-			case !bySet:
-				outcomes[i], err = s.saveVersioned(ctx, tx, d, now, &stored)
-			}
-			if err != nil {
-				return fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
-			}
-		}
-		if bySet {
-			if err := s.saveVersions(ctx, tx, docs, now, outcomes, &stored); err != nil {
-				return err
-			}
-		}
-		return stored.queue(ctx, tx, received)
+// SaveGrouped stores a payload no CRM route concerns in a savepoint of
+// the group writer's transaction; see driver.DocumentLegacy.
+func (s *Store) SaveGrouped(ctx context.Context, docs []usher.Document, received time.Time) ([]usher.Outcome, error) {
+	var saved driver.Saved
+	err := s.InTx(ctx, "save documents", func(ctx context.Context, x driver.Executor) error {
+		var err error
+		saved, err = x.SaveDocuments(ctx, docs, nil, received)
+		return err
 	})
-	return outcomes, err
+	return saved.Outcomes, err
 }
 
 // inWriteTx runs fn in a write transaction and returns once it is
@@ -63,16 +41,53 @@ func (s *Store) inWriteTx(ctx context.Context, op string, fn func(context.Contex
 	return unavailable(op, err)
 }
 
+// SaveDocuments stores docs and quarantines bad; see driver.DocumentVerbs.
+// A payload's contacts and orders go in two statements for all of them
+// when no id repeats (setWise), else two each, in order, so that each
+// sees the version before; each distinct statement is prepared once per
+// payload (stmtTx). It runs in the writer's transaction (InTx).
+func (c conn) SaveDocuments(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument, received time.Time) (driver.Saved, error) {
+	tx := newStmtTx(c.q.(preparer))
+	at := formatTime(received)
+	saved := driver.Saved{Outcomes: make([]usher.Outcome, len(docs))}
+	var stored analyticsQueue
+	bySet := setWise(docs)
+	for i, d := range docs {
+		var err error
+		switch {
+		case d.Stream == usher.StreamTicketChecks:
+			saved.Outcomes[i], err = saveCheck(ctx, tx, d, at, &stored)
+		case !bySet:
+			err = saveVersions(ctx, tx, docs[i:i+1], at, saved.Outcomes[i:i+1], &saved.Current, &stored)
+		}
+		if err != nil {
+			return driver.Saved{}, fmt.Errorf("document %d (%s %s): %w", i, d.Stream, d.ExternalID, err)
+		}
+	}
+	if bySet {
+		if err := saveVersions(ctx, tx, docs, at, saved.Outcomes, &saved.Current, &stored); err != nil {
+			return driver.Saved{}, err
+		}
+	}
+	if err := stored.queue(ctx, tx, at); err != nil {
+		return driver.Saved{}, err
+	}
+	for i, q := range bad {
+		if _, err := exec(ctx, c.q, "Quarantine", q.Institution, string(q.Stream), q.DocType, q.ExternalID, q.Hash, q.Raw,
+			q.SchemaVersion, string(usher.ViolationsJSON(q.Violations)), at); err != nil {
+			return driver.Saved{}, fmt.Errorf("quarantine document %d (%s): %w", i, q.DocType, err)
+		}
+	}
+	return saved, nil
+}
+
 // saveCheck stores a ticket check and adds it to stored if it is new.
 func saveCheck(ctx context.Context, tx *stmtTx, d usher.Document, received string, stored *analyticsQueue) (usher.Outcome, error) {
 	c := d.Check
 	if c == nil {
 		return "", usher.Errorf(usher.EINVALID, "ticket check without extracted fields")
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO ticket_checks
-		(institution, ticket_check_id, movement_id, ticket_id, barcode, access_time, check_flow, result, failure_reason, content_hash, body, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (institution, ticket_check_id) DO NOTHING`,
+	res, err := tx.ExecContext(ctx, queries.Get("InsertTicketCheck"),
 		d.Institution, c.TicketCheckID, c.MovementID, c.TicketID, c.Barcode, formatTime(c.AccessTime),
 		c.CheckFlow, c.Result, c.FailureReason, d.Hash, string(d.Raw), received)
 	if err != nil {
@@ -107,119 +122,72 @@ func (q analyticsQueue) queue(ctx context.Context, tx *stmtTx, received string) 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO analytics_pending (institution, kind, ref, queued_at)
-			SELECT ?1, ?2, value, ?3 FROM json_each(?4) ORDER BY key`, key[0], key[1], received, string(list)); err != nil {
+		if _, err := tx.ExecContext(ctx, queries.Get("QueueAnalytics"), key[0], key[1], received, string(list)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// saveVersioned stores a new version of a contact or order and, when it
-// becomes current, enqueues its CRM deliveries in the same transaction.
-func (s *Store) saveVersioned(ctx context.Context, tx *stmtTx, d usher.Document, now time.Time, stored *analyticsQueue) (usher.Outcome, error) {
-	received := formatTime(now)
-	// The unique content-hash index recognises a retried version: nothing
-	// is inserted and no row returned.
-	//
-	// stream is compared as CAST(? AS TEXT), not a bare ?: against a bare
-	// parameter SQLite checks at each execution whether the partial index
-	// of migration 005 (stream = 'centaman.timed_ticket_type') applies,
-	// which makes it prepare the statement again every time it is run, a
-	// seventh of the writer's time on a push (docs/performance.md).
-	var id, version int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO documents
-		(institution, stream, external_id, version, content_hash, body, upstream_updated_at, received_at)
-		VALUES (?, ?, ?, (SELECT coalesce(max(version), 0) + 1 FROM documents WHERE institution = ? AND stream = CAST(? AS TEXT) AND external_id = ?), ?, ?, ?, ?)
-		ON CONFLICT (institution, stream, external_id, content_hash) DO NOTHING
-		RETURNING id, version`,
-		d.Institution, d.Stream, d.ExternalID, d.Institution, d.Stream, d.ExternalID,
-		d.Hash, string(d.Raw), formatTimePtr(d.UpstreamUpdatedAt), received).Scan(&id, &version)
-	if err == sql.ErrNoRows {
-		return usher.OutcomeDuplicate, nil
-	}
+// TicketCheckHashes reads stored check hashes; see driver.DocumentVerbs.
+func (c conn) TicketCheckHashes(ctx context.Context, institution string, ids []int64) ([]driver.CheckHash, error) {
+	list, err := json.Marshal(ids)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if d.Stream == usher.StreamContacts || d.Stream == usher.StreamOrders {
-		stored.add(d.Institution, string(d.Stream), id)
-	}
-	// The head moves only forward in upstream time, so a late retry of an
-	// old version is stored in history without becoming current (and is
-	// not delivered: the CRM must not go back to it).
-	var headID int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO document_heads
-		(institution, stream, external_id, document_id, version, upstream_updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`+headMovesForward+`
-		RETURNING document_id`,
-		d.Institution, d.Stream, d.ExternalID, id, version, formatTimePtr(d.UpstreamUpdatedAt)).Scan(&headID)
-	switch {
-	case err == sql.ErrNoRows:
-		return usher.OutcomeStored, nil
-	case err != nil:
-		return "", err
-	}
-	if err := s.routeStored(ctx, tx.tx, d, int(version), now); err != nil {
-		return "", fmt.Errorf("crm deliveries: %w", err)
-	}
-	return usher.OutcomeStored, nil
+	return all(ctx, c.q, "TicketCheckHashes", func(r *sql.Rows, h *driver.CheckHash) error { return r.Scan(&h.ID, &h.Hash) }, institution, string(list))
 }
 
-// FindDocuments lists documents; see usher.DocumentStore.
-func (s *Store) FindDocuments(ctx context.Context, f usher.DocumentFilter) ([]usher.Document, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
+// ListTicketChecks reads ticket checks; see driver.DocumentVerbs.
+func (c conn) ListTicketChecks(ctx context.Context, institution, externalID string, limit int) ([]usher.Document, error) {
+	if externalID == "" {
+		return all(ctx, c.q, "ListTicketChecks", scanListed, institution, limit)
 	}
-	var q string
-	args := []any{f.Institution}
-	if f.Stream == usher.StreamTicketChecks {
-		q = `SELECT CAST(ticket_check_id AS TEXT), 1, content_hash, body, access_time, received_at
-			FROM ticket_checks WHERE institution = ?`
-		if f.ExternalID != "" {
-			q += ` AND ticket_check_id = ?`
-			args = append(args, f.ExternalID)
-		}
-		q += ` ORDER BY access_time DESC, ticket_check_id DESC LIMIT ?`
-	} else {
-		from := `documents d JOIN document_heads h ON h.document_id = d.id`
-		if f.AllVersions {
-			from = `documents d`
-		}
-		q = `SELECT d.external_id, d.version, d.content_hash, d.body, d.upstream_updated_at, d.received_at
-			FROM ` + from + ` WHERE d.institution = ? AND d.stream = ?`
-		args = append(args, f.Stream)
-		if f.ExternalID != "" {
-			q += ` AND d.external_id = ?`
-			args = append(args, f.ExternalID)
-		}
-		q += ` ORDER BY d.id DESC LIMIT ?`
+	return all(ctx, c.q, "ListTicketChecksOf", scanListed, institution, limit, externalID)
+}
+
+// ListDocuments reads documents; see driver.DocumentVerbs.
+func (c conn) ListDocuments(ctx context.Context, institution string, stream usher.Stream, externalID string, allVersions bool, limit int) ([]usher.Document, error) {
+	name, args := "ListHeads", []any{institution, stream, limit}
+	if allVersions {
+		name = "ListVersions"
 	}
-	args = append(args, limit)
-	rows, err := s.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, unavailable("find documents", err)
+	if externalID != "" {
+		name, args = name+"Of", append(args, externalID)
 	}
-	defer rows.Close()
-	var out []usher.Document
-	for rows.Next() {
-		d := usher.Document{Institution: f.Institution, Stream: f.Stream}
-		var body string
-		var upstream sql.NullString
-		var received string
-		if err := rows.Scan(&d.ExternalID, &d.Version, &d.Hash, &body, &upstream, &received); err != nil {
-			return nil, unavailable("find documents", err)
-		}
-		d.Raw = json.RawMessage(body)
-		if upstream.Valid && strings.TrimSpace(upstream.String) != "" {
-			t := parseTime(upstream.String)
-			d.UpstreamUpdatedAt = &t
-		}
-		d.ReceivedAt = parseTime(received)
-		out = append(out, d)
+	return all(ctx, c.q, name, scanListed, args...)
+}
+
+func scanListed(r *sql.Rows, d *usher.Document) error {
+	var upstream sql.NullString
+	err := r.Scan(&d.ExternalID, &d.Version, &d.Hash, (*rawText)(&d.Raw), &upstream, (*textTime)(&d.ReceivedAt))
+	d.UpstreamUpdatedAt = nullTime(upstream)
+	return err
+}
+
+// rawText scans a body stored as text into a json.RawMessage of its own.
+type rawText json.RawMessage
+
+// Scan implements sql.Scanner.
+func (b *rawText) Scan(v any) error {
+	switch v := v.(type) {
+	case string:
+		*b = rawText(v)
+	case []byte:
+		*b = append(rawText(nil), v...)
+	case nil:
+		*b = nil
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into a body", v)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("find documents", err)
+	return nil
+}
+
+// nullTime is a nullable time stored as text; blank is none.
+func nullTime(s sql.NullString) *time.Time {
+	if !s.Valid || strings.TrimSpace(s.String) == "" {
+		return nil
 	}
-	return out, nil
+	t := parseTime(s.String)
+	return &t
 }

@@ -29,6 +29,7 @@ func TestDiskFullRollsBackWholePayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	st := store.New(s, time.Now)
 	gen := load.NewGenerator(23)
 	payloads := make([][]usher.Document, 16)
 	for i := range payloads {
@@ -48,7 +49,7 @@ func TestDiskFullRollsBackWholePayloads(t *testing.T) {
 	errs := make([]error, len(payloads))
 	var wg sync.WaitGroup
 	for i, docs := range payloads {
-		wg.Go(func() { _, errs[i] = s.SaveDocuments(ctx, docs) })
+		wg.Go(func() { _, errs[i] = st.SaveDocuments(ctx, docs) })
 	}
 	wg.Wait()
 	var stored, refused [][]usher.Document
@@ -69,7 +70,7 @@ func TestDiskFullRollsBackWholePayloads(t *testing.T) {
 
 	setMaxPages(t, s, 1<<30)
 	for _, docs := range refused {
-		if _, err := s.SaveDocuments(ctx, docs); err != nil {
+		if _, err := st.SaveDocuments(ctx, docs); err != nil {
 			t.Fatalf("resending once there is room: %v", err)
 		}
 	}

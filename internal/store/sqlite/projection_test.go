@@ -10,6 +10,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	fx "github.com/usher-hub/usher/internal/analytics/analyticstest"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 )
 
@@ -23,6 +24,7 @@ func TestProjectionInSlices(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	st := store.New(s, time.Now)
 	movements := []int64{101, 102, 201, 202, 203, 999}
 	var checks []usher.Document
 	for i := range 1200 {
@@ -30,11 +32,11 @@ func TestProjectionInSlices(t *testing.T) {
 		checks = append(checks, fx.Check(t, fx.Institution, int64(1000+i), movements[i%len(movements)], at, "IN", "OK", "NO_FAIL", "North"))
 	}
 	for i := 0; i < len(checks); i += 50 {
-		if _, err := s.SaveDocuments(ctx, checks[i:i+50]); err != nil {
+		if _, err := st.SaveDocuments(ctx, checks[i:i+50]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.SaveDocuments(ctx, fx.Orders(t, fx.Institution)); err != nil {
+	if _, err := st.SaveDocuments(ctx, fx.Orders(t, fx.Institution)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -57,11 +59,11 @@ func TestProjectionInSlices(t *testing.T) {
 			t.Fatalf("the queue does not drain: %+v", p)
 		}
 	}
-	projected := reports(t, s)
+	projected := reports(t, st)
 	if err := s.RebuildAnalytics(ctx, fx.Institution); err != nil {
 		t.Fatal(err)
 	}
-	if rebuilt := reports(t, s); !reflect.DeepEqual(projected, rebuilt) {
+	if rebuilt := reports(t, st); !reflect.DeepEqual(projected, rebuilt) {
 		t.Errorf("projected in slices:\n%+v\nrebuilt:\n%+v", projected, rebuilt)
 	}
 }

@@ -21,7 +21,7 @@ func rebuildHistory(t *testing.T, s *Store, orders, checksPerOrder int) {
 	ctx := context.Background()
 	var batch []usher.Document
 	flush := func() {
-		if _, err := s.SaveDocuments(ctx, batch); err != nil {
+		if _, err := s.SaveGrouped(ctx, batch, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		batch = batch[:0]
@@ -102,7 +102,7 @@ func pushChecks(t *testing.T, s *Store, first int64, stop <-chan struct{}, max i
 			payload[i] = fx.Check(t, "live-venue", id, id, "2023-03-01 10:00:00", "IN", "OK", "NO_FAIL", "")
 		}
 		start := time.Now()
-		if _, err := s.SaveDocuments(ctx, payload); err != nil {
+		if _, err := s.SaveGrouped(ctx, payload, time.Now()); err != nil {
 			failed++
 		}
 		latencies = append(latencies, time.Since(start))

@@ -44,7 +44,7 @@ func TestPingFailsWhileTheWriterIsSaturated(t *testing.T) {
 	}
 	pushed := make(chan error, 1)
 	go func() {
-		_, err := s.SaveDocuments(ctx, []usher.Document{fx.Check(t, fx.Institution, 1, 1, "2023-02-09 10:00:00", "IN", "OK", "NO_FAIL", "")})
+		_, err := s.SaveGrouped(ctx, []usher.Document{fx.Check(t, fx.Institution, 1, 1, "2023-02-09 10:00:00", "IN", "OK", "NO_FAIL", "")}, time.Now())
 		pushed <- err
 	}()
 	err = waitFor(func() error { return s.Ping(ctx) }, func(err error) bool { return err != nil }, 5*time.Second)

@@ -41,8 +41,6 @@ type Store struct {
 	// checkpoints copies the WAL into the database file off the writer.
 	checkpoints *checkpointer
 	now         func() time.Time
-	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
-	routes usher.RouteTable
 	// saturatedAfter is how long writes may wait for the writer without
 	// any committing before Ping reports the store unready.
 	saturatedAfter atomic.Int64

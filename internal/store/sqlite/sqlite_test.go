@@ -32,6 +32,7 @@ func TestBodiesAreKeptByteForByte(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	st := store.New(s, time.Now)
 	// One payload, so that the bodies are cut out of one BLOB by offset.
 	raws := []string{
 		"{\n\t\"contactNumber\": \"1\",\n\t\"individualFirstname\": \"Zoë 😀\",\n\t\"lastUpdateDate\": \"2022-11-01T05:53:22.530+00:00\"\n}",
@@ -46,10 +47,10 @@ func TestBodiesAreKeptByteForByte(t *testing.T) {
 		}
 		docs = append(docs, d)
 	}
-	if _, err := s.SaveDocuments(context.Background(), docs); err != nil {
+	if _, err := st.SaveDocuments(context.Background(), docs); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
+	got, err := st.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
 	if err != nil {
 		t.Fatal(err)
 	}

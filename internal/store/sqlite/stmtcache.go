@@ -11,11 +11,18 @@ import (
 // third of the writer's time on a 50-document payload (docs/performance.md).
 // Statements prepared in a transaction close when it ends.
 type stmtTx struct {
-	tx    *sql.Tx
+	tx    preparer
 	stmts map[string]*sql.Stmt
 }
 
-func newStmtTx(tx *sql.Tx) *stmtTx {
+// preparer is a queryer that prepares statements: the writer's
+// transaction (or a pool).
+type preparer interface {
+	queryer
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func newStmtTx(tx preparer) *stmtTx {
 	return &stmtTx{tx: tx, stmts: make(map[string]*sql.Stmt)}
 }
 

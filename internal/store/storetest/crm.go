@@ -22,6 +22,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	}
 
 	t.Run("QuarantinePathsDeliverToo", func(t *testing.T) {
+		t.Parallel()
 		// A valid contact stored beside a quarantined one, and a contact
 		// released from quarantine by a replay, reach the CRM like any other.
 		s := open(t)
@@ -48,6 +49,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("DeliveriesFollowCurrentVersions", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		s.RouteDeliveries(routes)
 		v1 := contact(t, "myvenue", "3346662", "James", "2023-02-01T00:00:00.000+00:00")
@@ -101,6 +103,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("EchoOfAnUpdateIsNotDelivered", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		s.RouteDeliveries(routes)
 		v1 := person(t, "42", "ann@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")
@@ -108,38 +111,32 @@ func RunCRM(t *testing.T, open OpenFunc) {
 		mark(t, s, "42", `{"contactNumber":"42","email":"ann@new.example"}`, 1, 100)
 		echo := person(t, "42", "ann@new.example", "Ann", "2023-02-02T00:00:00.000+00:00")
 		mustOutcomes(t, s, []usher.Document{echo}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 2 {
-			t.Fatalf("%d deliveries, want only version 1's two: the echo must not go back", n)
-		}
+		wantDeliveries(t, s, 2, "only version 1's two: the echo must not go back")
 		if got := echoCount(t, s, usher.EchoSuppressed); got != 1 {
 			t.Fatalf("suppressed echoes = %d, want 1", got)
 		}
 		real := person(t, "42", "ann@new.example", "Annie", "2023-02-03T00:00:00.000+00:00")
 		mustOutcomes(t, s, []usher.Document{real}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 4 {
-			t.Fatalf("%d deliveries, want a later S-360 change delivered", n)
-		}
+		wantDeliveries(t, s, 4, "a later S-360 change delivered")
 	})
 
 	t.Run("ConcurrentS360ChangeIsAConflictAndDelivered", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		s.RouteDeliveries(routes)
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "ann@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")}, usher.OutcomeStored)
 		mark(t, s, "42", `{"email":"ann@new.example"}`, 1, 100)
 		merged := person(t, "42", "ann@new.example", "Annie", "2023-02-02T00:00:00.000+00:00")
 		mustOutcomes(t, s, []usher.Document{merged}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 4 {
-			t.Fatalf("%d deliveries, want the merged version delivered", n)
-		}
-		if got := echoCount(t, s, usher.EchoConflict); got != 1 {
-			t.Fatalf("conflicts = %d, want 1", got)
-		}
+		wantDeliveries(t, s, 4, "the merged version delivered")
+		wantEchoes(t, s, usher.EchoConflict, 1)
 		if p := payloads(t, deliveries(t, s)[2:3])[0]; !p.Conflict || p.Version != 2 {
 			t.Fatalf("delivery of the merged version = %+v, want it flagged as a conflict", p)
 		}
 	})
 
 	t.Run("EchoOfACreateAndChainedWrites", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		s.RouteDeliveries(routes)
 		mark(t, s, "77", `{"email":"bo@example.org","individualContact":{"firstName":"Bo"}}`, 0, 200)
@@ -156,15 +153,12 @@ func RunCRM(t *testing.T, open OpenFunc) {
 			"lastUpdateDate": "2023-02-01T00:01:00.000+00:00",
 		}, nil)
 		mustOutcomes(t, s, []usher.Document{second}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 0 {
-			t.Fatalf("%d deliveries, want none: both versions echo the CRM's two writes", n)
-		}
-		if got := echoCount(t, s, usher.EchoSuppressed); got != 2 {
-			t.Fatalf("suppressed = %d, want 2", got)
-		}
+		wantDeliveries(t, s, 0, "none: both versions echo the CRM's two writes")
+		wantEchoes(t, s, usher.EchoSuppressed, 2)
 	})
 
 	t.Run("LateMarkBuildsOnEarlierEchoes", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		s.RouteDeliveries(routes)
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")}, usher.OutcomeStored)
@@ -174,22 +168,17 @@ func RunCRM(t *testing.T, open OpenFunc) {
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@new.example", "Ann", "2023-02-02T00:00:00.000+00:00")}, usher.OutcomeStored)
 		mark(t, s, "42", `{"individualContact":{"firstName":"Anna"}}`, 1, 301)
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@new.example", "Anna", "2023-02-03T00:00:00.000+00:00")}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 2 {
-			t.Fatalf("%d deliveries, want only version 1's: versions 2 and 3 echo the CRM's writes", n)
-		}
+		wantDeliveries(t, s, 2, "only version 1's: versions 2 and 3 echo the CRM's writes")
 		// A foreign change (version 4) breaks the chain for a write based on 1.
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@other.example", "Anna", "2023-02-04T00:00:00.000+00:00")}, usher.OutcomeStored)
 		mark(t, s, "42", `{"individualContact":{"firstName":"Annabel"}}`, 1, 302)
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@other.example", "Annabel", "2023-02-05T00:00:00.000+00:00")}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 6 {
-			t.Fatalf("%d deliveries, want versions 4 and 5 delivered too", n)
-		}
-		if got := echoCount(t, s, usher.EchoConflict); got != 1 {
-			t.Fatalf("conflicts = %d, want 1", got)
-		}
+		wantDeliveries(t, s, 6, "versions 4 and 5 delivered too")
+		wantEchoes(t, s, usher.EchoConflict, 1)
 	})
 
 	t.Run("ExpiredMarksAreIgnoredAndPruned", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		s.RouteDeliveries(routes)
 		err := s.MarkEcho(ctx, usher.EchoMark{Institution: "myvenue", ContactNumber: "9", Sent: json.RawMessage(`{"email":"x@y.z"}`),
@@ -198,9 +187,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 			t.Fatal(err)
 		}
 		mustOutcomes(t, s, []usher.Document{person(t, "9", "x@y.z", "X", "2023-02-01T00:00:00.000+00:00")}, usher.OutcomeStored)
-		if n := len(deliveries(t, s)); n != 2 {
-			t.Fatalf("%d deliveries, want 2: an expired mark suppresses nothing", n)
-		}
+		wantDeliveries(t, s, 2, "2: an expired mark suppresses nothing")
 		if n, err := s.PruneEchoes(ctx, time.Now()); err != nil || n != 1 {
 			t.Fatalf("pruned %d, %v; want 1", n, err)
 		}
@@ -257,6 +244,22 @@ func payloads(t *testing.T, jobs []usher.Job) []usher.DeliveryPayload {
 		}
 	}
 	return out
+}
+
+// wantDeliveries fails t unless s holds n delivery jobs; want says which.
+func wantDeliveries(t *testing.T, s usher.Store, n int, want string) {
+	t.Helper()
+	if got := len(deliveries(t, s)); got != n {
+		t.Fatalf("%d deliveries, want %s", got, want)
+	}
+}
+
+// wantEchoes fails t unless s holds n echo marks of outcome.
+func wantEchoes(t *testing.T, s usher.Store, outcome usher.EchoOutcome, n int) {
+	t.Helper()
+	if got := echoCount(t, s, outcome); got != n {
+		t.Fatalf("%s marks = %d, want %d", outcome, got, n)
+	}
 }
 
 func echoCount(t *testing.T, s usher.Store, outcome usher.EchoOutcome) int {

@@ -17,6 +17,7 @@ func RunFaults(t *testing.T, open OpenFunc) {
 	ctx := context.Background()
 
 	t.Run("RefusedDocumentRollsBackItsPayload", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		payload := []usher.Document{contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00"), unstorable(t, "2")}
 		if _, err := s.SaveDocuments(ctx, payload); err == nil {
@@ -29,6 +30,7 @@ func RunFaults(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RefusedPayloadAmongConcurrentOnes", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		const payloads = 12
 		errs := make([]error, payloads)
@@ -57,6 +59,7 @@ func RunFaults(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("CanceledCallerStoresNothingPartial", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		canceled, cancel := context.WithCancel(ctx)
 		cancel()

@@ -17,6 +17,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	ctx := context.Background()
 
 	t.Run("SaveAndQuarantineTogether", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		good := contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		bad := badDoc(t, "myvenue", usher.StreamContacts, `{"contactNumber": 42}`)
@@ -46,6 +47,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("OnlyQuarantine", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		got, err := s.SaveDocumentsAndQuarantine(ctx, nil, []usher.QuarantinedDocument{badDoc(t, "myvenue", usher.StreamOrders, `{}`)})
 		if err != nil || len(got) != 0 {
@@ -57,6 +59,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RawBytesAnyDatabaseColumnWouldRefuse", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		raws := []string{`{"name": "a\u0000b"}`, `{"name": "\ud800"}`, "{\"name\": \"\xff\xfe\"}", `[1, 2]`, `"just a string"`}
 		var bad []usher.QuarantinedDocument
@@ -80,6 +83,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("FailedPayloadQuarantinesNothing", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		broken := check(t, "myvenue", 1, "2023-02-09 18:25:10", "OK")
 		broken.Check = nil // a ticket check without its columns cannot be stored
@@ -93,6 +97,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("PendingDuplicateIsOneRowSeenTwice", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		first := badDoc(t, "myvenue", usher.StreamContacts, `{"contactNumber": 42}`)
 		again := first
@@ -112,6 +117,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("Filters", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		mustQuarantine(t, s,
 			badDoc(t, "venue-a", usher.StreamContacts, `{"n": 1}`),
@@ -147,6 +153,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RecheckRecordsTheLatestReport", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		mustQuarantine(t, s, badDoc(t, "myvenue", usher.StreamContacts, `{"contactNumber": 42}`))
 		id := findQuarantined(t, s, usher.QuarantineFilter{})[0].ID
@@ -164,6 +171,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ReleaseStoresOnce", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		doc := contact(t, "myvenue", "42", "Ann", "2022-11-01T05:53:22.530+00:00")
 		q := badDoc(t, "myvenue", usher.StreamContacts, string(doc.Raw))
@@ -199,6 +207,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ReleaseTicketCheckAndDuplicate", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		c := check(t, "myvenue", 10228845124401, "2023-02-09 18:25:10", "OK")
 		mustOutcomes(t, s, []usher.Document{c}, usher.OutcomeStored)
@@ -211,6 +220,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ConcurrentReleasesStoreOnce", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		doc := order(t, "myvenue", 10000702652, "CLOSED", 40000)
 		mustQuarantine(t, s, badDoc(t, "myvenue", usher.StreamOrders, string(doc.Raw)))

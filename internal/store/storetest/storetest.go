@@ -40,6 +40,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	ctx := context.Background()
 
 	t.Run("NewThenDuplicateThenVersion", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		v1 := contact(t, "myvenue", "3346662", "James", "2022-11-01T05:53:22.530+00:00")
 		mustOutcomes(t, s, []usher.Document{v1}, usher.OutcomeStored)
@@ -51,13 +52,11 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 		if len(cur) != 1 || cur[0].Version != 2 || cur[0].Hash != v2.Hash {
 			t.Fatalf("current = %+v, want version 2 with hash %s", cur, v2.Hash)
 		}
-		all := find(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true})
-		if len(all) != 2 {
-			t.Fatalf("versions = %d, want 2", len(all))
-		}
+		versions(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamContacts, AllVersions: true}, 2)
 	})
 
 	t.Run("ReformattedContentIsDuplicate", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		b := a
@@ -66,6 +65,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("BodiesComeBackWhole", func(t *testing.T) {
+		t.Parallel()
 		// A payload's bodies, with multi-byte characters, escapes and
 		// layout of their own, come back as they were sent: byte for
 		// byte on SQLite (tested there), as the same JSON on PostgreSQL's
@@ -106,6 +106,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("LateOldVersionDoesNotBecomeCurrent", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		newer := contact(t, "myvenue", "7", "New", "2023-05-01T00:00:00.000+00:00")
 		older := contact(t, "myvenue", "7", "Old", "2023-04-01T00:00:00.000+00:00")
@@ -118,17 +119,16 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("SameIDTwiceInOnePayload", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := order(t, "myvenue", 10000702652, "CLOSED", 40000)
 		b := order(t, "myvenue", 10000702652, "CLOSED", 50000)
 		mustOutcomes(t, s, []usher.Document{a, a, b}, usher.OutcomeStored, usher.OutcomeDuplicate, usher.OutcomeStored)
-		all := find(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamOrders, AllVersions: true})
-		if len(all) != 2 {
-			t.Fatalf("versions = %d, want 2", len(all))
-		}
+		versions(t, s, usher.DocumentFilter{Institution: "myvenue", Stream: usher.StreamOrders, AllVersions: true}, 2)
 	})
 
 	t.Run("InstitutionsAreSeparate", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := contact(t, "venue-a", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		b := contact(t, "venue-b", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
@@ -142,6 +142,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("TicketChecksAreImmutable", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		c1 := check(t, "myvenue", 10228845124401, "2023-02-09 18:25:10", "OK")
 		c2 := check(t, "myvenue", 10228845124402, "2023-02-09 18:25:02", "FAIL")
@@ -160,6 +161,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ConcurrentRetriesStoreOnce", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		var docs []usher.Document
 		for i := range 20 {
@@ -188,6 +190,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("Ping", func(t *testing.T) {
+		t.Parallel()
 		if err := open(t).Ping(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -202,6 +205,14 @@ func mustOutcomes(t *testing.T, s usher.Store, docs []usher.Document, want ...us
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("outcomes = %v, want %v", got, want)
+	}
+}
+
+// versions fails t unless f finds n documents.
+func versions(t *testing.T, s usher.Store, f usher.DocumentFilter, n int) {
+	t.Helper()
+	if got := find(t, s, f); len(got) != n {
+		t.Fatalf("versions = %d, want %d", len(got), n)
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 // analytics projector as if it stored them one at a time, in the payload's
 // order.
 func RunVersionedPayloads(t *testing.T, open OpenFunc) {
-	t.Run("DistinctIDs", func(t *testing.T) { versionedPayload(t, open(t), false) })
-	t.Run("RepeatedID", func(t *testing.T) { versionedPayload(t, open(t), true) })
+	t.Run("DistinctIDs", func(t *testing.T) { t.Parallel(); versionedPayload(t, open(t), false) })
+	t.Run("RepeatedID", func(t *testing.T) { t.Parallel(); versionedPayload(t, open(t), true) })
 }
 
 // versionedCase is a document of the payload and what storing it must do.
