@@ -128,15 +128,12 @@ var resetQueueSQL = []string{
 		SELECT institution, external_id, document_id FROM document_heads WHERE institution = $1 AND stream = 'orders'`,
 }
 
-// RebuildAnalytics recomputes institution's projections in one
+// RebuildAnalyticsSteps recomputes institution's projections in one
 // transaction, set-wise from the views the projector uses: at a million
 // orders, applying them one by one would take hours. The conformance
 // suite checks that both paths agree.
-func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
-	return s.RebuildAnalyticsSteps(ctx, institution, nil)
-}
-
-// RebuildAnalyticsSteps is RebuildAnalytics calling step before the
+//
+// It calls step before the
 // first of its statements (done 0) and after each, so `usher report
 // rebuild` can show its progress.
 func (s *Store) RebuildAnalyticsSteps(ctx context.Context, institution string, step func(done, total int)) error {

@@ -305,7 +305,7 @@ var requeueSQL = []string{
 		SELECT institution, 'orders', document_id, ?2 FROM document_heads WHERE institution = ?1 AND stream = 'orders' ORDER BY document_id`,
 }
 
-// RebuildAnalytics recomputes institution's projections from its
+// RebuildAnalyticsSteps recomputes institution's projections from its
 // documents. One transaction over the whole history held SQLite's single
 // writer for as long as it took (68 s at 150,000 documents), and every
 // push meanwhile failed; so a rebuild empties the rollups and requeues the
@@ -315,11 +315,8 @@ var requeueSQL = []string{
 // running server's pushes) get the lock. Reports are partial until it
 // returns. The conformance suite checks that it agrees with the
 // projector's increments.
-func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
-	return s.RebuildAnalyticsSteps(ctx, institution, nil)
-}
-
-// RebuildAnalyticsSteps is RebuildAnalytics telling step how many queued
+//
+// It tells step how many queued
 // documents it has applied of how many, after each slice, so `usher
 // report rebuild` can show its progress.
 func (s *Store) RebuildAnalyticsSteps(ctx context.Context, institution string, step func(done, total int)) error {
