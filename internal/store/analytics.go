@@ -36,36 +36,40 @@ func (s *Store) ReportSales(ctx context.Context, q usher.ReportQuery) (usher.Sal
 	if err != nil {
 		return out, reportUnavailable("sales report", err)
 	}
-	sameRow := func(a, b driver.SalesTotal) bool { return a.Period == b.Period && a.Label == b.Label }
-	sums := fold(totals, sameRow, func(t driver.SalesTotal) int64 { return t.Orders }, func(t driver.SalesTotal, first bool) {
-		if first {
-			out.Rows = append(out.Rows, usher.SalesRow{Period: t.Period, Label: t.Label})
-		}
-		r := &out.Rows[len(out.Rows)-1]
-		switch t.Kind {
-		case kindSale, kindRefund:
-			if t.Kind == kindSale {
-				r.Orders += t.Orders
-			} else {
-				r.RefundOrders += t.Orders
-			}
-			r.Tickets += t.Tickets
-			r.Gross += usher.Money(t.Gross)
-			r.Refunded += usher.Money(t.Refunded)
-		case kindAbandoned:
-			r.AbandonedOrders += t.Orders
-			r.AbandonedAmount += usher.Money(t.Gross)
-		case kindPending:
-			r.PendingOrders += t.Orders
-		}
-	})
-	out.Rows = keep(out.Rows, sums, positive)
+	type key struct {
+		period time.Time
+		label  string
+	}
+	out.Rows = group(totals, func(t driver.SalesTotal) key { return key{t.Period, t.Label} },
+		func(t driver.SalesTotal) int64 { return t.Orders }, positive,
+		func(t driver.SalesTotal) usher.SalesRow { return usher.SalesRow{Period: t.Period, Label: t.Label} },
+		addSale)
 	body, err := s.d.LatestOrderBody(ctx, q.Institution)
 	if err != nil {
 		return out, reportUnavailable("sales currency", err)
 	}
 	out.Currency = orderCurrency(body)
 	return out, nil
+}
+
+// addSale counts t's orders into r by their kind.
+func addSale(r *usher.SalesRow, t driver.SalesTotal) {
+	switch t.Kind {
+	case kindSale, kindRefund:
+		if t.Kind == kindSale {
+			r.Orders += t.Orders
+		} else {
+			r.RefundOrders += t.Orders
+		}
+		r.Tickets += t.Tickets
+		r.Gross += usher.Money(t.Gross)
+		r.Refunded += usher.Money(t.Refunded)
+	case kindAbandoned:
+		r.AbandonedOrders += t.Orders
+		r.AbandonedAmount += usher.Money(t.Gross)
+	case kindPending:
+		r.PendingOrders += t.Orders
+	}
 }
 
 // orderCurrency is the currency code an order body states: in its
@@ -109,16 +113,9 @@ func (s *Store) ReportAttendance(ctx context.Context, q usher.ReportQuery) ([]us
 	if err != nil {
 		return nil, reportUnavailable("attendance report", err)
 	}
-	var out []usher.AttendanceRow
-	sums := fold(totals, func(a, b driver.CheckTotal) bool { return a.Period == b.Period }, func(t driver.CheckTotal) int64 { return t.Checks },
-		func(t driver.CheckTotal, first bool) {
-			if first {
-				out = append(out, usher.AttendanceRow{Period: t.Period})
-			}
-			r := &out[len(out)-1]
-			countCheck(&r.In, &r.Out, &r.Failed, t)
-		})
-	return keep(out, sums, positive), nil
+	return group(totals, func(t driver.CheckTotal) time.Time { return t.Period }, checks, positive,
+		func(t driver.CheckTotal) usher.AttendanceRow { return usher.AttendanceRow{Period: t.Period} },
+		func(r *usher.AttendanceRow, t driver.CheckTotal) { countCheck(&r.In, &r.Out, &r.Failed, t) }), nil
 }
 
 // countCheck adds t's checks to in, out or failed.
@@ -131,6 +128,14 @@ func countCheck(in, out, failed *int64, t driver.CheckTotal) {
 	case t.Flow == "OUT":
 		*out += t.Checks
 	}
+}
+
+func checks(t driver.CheckTotal) int64 { return t.Checks }
+
+// gateKey is a row of the gates report: a period and a gate or flow.
+type gateKey struct {
+	period time.Time
+	group  string
 }
 
 // ReportGates answers the gate-quality report: checks and refusals per
@@ -148,40 +153,36 @@ func (s *Store) ReportGates(ctx context.Context, q usher.ReportQuery) (usher.Gat
 	if err != nil {
 		return out, reportUnavailable("gates report", err)
 	}
-	sameGroup := func(a, b driver.CheckTotal) bool { return a.Period == b.Period && a.Group == b.Group }
-	sums := fold(totals, sameGroup, func(t driver.CheckTotal) int64 { return t.Checks }, func(t driver.CheckTotal, first bool) {
-		if first {
-			out.Rows = append(out.Rows, usher.GateRow{Period: t.Period, Group: t.Group})
-		}
-		r := &out.Rows[len(out.Rows)-1]
-		r.Checks += t.Checks
-		if !usher.CheckAdmitted(t.Result) {
-			r.Failed += t.Checks
-		}
-	})
-	out.Rows = keep(out.Rows, sums, positive)
-	out.Reasons = failureReasons(totals, sameGroup)
+	out.Rows = group(totals, func(t driver.CheckTotal) gateKey { return gateKey{t.Period, t.Group} }, checks, positive,
+		func(t driver.CheckTotal) usher.GateRow { return usher.GateRow{Period: t.Period, Group: t.Group} },
+		func(r *usher.GateRow, t driver.CheckTotal) {
+			r.Checks += t.Checks
+			if !usher.CheckAdmitted(t.Result) {
+				r.Failed += t.Checks
+			}
+		})
+	out.Reasons = failureReasons(totals)
 	return out, nil
 }
 
 // failureReasons counts the refused checks of totals per period, group
 // and reason, the most frequent reason of a group first.
-func failureReasons(totals []driver.CheckTotal, sameGroup func(a, b driver.CheckTotal) bool) []usher.FailureReasonRow {
+func failureReasons(totals []driver.CheckTotal) []usher.FailureReasonRow {
 	var refused []driver.CheckTotal
 	for _, t := range totals {
 		if !usher.CheckAdmitted(t.Result) {
 			refused = append(refused, t)
 		}
 	}
-	var out []usher.FailureReasonRow
-	sums := fold(refused, func(a, b driver.CheckTotal) bool { return sameGroup(a, b) && a.Reason == b.Reason },
-		func(t driver.CheckTotal) int64 { return t.Checks }, func(t driver.CheckTotal, first bool) {
-			if first {
-				out = append(out, usher.FailureReasonRow{Period: t.Period, Group: t.Group, Reason: t.Reason})
-			}
-			out[len(out)-1].Checks += t.Checks
-		})
-	out = keep(out, sums, positive)
+	type key struct {
+		gateKey
+		reason string
+	}
+	out := group(refused, func(t driver.CheckTotal) key { return key{gateKey{t.Period, t.Group}, t.Reason} }, checks, positive,
+		func(t driver.CheckTotal) usher.FailureReasonRow {
+			return usher.FailureReasonRow{Period: t.Period, Group: t.Group, Reason: t.Reason}
+		},
+		func(r *usher.FailureReasonRow, t driver.CheckTotal) { r.Checks += t.Checks })
 	// The engine ordered the reasons of a group by name: a stable sort
 	// by count keeps that order between reasons counted alike.
 	for i := 0; i < len(out); {
@@ -209,20 +210,19 @@ func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]ush
 	if err != nil {
 		return nil, reportUnavailable("breakdown report", err)
 	}
-	var out []usher.BreakdownRow
-	sameRow := func(a, b driver.CheckTotal) bool {
-		return a.Period == b.Period && a.Matched == b.Matched && a.Group == b.Group
+	type key struct {
+		period  time.Time
+		matched bool
+		label   string
 	}
-	sums := fold(totals, sameRow, func(t driver.CheckTotal) int64 { return t.Checks }, func(t driver.CheckTotal, first bool) {
-		if first {
-			out = append(out, usher.BreakdownRow{Period: t.Period, Matched: t.Matched, Label: t.Group})
-		}
-		r := &out[len(out)-1]
-		countCheck(&r.In, &r.Out, &r.Failed, t)
-	})
 	// Checks moving between unmatched and matched rows can leave a row's
 	// sum below zero for a while: only empty rows are left out.
-	return keep(out, sums, func(n int64) bool { return n != 0 }), nil
+	return group(totals, func(t driver.CheckTotal) key { return key{t.Period, t.Matched, t.Group} }, checks,
+		func(n int64) bool { return n != 0 },
+		func(t driver.CheckTotal) usher.BreakdownRow {
+			return usher.BreakdownRow{Period: t.Period, Matched: t.Matched, Label: t.Group}
+		},
+		func(r *usher.BreakdownRow, t driver.CheckTotal) { countCheck(&r.In, &r.Out, &r.Failed, t) }), nil
 }
 
 // ReportContacts answers new and updated contacts, persons and
@@ -235,25 +235,24 @@ func (s *Store) ReportContacts(ctx context.Context, q usher.ReportQuery) ([]ushe
 	if err != nil {
 		return nil, reportUnavailable("contacts report", err)
 	}
-	var out []usher.ContactsRow
-	sums := fold(totals, func(a, b driver.ContactTotal) bool { return a.Period == b.Period }, func(t driver.ContactTotal) int64 { return t.Contacts },
-		func(t driver.ContactTotal, first bool) {
-			if first {
-				out = append(out, usher.ContactsRow{Period: t.Period})
-			}
-			r := &out[len(out)-1]
-			switch {
-			case t.Change == "new" && t.Party == "person":
-				r.NewPersons += t.Contacts
-			case t.Change == "new" && t.Party == "company":
-				r.NewCompanies += t.Contacts
-			case t.Change == "updated" && t.Party == "person":
-				r.UpdatedPersons += t.Contacts
-			case t.Change == "updated" && t.Party == "company":
-				r.UpdatedCompanies += t.Contacts
-			}
-		})
-	return keep(out, sums, positive), nil
+	return group(totals, func(t driver.ContactTotal) time.Time { return t.Period },
+		func(t driver.ContactTotal) int64 { return t.Contacts }, positive,
+		func(t driver.ContactTotal) usher.ContactsRow { return usher.ContactsRow{Period: t.Period} },
+		addContacts), nil
+}
+
+// addContacts counts t's contacts into r by change and party.
+func addContacts(r *usher.ContactsRow, t driver.ContactTotal) {
+	switch {
+	case t.Change == "new" && t.Party == "person":
+		r.NewPersons += t.Contacts
+	case t.Change == "new" && t.Party == "company":
+		r.NewCompanies += t.Contacts
+	case t.Change == "updated" && t.Party == "person":
+		r.UpdatedPersons += t.Contacts
+	case t.Change == "updated" && t.Party == "company":
+		r.UpdatedCompanies += t.Contacts
+	}
 }
 
 // reportRange is the rollup rows q covers, grouped by dimension by.
@@ -261,30 +260,27 @@ func reportRange(q usher.ReportQuery, by string) driver.ReportRange {
 	return driver.ReportRange{Institution: q.Institution, From: q.From, Until: q.Until(), Interval: q.Interval, By: by}
 }
 
-// fold calls add with each of totals, which come sorted so that those of
-// one report row are adjacent (same), first telling it a new row starts;
-// it returns, for each report row in turn, the sum of its totals' n.
-func fold[T any](totals []T, same func(a, b T) bool, n func(T) int64, add func(t T, first bool)) []int64 {
-	var sums []int64
+// group folds totals into report rows, as SQL's GROUP BY and HAVING: a
+// row (made by row, filled by add) for each run of totals of the same
+// key, which the engine sorted adjacent, left out unless the sum of its
+// totals' count passes kept.
+func group[T any, K comparable, R any](totals []T, key func(T) K, count func(T) int64, kept func(int64) bool, row func(T) R, add func(*R, T)) []R {
+	var out []R
+	var sum int64
+	drop := func() {
+		if len(out) > 0 && !kept(sum) {
+			out = out[:len(out)-1]
+		}
+	}
 	for i, t := range totals {
-		first := i == 0 || !same(totals[i-1], t)
-		if first {
-			sums = append(sums, 0)
+		if i == 0 || key(t) != key(totals[i-1]) {
+			drop()
+			out, sum = append(out, row(t)), 0
 		}
-		sums[len(sums)-1] += n(t)
-		add(t, first)
+		sum += count(t)
+		add(&out[len(out)-1], t)
 	}
-	return sums
-}
-
-// keep returns the rows whose sum passes ok, as SQL's HAVING.
-func keep[R any](rows []R, sums []int64, ok func(int64) bool) []R {
-	out := rows[:0]
-	for i, r := range rows {
-		if ok(sums[i]) {
-			out = append(out, r)
-		}
-	}
+	drop()
 	if len(out) == 0 {
 		return nil
 	}
@@ -300,11 +296,7 @@ func positive(n int64) bool { return n > 0 }
 func (s *Store) IngestHealth(ctx context.Context, institution string, since time.Time) ([]usher.StreamHealth, error) {
 	out := make([]usher.StreamHealth, 0, len(usher.Streams))
 	for _, st := range usher.Streams {
-		activity := s.d.DocumentActivity
-		if st == usher.StreamTicketChecks {
-			activity = s.d.CheckActivity
-		}
-		a, err := activity(ctx, institution, st, since)
+		a, err := s.d.StreamActivity(ctx, institution, st, since)
 		if err != nil {
 			return nil, reportUnavailable("ingest health", err)
 		}

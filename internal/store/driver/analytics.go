@@ -77,12 +77,9 @@ type AnalyticsVerbs interface {
 	// ContactTotals reads contacts_daily per period, party and change,
 	// ordered by period.
 	ContactTotals(ctx context.Context, r ReportRange) ([]ContactTotal, error)
-	// CheckActivity is the activity of the ticket checks (stored one a
-	// row), and of the quarantined payloads of stream.
-	CheckActivity(ctx context.Context, institution string, stream usher.Stream, since time.Time) (StreamActivity, error)
-	// DocumentActivity is the activity of stream's documents and of its
-	// quarantined payloads.
-	DocumentActivity(ctx context.Context, institution string, stream usher.Stream, since time.Time) (StreamActivity, error)
+	// StreamActivity reads the activity of stream: its documents (ticket
+	// checks, where the engine stores them) and quarantined payloads.
+	StreamActivity(ctx context.Context, institution string, stream usher.Stream, since time.Time) (StreamActivity, error)
 }
 
 // AnalyticsLegacy is what the engines still do whole: applying the

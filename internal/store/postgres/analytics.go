@@ -62,19 +62,10 @@ func (c conn) ContactTotals(ctx context.Context, r driver.ReportRange) ([]driver
 	}, rangeArgs(r)[:4]...)
 }
 
-// CheckActivity reads the ticket checks' last push and recent count.
-func (c conn) CheckActivity(ctx context.Context, institution string, stream usher.Stream, since time.Time) (driver.StreamActivity, error) {
-	return activity(ctx, c, "CheckActivity", institution, stream, since)
-}
-
-// DocumentActivity reads stream's last push and recent count.
-func (c conn) DocumentActivity(ctx context.Context, institution string, stream usher.Stream, since time.Time) (driver.StreamActivity, error) {
-	return activity(ctx, c, "DocumentActivity", institution, stream, since)
-}
-
-func activity(ctx context.Context, c conn, name, institution string, stream usher.Stream, since time.Time) (driver.StreamActivity, error) {
+// StreamActivity reads stream's last push and recent count.
+func (c conn) StreamActivity(ctx context.Context, institution string, stream usher.Stream, since time.Time) (driver.StreamActivity, error) {
 	var a driver.StreamActivity
-	err := c.q.QueryRow(ctx, queries.Get(name), institution, string(stream), since).Scan(&a.Last, &a.Since)
+	err := c.q.QueryRow(ctx, queries.Get("StreamActivity"), institution, string(stream), since).Scan(&a.Last, &a.Since)
 	return a, err
 }
 

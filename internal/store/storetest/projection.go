@@ -16,6 +16,7 @@ import (
 // interleaving the reports end where a rebuild puts them.
 func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 	t.Run("ReportsWaitForTheProjector", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		if _, err := s.SaveDocuments(context.Background(), fx.Checks(t, fx.Institution)); err != nil {
 			t.Fatal(err)
@@ -37,6 +38,7 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("OneOrderAtATime", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		store := func(docs []usher.Document) {
 			if _, err := s.SaveDocuments(context.Background(), docs); err != nil {
@@ -57,14 +59,11 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		store(fx.Contacts(t, fx.Institution))
 		orderVersionsUnprojected(t, s)
 		project(t, s, 1)
-		projected := snapshot(t, s)
-		rebuild(t, s, fx.Institution)
-		if rebuilt := snapshot(t, s); rebuilt != projected {
-			t.Errorf("reports projected one order at a time differ from a rebuild:\n--- projected\n%s\n--- rebuild\n%s", projected, rebuilt)
-		}
+		sameAsRebuild(t, s, "projected one order at a time")
 	})
 
 	t.Run("OneBatchMatchesRebuild", func(t *testing.T) {
+		t.Parallel()
 		// Versions of one order, a movement claimed by two orders and
 		// values of the wrong type, all in one batch: the later claim wins
 		// and odd values read as in a rebuild.
@@ -79,16 +78,16 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		}
 		orderVersionsUnprojected(t, s)
 		project(t, s, 1000)
-		projected := snapshot(t, s)
-		rebuild(t, s, fx.Institution)
-		if rebuilt := snapshot(t, s); rebuilt != projected {
-			t.Errorf("reports projected in one batch differ from a rebuild:\n--- projected\n%s\n--- rebuild\n%s", projected, rebuilt)
-		}
+		sameAsRebuild(t, s, "projected in one batch")
 	})
 
-	t.Run("ConcurrentIngestAndProjectors", func(t *testing.T) { concurrentProjection(t, open(t)) })
+	t.Run("ConcurrentIngestAndProjectors", func(t *testing.T) {
+		t.Parallel()
+		concurrentProjection(t, open(t))
+	})
 
 	t.Run("RebuildEmptiesTheQueue", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		if _, err := s.SaveDocuments(context.Background(), fx.All(t, fx.Institution)); err != nil {
 			t.Fatal(err)
@@ -103,6 +102,17 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		}
 		checkFixtureReports(t, s)
 	})
+}
+
+// sameAsRebuild fails t unless the reports of s (projected as how says)
+// stay the same through a rebuild of the fixture venue.
+func sameAsRebuild(t *testing.T, s usher.Store, how string) {
+	t.Helper()
+	projected := snapshot(t, s)
+	rebuild(t, s, fx.Institution)
+	if rebuilt := snapshot(t, s); rebuilt != projected {
+		t.Errorf("reports %s differ from a rebuild:\n--- projected\n%s\n--- rebuild\n%s", how, projected, rebuilt)
+	}
 }
 
 // orderVersionsUnprojected stores a newer and a stale version of the

@@ -32,12 +32,10 @@ SELECT date_trunc($4::text, day)::date AS period, party, change, sum(contacts)::
 FROM contacts_daily WHERE institution = $1 AND day >= $2 AND day < $3
 GROUP BY 1, 2, 3 ORDER BY 1;
 
--- name: CheckActivity
-SELECT GREATEST((SELECT max(received_at) FROM ticket_checks WHERE institution = $1),
-                (SELECT max(last_seen_at) FROM quarantine WHERE institution = $1 AND stream = $2)),
-       (SELECT count(*) FROM ticket_checks WHERE institution = $1 AND received_at >= $3);
-
--- name: DocumentActivity
+-- name: StreamActivity
+-- Ticket checks are stored one a row in ticket_checks, not in documents.
 SELECT GREATEST((SELECT max(received_at) FROM documents WHERE institution = $1 AND stream = $2),
+                (SELECT max(received_at) FROM ticket_checks WHERE institution = $1 AND $2 = 'ticketchecks'),
                 (SELECT max(last_seen_at) FROM quarantine WHERE institution = $1 AND stream = $2)),
-       (SELECT count(*) FROM documents WHERE institution = $1 AND stream = $2 AND received_at >= $3);
+       (SELECT count(*) FROM documents WHERE institution = $1 AND stream = $2 AND received_at >= $3)
+       + (SELECT count(*) FROM ticket_checks WHERE institution = $1 AND $2 = 'ticketchecks' AND received_at >= $3);

@@ -37,12 +37,10 @@ SELECT CASE ?4 WHEN 'week' THEN date(day, '-6 days', 'weekday 1') WHEN 'month' T
 FROM contacts_daily WHERE institution = ?1 AND day >= ?2 AND day < ?3
 GROUP BY period, party, change ORDER BY period;
 
--- name: CheckActivity
-SELECT (SELECT max(t) FROM (SELECT max(received_at) AS t FROM ticket_checks WHERE institution = ?1
-                            UNION ALL SELECT max(last_seen_at) FROM quarantine WHERE institution = ?1 AND stream = ?2)),
-       (SELECT count(*) FROM ticket_checks WHERE institution = ?1 AND received_at >= ?3);
-
--- name: DocumentActivity
+-- name: StreamActivity
+-- Ticket checks are stored one a row in ticket_checks, not in documents.
 SELECT (SELECT max(t) FROM (SELECT max(received_at) AS t FROM documents WHERE institution = ?1 AND stream = ?2
+                            UNION ALL SELECT max(received_at) FROM ticket_checks WHERE institution = ?1 AND ?2 = 'ticketchecks'
                             UNION ALL SELECT max(last_seen_at) FROM quarantine WHERE institution = ?1 AND stream = ?2)),
-       (SELECT count(*) FROM documents WHERE institution = ?1 AND stream = ?2 AND received_at >= ?3);
+       (SELECT count(*) FROM documents WHERE institution = ?1 AND stream = ?2 AND received_at >= ?3)
+       + (SELECT count(*) FROM ticket_checks WHERE institution = ?1 AND ?2 = 'ticketchecks' AND received_at >= ?3);
