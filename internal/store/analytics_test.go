@@ -10,12 +10,12 @@ func TestOrderCurrency(t *testing.T) {
 		`{"orderDetailsData": {"currencyCode": "CHF"}, "currencyCode": "EUR"}`: "CHF",
 		`{"orderDetailsData": {"currencyCode": null}, "currencyCode": "EUR"}`:  "EUR",
 		`{"orderDetailsData": "flat", "currencyCode": "EUR"}`:                  "EUR",
-		`{"currencyCode": "EUR"}`:                                              "EUR",
-		`{"CurrencyCode": "EUR"}`:                                              "",
-		`{"currencyCode": 978}`:                                                "978",
-		`{"currencyCode": {"iso": "EUR"}}`:                                     "",
-		`[]`:                                                                   "",
-		``:                                                                     "",
+		`{"currencyCode": "EUR"}`:          "EUR",
+		`{"CurrencyCode": "EUR"}`:          "",
+		`{"currencyCode": 978}`:            "978",
+		`{"currencyCode": {"iso": "EUR"}}`: "",
+		`[]`:                               "",
+		``:                                 "",
 	} {
 		if got := orderCurrency([]byte(body)); got != want {
 			t.Errorf("currency of %s = %q, want %q", body, got, want)
