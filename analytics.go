@@ -66,16 +66,20 @@ func (q ReportQuery) CheckHours() error {
 }
 
 // SalesBy is the sales breakdown q asks for: ByAll unless By names one.
-func (q ReportQuery) SalesBy() string {
+// Sales are daily.
+func (q ReportQuery) SalesBy() (string, error) {
 	if q.By == "" {
-		return ByAll
+		return ByAll, q.CheckDays()
 	}
-	return q.By
+	return q.By, q.CheckDays()
 }
 
 // GatesBy is the gate-quality breakdown q asks for: ByGate (the default)
-// or ByFlow.
+// or ByFlow. Gates are daily.
 func (q ReportQuery) GatesBy() (string, error) {
+	if err := q.CheckDays(); err != nil {
+		return "", err
+	}
 	switch q.By {
 	case ByGate, "":
 		return ByGate, nil
@@ -86,8 +90,11 @@ func (q ReportQuery) GatesBy() (string, error) {
 }
 
 // BreakdownBy is the attendance breakdown q asks for: ByProduct (the
-// default), ByAudience or ByCategory.
+// default), ByAudience or ByCategory. Breakdowns are daily.
 func (q ReportQuery) BreakdownBy() (string, error) {
+	if err := q.CheckDays(); err != nil {
+		return "", err
+	}
 	switch q.By {
 	case "":
 		return ByProduct, nil

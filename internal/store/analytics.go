@@ -29,12 +29,9 @@ const (
 // the revenue, abandoned and pending orders are counted apart.
 func (s *Store) ReportSales(ctx context.Context, q usher.ReportQuery) (usher.SalesReport, error) {
 	out := usher.SalesReport{}
-	if err := q.CheckDays(); err != nil {
-		return out, err
-	}
-	totals, err := s.d.SalesTotals(ctx, reportRange(q, q.SalesBy()))
+	totals, err := readTotals(ctx, q, q.SalesBy, "sales report", s.d.SalesTotals)
 	if err != nil {
-		return out, reportUnavailable("sales report", err)
+		return out, err
 	}
 	type key struct {
 		period time.Time
@@ -106,12 +103,9 @@ func jsonText(v json.RawMessage) (string, bool) {
 // ReportAttendance answers the attendance report: admitted checks per
 // flow, refused ones of any flow.
 func (s *Store) ReportAttendance(ctx context.Context, q usher.ReportQuery) ([]usher.AttendanceRow, error) {
-	if err := q.CheckHours(); err != nil {
-		return nil, err
-	}
-	totals, err := s.d.AttendanceTotals(ctx, reportRange(q, ""))
+	totals, err := readTotals(ctx, q, unbroken(q.CheckHours), "attendance report", s.d.AttendanceTotals)
 	if err != nil {
-		return nil, reportUnavailable("attendance report", err)
+		return nil, err
 	}
 	return group(totals, func(t driver.CheckTotal) time.Time { return t.Period }, checks, positive,
 		func(t driver.CheckTotal) usher.AttendanceRow { return usher.AttendanceRow{Period: t.Period} },
@@ -142,16 +136,9 @@ type gateKey struct {
 // gate or flow, and the refusals' reasons, the most frequent first.
 func (s *Store) ReportGates(ctx context.Context, q usher.ReportQuery) (usher.GateReport, error) {
 	var out usher.GateReport
-	if err := q.CheckDays(); err != nil {
-		return out, err
-	}
-	by, err := q.GatesBy()
+	totals, err := readTotals(ctx, q, q.GatesBy, "gates report", s.d.GateTotals)
 	if err != nil {
 		return out, err
-	}
-	totals, err := s.d.GateTotals(ctx, reportRange(q, by))
-	if err != nil {
-		return out, reportUnavailable("gates report", err)
 	}
 	out.Rows = group(totals, func(t driver.CheckTotal) gateKey { return gateKey{t.Period, t.Group} }, checks, positive,
 		func(t driver.CheckTotal) usher.GateRow { return usher.GateRow{Period: t.Period, Group: t.Group} },
@@ -199,16 +186,9 @@ func failureReasons(totals []driver.CheckTotal) []usher.FailureReasonRow {
 // ReportBreakdown answers attendance per product or customer type,
 // checks whose movement usher has not received included, unmatched.
 func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]usher.BreakdownRow, error) {
-	if err := q.CheckDays(); err != nil {
-		return nil, err
-	}
-	by, err := q.BreakdownBy()
+	totals, err := readTotals(ctx, q, q.BreakdownBy, "breakdown report", s.d.BreakdownTotals)
 	if err != nil {
 		return nil, err
-	}
-	totals, err := s.d.BreakdownTotals(ctx, reportRange(q, by))
-	if err != nil {
-		return nil, reportUnavailable("breakdown report", err)
 	}
 	type key struct {
 		period  time.Time
@@ -228,12 +208,9 @@ func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]ush
 // ReportContacts answers new and updated contacts, persons and
 // companies apart.
 func (s *Store) ReportContacts(ctx context.Context, q usher.ReportQuery) ([]usher.ContactsRow, error) {
-	if err := q.CheckDays(); err != nil {
-		return nil, err
-	}
-	totals, err := s.d.ContactTotals(ctx, reportRange(q, ""))
+	totals, err := readTotals(ctx, q, unbroken(q.CheckDays), "contacts report", s.d.ContactTotals)
 	if err != nil {
-		return nil, reportUnavailable("contacts report", err)
+		return nil, err
 	}
 	return group(totals, func(t driver.ContactTotal) time.Time { return t.Period },
 		func(t driver.ContactTotal) int64 { return t.Contacts }, positive,
@@ -255,9 +232,26 @@ func addContacts(r *usher.ContactsRow, t driver.ContactTotal) {
 	}
 }
 
-// reportRange is the rollup rows q covers, grouped by dimension by.
-func reportRange(q usher.ReportQuery, by string) driver.ReportRange {
-	return driver.ReportRange{Institution: q.Institution, From: q.From, Until: q.Until(), Interval: q.Interval, By: by}
+// readTotals reads the rollup totals of the report called what with
+// verb, once by has checked q and told its breakdown.
+func readTotals[T any](ctx context.Context, q usher.ReportQuery, by func() (string, error), what string,
+	verb func(context.Context, driver.ReportRange) ([]T, error)) ([]T, error) {
+	b, err := by()
+	if err != nil {
+		return nil, err
+	}
+	r := driver.ReportRange{Institution: q.Institution, From: q.From, Until: q.Until(), Interval: q.Interval, By: b}
+	totals, err := verb(ctx, r)
+	if err != nil {
+		return nil, reportUnavailable(what, err)
+	}
+	return totals, nil
+}
+
+// unbroken is the breakdown of a report that has none, once check has
+// checked its query.
+func unbroken(check func() error) func() (string, error) {
+	return func() (string, error) { return "", check() }
 }
 
 // group folds totals into report rows, as SQL's GROUP BY and HAVING: a

@@ -17,18 +17,14 @@ import (
 // that the projections behind them follow ingest whatever the arrival
 // order, versions and duplicates.
 func RunAnalytics(t *testing.T, open OpenFunc) {
-	t.Run("ReportsMatchHandComputedFigures", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "ReportsMatchHandComputedFigures", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.All(t, fx.Institution))
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("ChecksBeforeTheirOrders", func(t *testing.T) {
-		t.Parallel()
+	onStore(t, open, "ChecksBeforeTheirOrders", func(t *testing.T, s usher.Store) {
 		// Pushes are independent: checks often arrive before the order
 		// that sold the ticket. They wait as unmatched, then move.
-		s := open(t)
 		save(t, s, fx.Checks(t, fx.Institution))
 		unmatched := breakdown(t, s, month(usher.ByProduct))
 		want := []usher.BreakdownRow{{Period: fx.Day(1), Matched: false, In: 7, Out: 2, Failed: 3}}
@@ -38,22 +34,15 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("DuplicatesCountOnce", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "DuplicatesCountOnce", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.All(t, fx.Institution))
 		save(t, s, fx.All(t, fx.Institution))
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("NewOrderVersionReplacesTheOld", func(t *testing.T) {
-		t.Parallel()
-		orderVersions(t, open(t))
-	})
+	onStore(t, open, "NewOrderVersionReplacesTheOld", orderVersions)
 
-	t.Run("RebuildMatchesIngest", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "RebuildMatchesIngest", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.Checks(t, fx.Institution))
 		save(t, s, fx.All(t, "othervenue"))
 		save(t, s, fx.Orders(t, fx.Institution))
@@ -64,12 +53,10 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("RebuildMatchesIngestOnOddData", func(t *testing.T) {
-		t.Parallel()
+	onStore(t, open, "RebuildMatchesIngestOnOddData", func(t *testing.T, s usher.Store) {
 		// Versions, a movement claimed by two orders, an order without
 		// lines and values of the wrong type: whatever ingest made of
 		// them, a rebuild makes the same.
-		s := open(t)
 		orderVersions(t, s)
 		save(t, s, oddDocuments(t))
 		thief := fx.Order(t, fx.Institution, 10000000099, "CLOSED", "SALE", "2023-02-11T10:00:00.000+01:00",
@@ -83,9 +70,7 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("InstitutionsAreSeparate", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "InstitutionsAreSeparate", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.All(t, fx.Institution))
 		save(t, s, fx.Orders(t, "othervenue"))
 		checkFixtureReports(t, s)
@@ -96,20 +81,11 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("OddValuesNeverBlockIngest", func(t *testing.T) {
-		t.Parallel()
-		oddValues(t, open(t))
-	})
+	onStore(t, open, "OddValuesNeverBlockIngest", oddValues)
 
-	t.Run("IngestHealth", func(t *testing.T) {
-		t.Parallel()
-		ingestHealth(t, open(t))
-	})
+	onStore(t, open, "IngestHealth", ingestHealth)
 
-	t.Run("RefusesWhatAReportCannotGroupBy", func(t *testing.T) {
-		t.Parallel()
-		refusedQueries(t, open(t))
-	})
+	onStore(t, open, "RefusesWhatAReportCannotGroupBy", refusedQueries)
 }
 
 // refusedQueries checks that a report asked for an interval or a
@@ -141,6 +117,15 @@ func refusedQueries(t *testing.T, s usher.Store) {
 	same(t, "sales by default", sales(t, s, month("")), sales(t, s, month(usher.ByAll)))
 	same(t, "gates by default", gates(t, s, month("")), gates(t, s, month(usher.ByGate)))
 	same(t, "breakdown by default", breakdown(t, s, month("")), breakdown(t, s, month(usher.ByProduct)))
+}
+
+// onStore runs fn as the subtest name, in parallel with the others, on a
+// store of its own.
+func onStore(t *testing.T, open OpenFunc, name string, fn func(t *testing.T, s usher.Store)) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		fn(t, open(t))
+	})
 }
 
 // checkFixtureReports asserts every report of the full fixture.

@@ -15,9 +15,7 @@ import (
 // concurrently with ingest and with other projectors, and whatever the
 // interleaving the reports end where a rebuild puts them.
 func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
-	t.Run("ReportsWaitForTheProjector", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "ReportsWaitForTheProjector", func(t *testing.T, s usher.Store) {
 		if _, err := s.SaveDocuments(context.Background(), fx.Checks(t, fx.Institution)); err != nil {
 			t.Fatal(err)
 		}
@@ -37,9 +35,7 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("OneOrderAtATime", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "OneOrderAtATime", func(t *testing.T, s usher.Store) {
 		store := func(docs []usher.Document) {
 			if _, err := s.SaveDocuments(context.Background(), docs); err != nil {
 				t.Fatal(err)
@@ -62,12 +58,10 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		sameAsRebuild(t, s, "projected one order at a time")
 	})
 
-	t.Run("OneBatchMatchesRebuild", func(t *testing.T) {
-		t.Parallel()
+	onStore(t, open, "OneBatchMatchesRebuild", func(t *testing.T, s usher.Store) {
 		// Versions of one order, a movement claimed by two orders and
 		// values of the wrong type, all in one batch: the later claim wins
 		// and odd values read as in a rebuild.
-		s := open(t)
 		thief := fx.Order(t, fx.Institution, 10000000099, "CLOSED", "SALE", "2023-02-11T10:00:00.000+01:00",
 			fx.Operation{Product: "Egypt", Event: "Egypt 11.02.2023", Quantity: 1, UnitPrice: 5000,
 				Movements: []fx.Movement{{ID: 202, Type: "SALE", Amount: 5000, Audience: "STUDENT", Category: "INVITED"}}})
@@ -81,14 +75,9 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		sameAsRebuild(t, s, "projected in one batch")
 	})
 
-	t.Run("ConcurrentIngestAndProjectors", func(t *testing.T) {
-		t.Parallel()
-		concurrentProjection(t, open(t))
-	})
+	onStore(t, open, "ConcurrentIngestAndProjectors", concurrentProjection)
 
-	t.Run("RebuildEmptiesTheQueue", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+	onStore(t, open, "RebuildEmptiesTheQueue", func(t *testing.T, s usher.Store) {
 		if _, err := s.SaveDocuments(context.Background(), fx.All(t, fx.Institution)); err != nil {
 			t.Fatal(err)
 		}
