@@ -42,6 +42,72 @@ type ReportQuery struct {
 	By string
 }
 
+// Until is the first day after the days q covers: its reports read rows
+// from From included to Until excluded.
+func (q ReportQuery) Until() time.Time { return q.To.AddDate(0, 0, 1) }
+
+// CheckDays says whether q's interval groups days: the daily reports
+// (sales, gates, breakdown, contacts) cannot be read per hour.
+func (q ReportQuery) CheckDays() error {
+	switch q.Interval {
+	case IntervalDay, IntervalWeek, IntervalMonth:
+		return nil
+	}
+	return Errorf(EINVALID, "interval %q is not available for this report: use day, week or month", q.Interval)
+}
+
+// CheckHours says whether q's interval is one the hourly attendance
+// report can group by: an hour, or one of the daily ones.
+func (q ReportQuery) CheckHours() error {
+	if q.Interval == IntervalHour {
+		return nil
+	}
+	return q.CheckDays()
+}
+
+// SalesBy is the sales breakdown q asks for: ByAll unless By names one.
+// Sales are daily.
+func (q ReportQuery) SalesBy() (string, error) {
+	if q.By == "" {
+		return ByAll, q.CheckDays()
+	}
+	return q.By, q.CheckDays()
+}
+
+// GatesBy is the gate-quality breakdown q asks for: ByGate (the default)
+// or ByFlow. Gates are daily.
+func (q ReportQuery) GatesBy() (string, error) {
+	if err := q.CheckDays(); err != nil {
+		return "", err
+	}
+	switch q.By {
+	case ByGate, "":
+		return ByGate, nil
+	case ByFlow:
+		return ByFlow, nil
+	}
+	return "", Errorf(EINVALID, "gates report: by must be gate or flow, got %q", q.By)
+}
+
+// BreakdownBy is the attendance breakdown q asks for: ByProduct (the
+// default), ByAudience or ByCategory. Breakdowns are daily.
+func (q ReportQuery) BreakdownBy() (string, error) {
+	if err := q.CheckDays(); err != nil {
+		return "", err
+	}
+	switch q.By {
+	case "":
+		return ByProduct, nil
+	case ByProduct, ByAudience, ByCategory:
+		return q.By, nil
+	}
+	return "", Errorf(EINVALID, "breakdown report: by must be product, audience or category, got %q", q.By)
+}
+
+// CheckAdmitted says whether a check of result let its holder through:
+// OK, or OK while the gate was offline. Every other result is a refusal.
+func CheckAdmitted(result string) bool { return result == "OK" || result == "OFFLINE_OK" }
+
 // Money is an amount in thousandths of the currency unit, as S-360 sends
 // it (40000 is 40.00).
 type Money int64

@@ -14,6 +14,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -38,7 +39,7 @@ func BenchmarkReports(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer st.Close()
-		runCases(b, st, size, func(ctx context.Context, c benchCase, args []any) (int64, error) {
+		runCases(b, store.New(st, time.Now), size, func(ctx context.Context, c benchCase, args []any) (int64, error) {
 			return pgRaw(ctx, st.Pool(), c, args)
 		}, postgresArgs)
 	})
@@ -49,7 +50,7 @@ func BenchmarkReports(b *testing.B) {
 		}
 		defer st.Close()
 		_, read := st.DB()
-		runCases(b, st, size, func(ctx context.Context, c benchCase, args []any) (int64, error) {
+		runCases(b, store.New(st, time.Now), size, func(ctx context.Context, c benchCase, args []any) (int64, error) {
 			return liteRaw(ctx, read, c, args)
 		}, sqliteArgs)
 	})

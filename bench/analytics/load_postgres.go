@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/postgres"
 )
 
@@ -108,7 +109,7 @@ func loadPostgres(ctx context.Context, st *postgres.Store, size Size, logf func(
 		}
 	}
 	start = time.Now()
-	if err := st.RebuildAnalytics(ctx, Institution); err != nil {
+	if err := store.New(st, time.Now).RebuildAnalytics(ctx, Institution); err != nil {
 		return err
 	}
 	logf("postgres: projections rebuilt in %s", time.Since(start).Round(time.Second))

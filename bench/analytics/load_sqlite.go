@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 )
 
@@ -61,7 +62,7 @@ func loadSQLite(ctx context.Context, st *sqlite.Store, size Size, logf func(stri
 		}
 	}
 	start = time.Now()
-	if err := st.RebuildAnalytics(ctx, Institution); err != nil {
+	if err := store.New(st, time.Now).RebuildAnalytics(ctx, Institution); err != nil {
 		return err
 	}
 	logf("sqlite: projections rebuilt in %s", time.Since(start).Round(time.Second))

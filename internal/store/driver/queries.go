@@ -58,6 +58,9 @@ func (q Queries) parse(file, text string) error {
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if t := strings.TrimSpace(line); name == "" && (t == "" || strings.HasPrefix(t, "--") && !strings.HasPrefix(t, "-- name:")) {
+			continue // a file's opening comment
+		}
 		if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
 			if err := flush(); err != nil {
 				return err

@@ -13,29 +13,19 @@ import (
 	"github.com/usher-hub/usher"
 )
 
-// projectionLock names the session advisory lock that one projector or
-// rebuild at a time holds, across replicas.
-const projectionLock = `hashtextextended('usher.analytics', 0)`
-
 // errProjectionBusy says another replica holds the projection lock.
 var errProjectionBusy = errors.New("another projector is running")
 
-// staleStatsSQL lists the tables the projection joins that have grown to
-// more than twice their size at their last ANALYZE. A new database is
-// filled far faster than autovacuum (one look a minute) refreshes their
-// statistics, and with a table believed to hold three rows the planner
-// drove a batch from a scan of every order head or every order: a batch
-// of 100 orders took 1.1 s at 5,000 orders and kept slowing down.
-const staleStatsSQL = `
-	SELECT c.oid::regclass::text FROM pg_class c
-	WHERE c.oid IN ('documents'::regclass, 'document_heads'::regclass, 'ticket_checks'::regclass,
-		'order_movements'::regclass, 'analytics_applied_orders'::regclass)
-	AND pg_relation_size(c.oid) > 2 * 8192 * (greatest(c.relpages, 0) + 4)`
-
-// analyzeGrown refreshes the statistics of the tables staleStatsSQL
-// names, on conn, before the projection is planned.
+// analyzeGrown refreshes, on conn, before the projection is planned, the
+// statistics of the tables StaleStatistics lists: those the projection
+// joins that have grown to more than twice their size at their last
+// ANALYZE. A new database is filled far faster than autovacuum (one look
+// a minute) refreshes their statistics, and with a table believed to hold
+// three rows the planner drove a batch from a scan of every order head or
+// every order: a batch of 100 orders took 1.1 s at 5,000 orders and kept
+// slowing down.
 func analyzeGrown(ctx context.Context, conn *pgxpool.Conn) error {
-	rows, err := conn.Query(ctx, staleStatsSQL)
+	rows, err := conn.Query(ctx, queries.Get("StaleStatistics"))
 	if err != nil {
 		return err
 	}
@@ -62,11 +52,11 @@ func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Pro
 		// ANALYZE) scanned every order head per batch, so a batch slowed
 		// down as history grew (1.1 s at 5,000 orders). Planning costs
 		// a millisecond a batch.
-		if _, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+		if _, err := tx.Exec(ctx, queries.Get("ProjectionSettings")); err != nil {
 			return err
 		}
 		var oldest *time.Time
-		err := tx.QueryRow(ctx, `SELECT checks, contacts, orders, pending, oldest, partial FROM analytics_project($1)`, orderLimit).
+		err := tx.QueryRow(ctx, queries.Get("Project"), orderLimit).
 			Scan(&p.Checks, &p.Contacts, &p.Orders, &p.Pending, &oldest, &p.Partial)
 		p.OldestPending = oldest
 		return err
@@ -81,7 +71,8 @@ func (s *Store) ProjectAnalytics(ctx context.Context, orderLimit int) (usher.Pro
 }
 
 // withProjectionLock runs fn in a REPEATABLE READ transaction while
-// holding the projection lock: waiting for it if wait, else returning
+// holding the projection lock, the session advisory lock that one
+// projector or rebuild at a time holds, across replicas: waiting for it if wait, else returning
 // errProjectionBusy when another session holds it.
 //
 // The lock is a session lock taken before the transaction begins: the
@@ -94,10 +85,10 @@ func (s *Store) withProjectionLock(ctx context.Context, wait bool, fn func(pgx.T
 	}
 	defer conn.Release()
 	if wait {
-		_, err = conn.Exec(ctx, `SELECT pg_advisory_lock(`+projectionLock+`)`)
+		_, err = conn.Exec(ctx, queries.Get("ProjectionLock"))
 	} else {
 		var got bool
-		err = conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+projectionLock+`)`).Scan(&got)
+		err = conn.QueryRow(ctx, queries.Get("ProjectionTryLock")).Scan(&got)
 		if err == nil && !got {
 			return errProjectionBusy
 		}
@@ -106,7 +97,7 @@ func (s *Store) withProjectionLock(ctx context.Context, wait bool, fn func(pgx.T
 		return err
 	}
 	defer func() {
-		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+projectionLock+`)`); err != nil {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), queries.Get("ProjectionUnlock")); err != nil {
 			// A session that cannot unlock must not go back to the pool
 			// holding the lock: closing it releases the lock.
 			conn.Conn().Close(context.WithoutCancel(ctx))
@@ -118,39 +109,42 @@ func (s *Store) withProjectionLock(ctx context.Context, wait bool, fn func(pgx.T
 	return pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, fn)
 }
 
-// resetQueueSQL ends a rebuild of $1: the rebuild read every document of
-// its snapshot, so the entries queued before it are applied, and the
-// rollups now hold each order's head.
-var resetQueueSQL = []string{
-	`DELETE FROM analytics_pending WHERE institution = $1`,
-	`DELETE FROM analytics_applied_orders WHERE institution = $1`,
-	`INSERT INTO analytics_applied_orders (institution, order_id, document_id)
-		SELECT institution, external_id, document_id FROM document_heads WHERE institution = $1 AND stream = 'orders'`,
-}
+// The steps of a rebuild, statements of queries/projection.sql run in
+// turn with the institution.
+var (
+	// clearRollups empties the rollups of $1.
+	clearRollups = []string{"RebuildClearAttendance", "RebuildClearGates", "RebuildClearMovementAttendance",
+		"RebuildClearMovements", "RebuildClearSales", "RebuildClearContacts"}
+	// fillRollups fills the emptied rollups of $1 from its documents
+	// set-wise.
+	fillRollups = []string{"RebuildAttendance", "RebuildGates", "RebuildContacts", "RebuildSalesOrders",
+		"RebuildSalesLines", "RebuildMovements", "RebuildMovementAttendance"}
+	// resetQueue ends a rebuild of $1: the rebuild read every document of
+	// its snapshot, so the entries queued before it are applied, and the
+	// rollups now hold each order's head.
+	resetQueue = []string{"ForgetQueue", "ForgetApplied", "ResetApplied"}
+)
 
-// RebuildAnalytics recomputes institution's projections in one
+// RebuildAnalyticsSteps recomputes institution's projections in one
 // transaction, set-wise from the views the projector uses: at a million
 // orders, applying them one by one would take hours. The conformance
 // suite checks that both paths agree.
-func (s *Store) RebuildAnalytics(ctx context.Context, institution string) error {
-	return s.RebuildAnalyticsSteps(ctx, institution, nil)
-}
-
-// RebuildAnalyticsSteps is RebuildAnalytics calling step before the
+//
+// It calls step before the
 // first of its statements (done 0) and after each, so `usher report
 // rebuild` can show its progress.
 func (s *Store) RebuildAnalyticsSteps(ctx context.Context, institution string, step func(done, total int)) error {
-	stmts := slices.Concat(rebuildStatements, resetQueueSQL)
+	steps := slices.Concat(clearRollups, fillRollups, resetQueue)
 	err := s.withProjectionLock(ctx, true, func(tx pgx.Tx) error {
 		if step != nil {
-			step(0, len(stmts))
+			step(0, len(steps))
 		}
-		for i, stmt := range stmts {
-			if _, err := tx.Exec(ctx, stmt, institution); err != nil {
-				return fmt.Errorf("%.60s…: %w", stmt, err)
+		for i, name := range steps {
+			if _, err := exec(ctx, tx, name, institution); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
 			if step != nil {
-				step(i+1, len(stmts))
+				step(i+1, len(steps))
 			}
 		}
 		return nil

@@ -19,12 +19,12 @@ import (
 // queued check is counted, and that the slices end where a rebuild does.
 func TestProjectionInSlices(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"), time.Now)
+	d, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	st := store.New(s, time.Now)
+	defer d.Close()
+	s := store.New(d, time.Now)
 	movements := []int64{101, 102, 201, 202, 203, 999}
 	var checks []usher.Document
 	for i := range 1200 {
@@ -32,11 +32,11 @@ func TestProjectionInSlices(t *testing.T) {
 		checks = append(checks, fx.Check(t, fx.Institution, int64(1000+i), movements[i%len(movements)], at, "IN", "OK", "NO_FAIL", "North"))
 	}
 	for i := 0; i < len(checks); i += 50 {
-		if _, err := st.SaveDocuments(ctx, checks[i:i+50]); err != nil {
+		if _, err := s.SaveDocuments(ctx, checks[i:i+50]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := st.SaveDocuments(ctx, fx.Orders(t, fx.Institution)); err != nil {
+	if _, err := s.SaveDocuments(ctx, fx.Orders(t, fx.Institution)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -59,16 +59,16 @@ func TestProjectionInSlices(t *testing.T) {
 			t.Fatalf("the queue does not drain: %+v", p)
 		}
 	}
-	projected := reports(t, st)
+	projected := reports(t, s)
 	if err := s.RebuildAnalytics(ctx, fx.Institution); err != nil {
 		t.Fatal(err)
 	}
-	if rebuilt := reports(t, st); !reflect.DeepEqual(projected, rebuilt) {
+	if rebuilt := reports(t, s); !reflect.DeepEqual(projected, rebuilt) {
 		t.Errorf("projected in slices:\n%+v\nrebuilt:\n%+v", projected, rebuilt)
 	}
 }
 
-func reports(t *testing.T, s usher.AnalyticsStore) []any {
+func reports(t *testing.T, s usher.Store) []any {
 	t.Helper()
 	q := usher.ReportQuery{Institution: fx.Institution, From: fx.Day(1), To: fx.Day(28), Interval: usher.IntervalDay, By: usher.ByProduct}
 	breakdown, err := s.ReportBreakdown(context.Background(), q)

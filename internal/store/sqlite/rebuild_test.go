@@ -186,7 +186,7 @@ func TestRebuildLetsPushesThrough(t *testing.T) {
 		project(server, stop)
 	}()
 	start := time.Now()
-	rebuildErr := cli.RebuildAnalytics(ctx, fx.Institution)
+	rebuildErr := cli.RebuildAnalyticsSteps(ctx, fx.Institution, nil)
 	took := time.Since(start)
 	close(stop)
 	wg.Wait()

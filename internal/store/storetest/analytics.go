@@ -17,16 +17,14 @@ import (
 // that the projections behind them follow ingest whatever the arrival
 // order, versions and duplicates.
 func RunAnalytics(t *testing.T, open OpenFunc) {
-	t.Run("ReportsMatchHandComputedFigures", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "ReportsMatchHandComputedFigures", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.All(t, fx.Institution))
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("ChecksBeforeTheirOrders", func(t *testing.T) {
+	onStore(t, open, "ChecksBeforeTheirOrders", func(t *testing.T, s usher.Store) {
 		// Pushes are independent: checks often arrive before the order
 		// that sold the ticket. They wait as unmatched, then move.
-		s := open(t)
 		save(t, s, fx.Checks(t, fx.Institution))
 		unmatched := breakdown(t, s, month(usher.ByProduct))
 		want := []usher.BreakdownRow{{Period: fx.Day(1), Matched: false, In: 7, Out: 2, Failed: 3}}
@@ -36,17 +34,15 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("DuplicatesCountOnce", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "DuplicatesCountOnce", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.All(t, fx.Institution))
 		save(t, s, fx.All(t, fx.Institution))
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("NewOrderVersionReplacesTheOld", func(t *testing.T) { orderVersions(t, open(t)) })
+	onStore(t, open, "NewOrderVersionReplacesTheOld", orderVersions)
 
-	t.Run("RebuildMatchesIngest", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "RebuildMatchesIngest", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.Checks(t, fx.Institution))
 		save(t, s, fx.All(t, "othervenue"))
 		save(t, s, fx.Orders(t, fx.Institution))
@@ -57,11 +53,10 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		checkFixtureReports(t, s)
 	})
 
-	t.Run("RebuildMatchesIngestOnOddData", func(t *testing.T) {
+	onStore(t, open, "RebuildMatchesIngestOnOddData", func(t *testing.T, s usher.Store) {
 		// Versions, a movement claimed by two orders, an order without
 		// lines and values of the wrong type: whatever ingest made of
 		// them, a rebuild makes the same.
-		s := open(t)
 		orderVersions(t, s)
 		save(t, s, oddDocuments(t))
 		thief := fx.Order(t, fx.Institution, 10000000099, "CLOSED", "SALE", "2023-02-11T10:00:00.000+01:00",
@@ -75,8 +70,7 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("InstitutionsAreSeparate", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "InstitutionsAreSeparate", func(t *testing.T, s usher.Store) {
 		save(t, s, fx.All(t, fx.Institution))
 		save(t, s, fx.Orders(t, "othervenue"))
 		checkFixtureReports(t, s)
@@ -87,9 +81,51 @@ func RunAnalytics(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("OddValuesNeverBlockIngest", func(t *testing.T) { oddValues(t, open(t)) })
+	onStore(t, open, "OddValuesNeverBlockIngest", oddValues)
 
-	t.Run("IngestHealth", func(t *testing.T) { ingestHealth(t, open(t)) })
+	onStore(t, open, "IngestHealth", ingestHealth)
+
+	onStore(t, open, "RefusesWhatAReportCannotGroupBy", refusedQueries)
+}
+
+// refusedQueries checks that a report asked for an interval or a
+// breakdown it does not have answers EINVALID, and that the defaults
+// hold: sales in all, gates per gate, breakdown per product.
+func refusedQueries(t *testing.T, s usher.Store) {
+	ctx := context.Background()
+	save(t, s, fx.All(t, fx.Institution))
+	hourly := query(usher.IntervalHour, "")
+	for name, run := range map[string]func(usher.ReportQuery) error{
+		"sales":     func(q usher.ReportQuery) error { _, err := s.ReportSales(ctx, q); return err },
+		"gates":     func(q usher.ReportQuery) error { _, err := s.ReportGates(ctx, q); return err },
+		"breakdown": func(q usher.ReportQuery) error { _, err := s.ReportBreakdown(ctx, q); return err },
+		"contacts":  func(q usher.ReportQuery) error { _, err := s.ReportContacts(ctx, q); return err },
+	} {
+		if err := run(hourly); usher.ErrorCode(err) != usher.EINVALID {
+			t.Errorf("%s per hour: %v, want %s", name, err, usher.EINVALID)
+		}
+	}
+	if _, err := s.ReportAttendance(ctx, query("fortnight", "")); usher.ErrorCode(err) != usher.EINVALID {
+		t.Errorf("attendance per fortnight: %v, want %s", err, usher.EINVALID)
+	}
+	if _, err := s.ReportGates(ctx, month(usher.ByProduct)); usher.ErrorCode(err) != usher.EINVALID {
+		t.Errorf("gates per product: %v, want %s", err, usher.EINVALID)
+	}
+	if _, err := s.ReportBreakdown(ctx, month(usher.ByGate)); usher.ErrorCode(err) != usher.EINVALID {
+		t.Errorf("breakdown per gate: %v, want %s", err, usher.EINVALID)
+	}
+	same(t, "sales by default", sales(t, s, month("")), sales(t, s, month(usher.ByAll)))
+	same(t, "gates by default", gates(t, s, month("")), gates(t, s, month(usher.ByGate)))
+	same(t, "breakdown by default", breakdown(t, s, month("")), breakdown(t, s, month(usher.ByProduct)))
+}
+
+// onStore runs fn as the subtest name, in parallel with the others, on a
+// store of its own.
+func onStore(t *testing.T, open OpenFunc, name string, fn func(t *testing.T, s usher.Store)) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		fn(t, open(t))
+	})
 }
 
 // checkFixtureReports asserts every report of the full fixture.
@@ -385,45 +421,35 @@ func project(t *testing.T, s usher.Store, orderLimit int) {
 
 func sales(t *testing.T, s usher.Store, q usher.ReportQuery) usher.SalesReport {
 	t.Helper()
-	r, err := s.ReportSales(context.Background(), q)
-	if err != nil {
-		t.Fatalf("sales report: %v", err)
-	}
-	return r
+	return report(t, "sales", q, s.ReportSales)
 }
 
 func attendance(t *testing.T, s usher.Store, q usher.ReportQuery) []usher.AttendanceRow {
 	t.Helper()
-	r, err := s.ReportAttendance(context.Background(), q)
-	if err != nil {
-		t.Fatalf("attendance report: %v", err)
-	}
-	return r
+	return report(t, "attendance", q, s.ReportAttendance)
 }
 
 func gates(t *testing.T, s usher.Store, q usher.ReportQuery) usher.GateReport {
 	t.Helper()
-	r, err := s.ReportGates(context.Background(), q)
-	if err != nil {
-		t.Fatalf("gates report: %v", err)
-	}
-	return r
+	return report(t, "gates", q, s.ReportGates)
 }
 
 func breakdown(t *testing.T, s usher.Store, q usher.ReportQuery) []usher.BreakdownRow {
 	t.Helper()
-	r, err := s.ReportBreakdown(context.Background(), q)
-	if err != nil {
-		t.Fatalf("breakdown report: %v", err)
-	}
-	return r
+	return report(t, "breakdown", q, s.ReportBreakdown)
 }
 
 func contacts(t *testing.T, s usher.Store, q usher.ReportQuery) []usher.ContactsRow {
 	t.Helper()
-	r, err := s.ReportContacts(context.Background(), q)
+	return report(t, "contacts", q, s.ReportContacts)
+}
+
+// report runs the report called name for q, failing t on an error.
+func report[T any](t *testing.T, name string, q usher.ReportQuery, run func(context.Context, usher.ReportQuery) (T, error)) T {
+	t.Helper()
+	r, err := run(context.Background(), q)
 	if err != nil {
-		t.Fatalf("contacts report: %v", err)
+		t.Fatalf("%s report: %v", name, err)
 	}
 	return r
 }

@@ -15,8 +15,7 @@ import (
 // concurrently with ingest and with other projectors, and whatever the
 // interleaving the reports end where a rebuild puts them.
 func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
-	t.Run("ReportsWaitForTheProjector", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "ReportsWaitForTheProjector", func(t *testing.T, s usher.Store) {
 		if _, err := s.SaveDocuments(context.Background(), fx.Checks(t, fx.Institution)); err != nil {
 			t.Fatal(err)
 		}
@@ -36,8 +35,7 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	t.Run("OneOrderAtATime", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "OneOrderAtATime", func(t *testing.T, s usher.Store) {
 		store := func(docs []usher.Document) {
 			if _, err := s.SaveDocuments(context.Background(), docs); err != nil {
 				t.Fatal(err)
@@ -57,18 +55,13 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		store(fx.Contacts(t, fx.Institution))
 		orderVersionsUnprojected(t, s)
 		project(t, s, 1)
-		projected := snapshot(t, s)
-		rebuild(t, s, fx.Institution)
-		if rebuilt := snapshot(t, s); rebuilt != projected {
-			t.Errorf("reports projected one order at a time differ from a rebuild:\n--- projected\n%s\n--- rebuild\n%s", projected, rebuilt)
-		}
+		sameAsRebuild(t, s, "projected one order at a time")
 	})
 
-	t.Run("OneBatchMatchesRebuild", func(t *testing.T) {
+	onStore(t, open, "OneBatchMatchesRebuild", func(t *testing.T, s usher.Store) {
 		// Versions of one order, a movement claimed by two orders and
 		// values of the wrong type, all in one batch: the later claim wins
 		// and odd values read as in a rebuild.
-		s := open(t)
 		thief := fx.Order(t, fx.Institution, 10000000099, "CLOSED", "SALE", "2023-02-11T10:00:00.000+01:00",
 			fx.Operation{Product: "Egypt", Event: "Egypt 11.02.2023", Quantity: 1, UnitPrice: 5000,
 				Movements: []fx.Movement{{ID: 202, Type: "SALE", Amount: 5000, Audience: "STUDENT", Category: "INVITED"}}})
@@ -79,17 +72,12 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		}
 		orderVersionsUnprojected(t, s)
 		project(t, s, 1000)
-		projected := snapshot(t, s)
-		rebuild(t, s, fx.Institution)
-		if rebuilt := snapshot(t, s); rebuilt != projected {
-			t.Errorf("reports projected in one batch differ from a rebuild:\n--- projected\n%s\n--- rebuild\n%s", projected, rebuilt)
-		}
+		sameAsRebuild(t, s, "projected in one batch")
 	})
 
-	t.Run("ConcurrentIngestAndProjectors", func(t *testing.T) { concurrentProjection(t, open(t)) })
+	onStore(t, open, "ConcurrentIngestAndProjectors", concurrentProjection)
 
-	t.Run("RebuildEmptiesTheQueue", func(t *testing.T) {
-		s := open(t)
+	onStore(t, open, "RebuildEmptiesTheQueue", func(t *testing.T, s usher.Store) {
 		if _, err := s.SaveDocuments(context.Background(), fx.All(t, fx.Institution)); err != nil {
 			t.Fatal(err)
 		}
@@ -103,6 +91,17 @@ func RunAnalyticsProjection(t *testing.T, open OpenFunc) {
 		}
 		checkFixtureReports(t, s)
 	})
+}
+
+// sameAsRebuild fails t unless the reports of s (projected as how says)
+// stay the same through a rebuild of the fixture venue.
+func sameAsRebuild(t *testing.T, s usher.Store, how string) {
+	t.Helper()
+	projected := snapshot(t, s)
+	rebuild(t, s, fx.Institution)
+	if rebuilt := snapshot(t, s); rebuilt != projected {
+		t.Errorf("reports %s differ from a rebuild:\n--- projected\n%s\n--- rebuild\n%s", how, projected, rebuilt)
+	}
 }
 
 // orderVersionsUnprojected stores a newer and a stale version of the
