@@ -9,6 +9,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	projections "github.com/usher-hub/usher/internal/analytics"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/postgres"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 	"github.com/usher-hub/usher/internal/testdb"
@@ -56,14 +57,14 @@ func openIngestStore(b *testing.B, engine string) usher.Store {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { st.Close() })
-		return st
+		return store.New(st, time.Now)
 	}
 	st, err := postgres.Open(ctx, testdb.Postgres(b), time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	return st
+	return store.New(st, time.Now)
 }
 
 // payloads returns batch n: 50 new orders, and 50 checks of their

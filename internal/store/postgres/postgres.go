@@ -36,8 +36,6 @@ type Store struct {
 	saves *groupSaver
 }
 
-var _ usher.Store = (*Store)(nil)
-
 // Open connects to the database at dsn (a postgres:// URL) and applies
 // pending migrations. now is the clock used for received times.
 func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error) {

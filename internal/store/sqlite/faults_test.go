@@ -11,6 +11,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/bench/load"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 )
 
@@ -91,7 +92,7 @@ func checkRows(t *testing.T, s *sqlite.Store, payloads [][]usher.Document) {
 	for _, p := range payloads {
 		want += len(p)
 	}
-	n, err := load.CountRows(context.Background(), s)
+	n, err := load.CountRows(context.Background(), store.New(s, time.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

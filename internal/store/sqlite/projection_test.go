@@ -10,6 +10,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	fx "github.com/usher-hub/usher/internal/analytics/analyticstest"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/sqlite"
 )
 
@@ -18,11 +19,12 @@ import (
 // queued check is counted, and that the slices end where a rebuild does.
 func TestProjectionInSlices(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"), time.Now)
+	d, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "usher.db"), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer d.Close()
+	s := store.New(d, time.Now)
 	movements := []int64{101, 102, 201, 202, 203, 999}
 	var checks []usher.Document
 	for i := range 1200 {

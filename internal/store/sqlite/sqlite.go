@@ -63,8 +63,6 @@ func (s *Store) SetWriterSaturatedAfter(d time.Duration) {
 	s.saturatedAfter.Store(int64(d))
 }
 
-var _ usher.Store = (*Store)(nil)
-
 // Open opens (creating if needed) the database file at path and applies
 // pending migrations. now is the clock used for received times.
 func Open(ctx context.Context, path string, now func() time.Time) (*Store, error) {
