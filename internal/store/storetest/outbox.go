@@ -20,6 +20,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	ctx := context.Background()
 
 	t.Run("EnqueueIsIdempotent", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := enqueue(t, s, newJob("v", "k1", "idem-1"))
 		b := enqueue(t, s, newJob("v", "k1", "idem-1"))
@@ -43,6 +44,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("OneJobPerOrderKeyAtATime", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a1 := enqueue(t, s, newJob("v", "A", "a1"))
 		a2 := enqueue(t, s, newJob("v", "A", "a2"))
@@ -62,6 +64,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RetryWaitsAndBlocksItsKey", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		first := enqueue(t, s, newJob("v", "A", "a1"))
 		second := enqueue(t, s, newJob("v", "A", "a2"))
@@ -82,6 +85,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ExpiredLeaseIsReclaimedAndFenced", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		enqueue(t, s, newJob("v", "A", "a1"))
 		first := claim(t, s, t0, 1)[0]
@@ -103,6 +107,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("LapsedLastAttemptIsDeadLettered", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		nj := newJob("v", "A", "a1")
 		nj.MaxAttempts = 1
@@ -117,6 +122,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("SnoozeGivesTheAttemptBack", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		enqueue(t, s, newJob("v", "A", "a1"))
 		for i := range 5 {
@@ -131,6 +137,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("DeadLetterListAndReplay", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		dead := enqueue(t, s, newJob("v", "A", "a1"))
 		enqueue(t, s, newJob("v", "B", "b1"))
@@ -164,6 +171,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("HoldAndReleaseByPrefix", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := enqueue(t, s, newJob("v", "s360:import:one:a", "ia"))
 		enqueue(t, s, newJob("v", "s360:import:one:b", "ib"))
@@ -195,6 +203,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("PruneKeepsUnfinishedAndDead", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		for i := range 3 {
 			enqueue(t, s, newJob("v", fmt.Sprint("k", i), fmt.Sprint("i", i)))
