@@ -158,7 +158,7 @@ func (s *Store) FinishJob(ctx context.Context, f usher.JobFinish) error {
 		u.FinishedAt = &f.Now
 	}
 	var n int64
-	err := s.d.InTx(ctx, "finish job", func(ctx context.Context, x driver.Executor) error {
+	err := s.oneStatement(ctx, "finish job", func(ctx context.Context, x driver.Executor) error {
 		var err error
 		n, err = x.UpdateLeasedJob(ctx, u)
 		return err
@@ -198,7 +198,7 @@ func (s *Store) JobByTrackingID(ctx context.Context, institution, trackingID str
 func (s *Store) RetryJobs(ctx context.Context, f usher.JobFilter, now time.Time) (int, error) {
 	f.State = usher.JobFailed
 	var n int64
-	err := s.d.InTx(ctx, "retry jobs", func(ctx context.Context, x driver.Executor) error {
+	err := s.oneStatement(ctx, "retry jobs", func(ctx context.Context, x driver.Executor) error {
 		var err error
 		n, err = x.ReplayJobs(ctx, f, now)
 		return err
@@ -219,12 +219,21 @@ func (s *Store) CountJobs(ctx context.Context) ([]usher.OutboxCount, error) {
 // usher.OutboxStore.
 func (s *Store) PruneJobs(ctx context.Context, cutoff time.Time) (int, error) {
 	var n int64
-	err := s.d.InTx(ctx, "prune jobs", func(ctx context.Context, x driver.Executor) error {
+	err := s.oneStatement(ctx, "prune jobs", func(ctx context.Context, x driver.Executor) error {
 		var err error
 		n, err = x.DeleteJobs(ctx, usher.JobDone, cutoff)
 		return err
 	})
 	return int(n), err
+}
+
+// oneStatement runs fn, which makes one write statement, committed on its
+// own where the engine can (driver.Autocommitter), else in a transaction.
+func (s *Store) oneStatement(ctx context.Context, op string, fn func(context.Context, driver.Executor) error) error {
+	if a, ok := s.d.(driver.Autocommitter); ok {
+		return a.Autocommit(ctx, op, fn)
+	}
+	return s.d.InTx(ctx, op, fn)
 }
 
 // outboxUnavailable reports a failed read as EUNAVAILABLE: the caller

@@ -19,7 +19,7 @@ func (s *Store) HoldJobs(ctx context.Context, institution, prefix string, hold b
 		r.RunAt = usher.HeldUntil
 	}
 	var n int64
-	err := s.d.InTx(ctx, "hold jobs", func(ctx context.Context, x driver.Executor) error {
+	err := s.oneStatement(ctx, "hold jobs", func(ctx context.Context, x driver.Executor) error {
 		var err error
 		n, err = x.RescheduleQueuedJobs(ctx, r)
 		return err

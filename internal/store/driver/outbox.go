@@ -114,3 +114,14 @@ type JobPrefixCount struct {
 
 // OutboxLegacy is empty: the outbox's rules live in internal/store.
 type OutboxLegacy interface{}
+
+// Autocommitter is an engine that can run a write of one statement
+// committed on its own, without a transaction around it: on PostgreSQL
+// one round trip instead of three (BEGIN, the statement, COMMIT). The
+// store uses it, where an engine has it, for its single-statement writes
+// (the outbox's FinishJob is one per job); fn must make exactly one
+// statement. An engine without it (SQLite, whose writes all go through
+// its writer) gets those writes through InTx.
+type Autocommitter interface {
+	Autocommit(ctx context.Context, op string, fn func(ctx context.Context, x Executor) error) error
+}

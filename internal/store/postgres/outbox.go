@@ -15,6 +15,14 @@ import (
 
 // The outbox's verbs (driver.OutboxVerbs), SQL in queries/outbox.sql.
 
+var _ driver.Autocommitter = (*Store)(nil)
+
+// Autocommit runs fn's one statement on the pool, a transaction of its
+// own, again after a deadlock (withRetries).
+func (s *Store) Autocommit(ctx context.Context, op string, fn func(context.Context, driver.Executor) error) error {
+	return withRetries(op, func() error { return fn(ctx, s.conn) })
+}
+
 // LockJobOrderKey implements driver.OutboxVerbs with an advisory lock
 // held until the transaction ends.
 func (c conn) LockJobOrderKey(ctx context.Context, key string) error {
