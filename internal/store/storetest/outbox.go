@@ -43,6 +43,20 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("InvalidJobEnqueuesNothing", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		bad := newJob("v", "B", "b1")
+		bad.Payload = json.RawMessage(`{"n":`)
+		_, err := s.EnqueueJobs(ctx, []usher.NewJob{newJob("v", "A", "a1"), bad})
+		if usher.ErrorCode(err) != usher.EINVALID {
+			t.Fatalf("enqueue with a job whose payload is not JSON: err = %v, want invalid", err)
+		}
+		if jobs, err := s.FindJobs(ctx, usher.JobFilter{}); err != nil || len(jobs) != 0 {
+			t.Fatalf("after a refused enqueue the queue holds %v, %v; want nothing", ids(jobs), err)
+		}
+	})
+
 	t.Run("OneJobPerOrderKeyAtATime", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -95,6 +109,9 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 		second := claim(t, s, t0.Add(2*time.Minute), 1)
 		if len(second) != 1 || second[0].ID != first.ID || second[0].Attempts != 2 {
 			t.Fatalf("after the lease expired claimed %+v, want job %d again on attempt 2", second, first.ID)
+		}
+		if want := "lease of test expired before the attempt finished"; second[0].LastError != want {
+			t.Fatalf("last error %q, want %q", second[0].LastError, want)
 		}
 		err := s.FinishJob(ctx, usher.JobFinish{ID: first.ID, LeaseToken: first.LeaseToken, State: usher.JobDone, Now: t0.Add(3 * time.Minute)})
 		if usher.ErrorCode(err) != usher.ECONFLICT {
