@@ -109,6 +109,22 @@ type NewJob struct {
 	RunAt          time.Time
 }
 
+// Validate reports, as an EINVALID error, a job that cannot be enqueued:
+// one without an institution, kind, order key or idempotency key, without
+// an attempt, or whose payload is not JSON.
+func (nj NewJob) Validate() error {
+	if nj.Institution == "" || nj.Kind == "" || nj.OrderKey == "" || nj.IdempotencyKey == "" {
+		return Errorf(EINVALID, "a job needs an institution, kind, order key and idempotency key")
+	}
+	if nj.MaxAttempts < 1 {
+		return Errorf(EINVALID, "a job needs at least one attempt")
+	}
+	if !json.Valid(nj.Payload) {
+		return Errorf(EINVALID, "job payload is not valid JSON")
+	}
+	return nil
+}
+
 // ClaimRequest asks for due jobs to work on.
 type ClaimRequest struct {
 	// Owner names the worker, for operators reading the queue.

@@ -20,6 +20,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	ctx := context.Background()
 
 	t.Run("EnqueueIsIdempotent", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := enqueue(t, s, newJob("v", "k1", "idem-1"))
 		b := enqueue(t, s, newJob("v", "k1", "idem-1"))
@@ -42,7 +43,22 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("InvalidJobEnqueuesNothing", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		bad := newJob("v", "B", "b1")
+		bad.Payload = json.RawMessage(`{"n":`)
+		_, err := s.EnqueueJobs(ctx, []usher.NewJob{newJob("v", "A", "a1"), bad})
+		if usher.ErrorCode(err) != usher.EINVALID {
+			t.Fatalf("enqueue with a job whose payload is not JSON: err = %v, want invalid", err)
+		}
+		if jobs, err := s.FindJobs(ctx, usher.JobFilter{}); err != nil || len(jobs) != 0 {
+			t.Fatalf("after a refused enqueue the queue holds %v, %v; want nothing", ids(jobs), err)
+		}
+	})
+
 	t.Run("OneJobPerOrderKeyAtATime", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a1 := enqueue(t, s, newJob("v", "A", "a1"))
 		a2 := enqueue(t, s, newJob("v", "A", "a2"))
@@ -62,6 +78,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RetryWaitsAndBlocksItsKey", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		first := enqueue(t, s, newJob("v", "A", "a1"))
 		second := enqueue(t, s, newJob("v", "A", "a2"))
@@ -82,6 +99,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ExpiredLeaseIsReclaimedAndFenced", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		enqueue(t, s, newJob("v", "A", "a1"))
 		first := claim(t, s, t0, 1)[0]
@@ -91,6 +109,9 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 		second := claim(t, s, t0.Add(2*time.Minute), 1)
 		if len(second) != 1 || second[0].ID != first.ID || second[0].Attempts != 2 {
 			t.Fatalf("after the lease expired claimed %+v, want job %d again on attempt 2", second, first.ID)
+		}
+		if want := "lease of test expired before the attempt finished"; second[0].LastError != want {
+			t.Fatalf("last error %q, want %q", second[0].LastError, want)
 		}
 		err := s.FinishJob(ctx, usher.JobFinish{ID: first.ID, LeaseToken: first.LeaseToken, State: usher.JobDone, Now: t0.Add(3 * time.Minute)})
 		if usher.ErrorCode(err) != usher.ECONFLICT {
@@ -103,6 +124,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("LapsedLastAttemptIsDeadLettered", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		nj := newJob("v", "A", "a1")
 		nj.MaxAttempts = 1
@@ -117,6 +139,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("SnoozeGivesTheAttemptBack", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		enqueue(t, s, newJob("v", "A", "a1"))
 		for i := range 5 {
@@ -131,6 +154,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("DeadLetterListAndReplay", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		dead := enqueue(t, s, newJob("v", "A", "a1"))
 		enqueue(t, s, newJob("v", "B", "b1"))
@@ -164,6 +188,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("HoldAndReleaseByPrefix", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := enqueue(t, s, newJob("v", "s360:import:one:a", "ia"))
 		enqueue(t, s, newJob("v", "s360:import:one:b", "ib"))
@@ -195,6 +220,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("PruneKeepsUnfinishedAndDead", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		for i := range 3 {
 			enqueue(t, s, newJob("v", fmt.Sprint("k", i), fmt.Sprint("i", i)))
