@@ -65,6 +65,9 @@ func (q Queries) parse(file, text string) error {
 			name = strings.Fields(n)[0]
 			continue
 		}
+		if name == "" && strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue // a file's opening comment
+		}
 		body.WriteString(line)
 		body.WriteByte('\n')
 	}
