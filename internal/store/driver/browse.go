@@ -33,6 +33,16 @@ type BrowseRange struct {
 	Before                          BrowseKey
 }
 
+// Query names the form of an engine's query name for r: name+"One" when
+// r is one external id's (read through the document's unique key), name
+// for a whole stream (read through the received-time index).
+func (r BrowseRange) Query(name string) string {
+	if r.ExternalID != "" {
+		return name + "One"
+	}
+	return name
+}
+
 // BrowseKey is a row's place in (received_at, id) order.
 type BrowseKey struct {
 	ReceivedAt time.Time

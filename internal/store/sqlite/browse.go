@@ -11,7 +11,7 @@ import (
 // decides what they read.
 
 func (c conn) BrowseBound(ctx context.Context, r driver.BrowseRange, skip int) (*driver.BrowseKey, error) {
-	keys, err := all(ctx, c.q, browseName("BrowseBound", r), scanBrowseKey, browseArgs(r, skip)...)
+	keys, err := all(ctx, c.q, r.Query("BrowseBound"), scanBrowseKey, browseArgs(r, skip)...)
 	if len(keys) == 0 {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, floor driver
 		}
 	}
 	args := browseArgs(r, formatTime(floor.ReceivedAt), on, path, typ, text, num, floor.ID, limit)
-	return all(ctx, c.q, browseName("BrowseList", r), scanBrowseRow, args...)
+	return all(ctx, c.q, r.Query("BrowseList"), scanBrowseRow, args...)
 }
 
 func (c conn) BrowseQuarantined(ctx context.Context, r driver.BrowseRange, limit int) ([]driver.BrowseRow, error) {
@@ -44,14 +44,6 @@ func (c conn) BrowseBody(ctx context.Context, institution, stream, externalID st
 		return nil, err
 	}
 	return bodies[0], err
-}
-
-// browseName is the query's form for one external id, or for all.
-func browseName(name string, r driver.BrowseRange) string {
-	if r.ExternalID != "" {
-		return name + "One"
-	}
-	return name
 }
 
 // browseArgs are a range's parameters ?1 to ?7, then more.
