@@ -80,18 +80,17 @@ func (s *Store) ListDocuments(ctx context.Context, f usher.BrowseFilter) (usher.
 	case valid == usher.ValidQuarantined:
 		rows, err = s.d.BrowseQuarantined(ctx, r, limit+1)
 	case m == nil:
-		rows, err = s.d.BrowseList(ctx, r, driver.BrowseKey{ReceivedAt: browseMinTime}, nil, limit+1)
+		rows, err = s.d.BrowseList(ctx, r, nil, limit+1)
 	default:
 		// The scan stops at the BrowseMaxScan-th version of the range:
 		// the list reads no further, and the next page starts below it.
-		floor := driver.BrowseKey{ReceivedAt: browseMinTime}
 		if bound, err = s.d.BrowseBound(ctx, r, browseMaxScan-1); err != nil {
 			return usher.DocumentPage{}, browseUnavailable("list documents", err)
 		}
 		if bound != nil {
-			floor = *bound
+			r.From = *bound
 		}
-		rows, err = s.d.BrowseList(ctx, r, floor, m, limit+1)
+		rows, err = s.d.BrowseList(ctx, r, m, limit+1)
 	}
 	if err != nil {
 		return usher.DocumentPage{}, browseUnavailable("list documents", err)
@@ -159,10 +158,11 @@ func summary(institution string, stream usher.Stream, valid usher.Validity, row 
 }
 
 // browseRange checks f's institution, stream, external id, times and
-// cursor, and makes the range the engines read, open ends closed far off.
+// cursor, and makes the range the engines read: one lower bound (from)
+// and one upper bound (the nearer of to and the cursor), open ends closed
+// far off.
 func browseRange(f usher.BrowseFilter, valid usher.Validity) (driver.BrowseRange, error) {
-	r := driver.BrowseRange{Institution: f.Institution, Stream: string(f.Stream), ExternalID: f.ExternalID,
-		From: browseMinTime, To: browseMaxTime, Before: driver.BrowseKey{ReceivedAt: browseMaxTime, ID: math.MaxInt64}}
+	r := driver.BrowseRange{Institution: f.Institution, Stream: string(f.Stream), ExternalID: f.ExternalID}
 	if err := browseStream(f.Institution, f.Stream); err != nil {
 		return r, err
 	}
@@ -171,24 +171,30 @@ func browseRange(f usher.BrowseFilter, valid usher.Validity) (driver.BrowseRange
 			return r, err
 		}
 	}
+	from, to := browseMinTime, browseMaxTime
 	if !f.From.IsZero() {
-		r.From = f.From.UTC()
+		from = f.From.UTC()
 	}
 	if !f.To.IsZero() {
-		r.To = f.To.UTC()
+		to = f.To.UTC()
 	}
-	if r.From.Before(browseMinTime) || r.To.After(browseMaxTime) {
+	if from.Before(browseMinTime) || to.After(browseMaxTime) {
 		return r, usher.Errorf(usher.EINVALID, "from and to must be times between years 1 and 9999")
 	}
-	if !r.From.Before(r.To) {
-		return r, usher.Errorf(usher.EINVALID, "from (%s) must be before to (%s)", r.From.Format(time.RFC3339Nano), r.To.Format(time.RFC3339Nano))
+	if !from.Before(to) {
+		return r, usher.Errorf(usher.EINVALID, "from (%s) must be before to (%s)", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
 	}
+	// Ids start at 1: (from, 0) is the first key received at from, and
+	// (to, 0) the first one received at to, excluded.
+	r.From, r.Before = driver.BrowseKey{ReceivedAt: from}, driver.BrowseKey{ReceivedAt: to}
 	if f.Cursor != "" {
 		k, err := decodeCursor(valid, f.Cursor)
 		if err != nil {
 			return r, err
 		}
-		r.Before = k
+		if k.ReceivedAt.Before(to) {
+			r.Before = k
+		}
 	}
 	return r, nil
 }

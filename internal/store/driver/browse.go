@@ -11,9 +11,9 @@ type BrowseVerbs interface {
 	// BrowseBound returns the key of the Skip-th row (from 0) of r in
 	// order, nil when r has no more rows: the floor of a bounded scan.
 	BrowseBound(ctx context.Context, r BrowseRange, skip int) (*BrowseKey, error)
-	// BrowseList returns up to limit rows of r at or above floor whose
-	// value at m's path equals m's value (m nil: every row).
-	BrowseList(ctx context.Context, r BrowseRange, floor BrowseKey, m *BrowseMatch, limit int) ([]BrowseRow, error)
+	// BrowseList returns up to limit rows of r whose value at m's path
+	// equals m's value (m nil: every row).
+	BrowseList(ctx context.Context, r BrowseRange, m *BrowseMatch, limit int) ([]BrowseRow, error)
 	// BrowseQuarantined returns up to limit quarantine rows of r.
 	BrowseQuarantined(ctx context.Context, r BrowseRange, limit int) ([]BrowseRow, error)
 	// BrowseVersions returns up to limit versions of one document, newest
@@ -23,14 +23,14 @@ type BrowseVerbs interface {
 	BrowseBody(ctx context.Context, institution, stream, externalID string, version int) ([]byte, error)
 }
 
-// BrowseRange is the rows of an institution's stream received in [From,
-// To), of one external id ("": all), below Before in (received_at, id)
-// order, newest first. Every bound is set: the store makes open ends
-// far-off times, so an engine's range is always an index range.
+// BrowseRange is the rows of an institution's stream, of one external id
+// ("": all), from From (included) to Before (excluded) in (received_at,
+// id) order, read newest first. Both bounds are always set (the store
+// makes open ends far-off times), and each is one bound, so an engine's
+// range is one index range.
 type BrowseRange struct {
 	Institution, Stream, ExternalID string
-	From, To                        time.Time
-	Before                          BrowseKey
+	From, Before                    BrowseKey
 }
 
 // Query names the form of an engine's query name for r: name+"One" when

@@ -19,12 +19,12 @@ func (c conn) BrowseBound(ctx context.Context, r driver.BrowseRange, skip int) (
 	return &keys[0], err
 }
 
-func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, floor driver.BrowseKey, m *driver.BrowseMatch, limit int) ([]driver.BrowseRow, error) {
+func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, limit int) ([]driver.BrowseRow, error) {
 	on, keys, value := false, []string{}, "null"
 	if m != nil {
 		on, keys, value = true, m.Keys, m.Value
 	}
-	args := browseArgs(r, floor.ReceivedAt, floor.ID, on, keys, value, limit)
+	args := browseArgs(r, on, keys, value, limit)
 	return all(ctx, c.q, r.Query("BrowseList"), scanBrowseRow, args...)
 }
 
@@ -46,7 +46,7 @@ func (c conn) BrowseBody(ctx context.Context, institution, stream, externalID st
 
 // browseArgs are a range's parameters $1 to $7, then more.
 func browseArgs(r driver.BrowseRange, more ...any) []any {
-	return append([]any{r.Institution, r.Stream, r.ExternalID, r.From, r.To, r.Before.ReceivedAt, r.Before.ID}, more...)
+	return append([]any{r.Institution, r.Stream, r.ExternalID, r.From.ReceivedAt, r.From.ID, r.Before.ReceivedAt, r.Before.ID}, more...)
 }
 
 func scanBrowseKey(r pgx.Row, k *driver.BrowseKey) error { return r.Scan(&k.ReceivedAt, &k.ID) }

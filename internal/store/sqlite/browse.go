@@ -18,7 +18,7 @@ func (c conn) BrowseBound(ctx context.Context, r driver.BrowseRange, skip int) (
 	return &keys[0], err
 }
 
-func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, floor driver.BrowseKey, m *driver.BrowseMatch, limit int) ([]driver.BrowseRow, error) {
+func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, limit int) ([]driver.BrowseRow, error) {
 	on, path, typ, text, num := 0, "$", "", "", any(nil)
 	if m != nil {
 		on, path, typ, text = 1, m.JSONPath, m.Type, m.Text
@@ -26,7 +26,7 @@ func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, floor driver
 			num = *m.Number
 		}
 	}
-	args := browseArgs(r, formatTime(floor.ReceivedAt), on, path, typ, text, num, floor.ID, limit)
+	args := browseArgs(r, on, path, typ, text, num, limit)
 	return all(ctx, c.q, r.Query("BrowseList"), scanBrowseRow, args...)
 }
 
@@ -48,7 +48,7 @@ func (c conn) BrowseBody(ctx context.Context, institution, stream, externalID st
 
 // browseArgs are a range's parameters ?1 to ?7, then more.
 func browseArgs(r driver.BrowseRange, more ...any) []any {
-	return append([]any{r.Institution, r.Stream, r.ExternalID, formatTime(r.From), formatTime(r.To),
+	return append([]any{r.Institution, r.Stream, r.ExternalID, formatTime(r.From.ReceivedAt), r.From.ID,
 		formatTime(r.Before.ReceivedAt), r.Before.ID}, more...)
 }
 
