@@ -102,6 +102,9 @@ func (h *Handler) documentsFilter(d *documentsData, v url.Values) (usher.BrowseF
 	if d.Stream == "" {
 		d.Stream = string(usher.StreamOrders)
 	}
+	if !slices.Contains(d.Streams, d.Stream) { // a site copy's stream, reached by URL
+		d.Streams = append(slices.Clone(d.Streams), d.Stream)
+	}
 	f = usher.BrowseFilter{Institution: d.Institution, Stream: usher.Stream(d.Stream), ExternalID: d.ExternalID,
 		Path: d.Path, Equals: d.Equals, Cursor: v.Get("cursor"), Limit: 50}
 	if d.From != "" {
