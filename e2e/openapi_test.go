@@ -44,6 +44,8 @@ var pathValues = map[string]string{
 	"event":       "event_that_does_not_exist",
 	"message":     "1",
 	"ticket":      "1",
+	"external_id": "1",
+	"version":     "1",
 }
 
 // TestOpenAPIMatchesTheServer calls every operation docs/openapi.yaml

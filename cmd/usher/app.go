@@ -151,6 +151,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ..
 		o(a)
 	}
 	wireQuarantine(a)
+	wireDocuments(a)
 	if err := wireSite(ctx, a, validator); err != nil {
 		st.Close()
 		return nil, err

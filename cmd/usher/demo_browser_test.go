@@ -141,6 +141,11 @@ func TestDemoInABrowser(t *testing.T) {
 	if strings.Contains(lastPush, "never") {
 		t.Errorf("ingest health says the first stream never pushed")
 	}
+	// The Documents page: the venue's orders, each version kept.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href^="/dashboard/documents"]`)), chromedp.WaitVisible(chromedp.CSS(`#documents tr.document a`))); err != nil {
+		t.Fatalf("documents: %v", err)
+	}
+	screenshot(t, ctx, shots, "documents")
 
 	// The storefront: two tickets for tomorrow's first session.
 	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")

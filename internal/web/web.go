@@ -15,6 +15,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
 	"github.com/usher-hub/usher/internal/httpapi"
 )
@@ -52,6 +53,9 @@ type Options struct {
 	// Load, when set, serves the Load page (/dashboard/load): the planner
 	// of bulk loads and the live outbox backlog.
 	Load LoadSource
+	// Documents, when set, serves the Documents page (/dashboard/documents):
+	// stored versions, a document's timeline and diffs.
+	Documents usher.DocumentBrowser
 }
 
 // MinTTL is the shortest login the dashboard accepts: a shorter one
@@ -71,6 +75,7 @@ type Handler struct {
 	loc          Locale
 	mailbox      Mailbox
 	loadSource   LoadSource
+	documents    usher.DocumentBrowser
 	mux          *http.ServeMux
 	// protected is mux behind the cross-origin check of every POST.
 	protected http.Handler
@@ -85,13 +90,13 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages(loc)
+	pages, err := parsePages(loc, o.Documents != nil)
 	if err != nil {
 		return nil, err
 	}
 	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
 		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux(),
-		signInHint: o.SignInHint, mailbox: o.Mailbox, loadSource: o.Load, loc: loc}
+		signInHint: o.SignInHint, mailbox: o.Mailbox, loadSource: o.Load, documents: o.Documents, loc: loc}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
@@ -105,6 +110,11 @@ func New(o Options) (*Handler, error) {
 	h.mux.Handle("GET /dashboard/export/{institution}/{report}", h.requireLogin(h.export))
 	if h.loadSource != nil {
 		h.mux.Handle("GET /dashboard/load", h.requireLogin(h.load))
+	}
+	if h.documents != nil {
+		h.mux.Handle("GET /dashboard/documents", h.requireLogin(h.documentsList))
+		h.mux.Handle("GET /dashboard/documents/{institution}/{stream}/{external_id}", h.requireLogin(h.document))
+		h.mux.Handle("GET /dashboard/documents/{institution}/{stream}/{external_id}/versions/{version}", h.requireLogin(h.documentRaw))
 	}
 	if h.mailbox != nil {
 		h.mux.Handle("GET /dashboard/mail", h.requireLogin(h.mail))
@@ -141,14 +151,15 @@ func secureHeaders(hdr http.Header) {
 
 // parsePages parses every page with the template functions that write
 // figures the venue's way (loc).
-func parsePages(loc Locale) (map[string]*template.Template, error) {
+func parsePages(loc Locale, documents bool) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"percent": percent,
 		"inc": func(i int) int { return i + 1 }, "sub": func(a, b int) int { return a - b },
 		"money": loc.Money, "count": loc.countAny,
 		"datetime": loc.DateTime, "day": loc.Day, "hour": loc.Hour,
 		"mul100": func(f float64) float64 { return 100 * f }}
+	funcs["documents"] = func() bool { return documents } // the Documents page is served
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"login", "overview", "health", "error", "mail", "load"} {
+	for _, name := range []string{"login", "overview", "health", "error", "mail", "load", "documents", "document"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err

@@ -41,6 +41,7 @@ type Executor interface {
 	OutboxVerbs
 	RateLimitVerbs
 	CRMVerbs
+	BrowseVerbs
 }
 
 // Legacy is what an engine still implements whole, decisions included,

@@ -33,6 +33,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("CRM", func(t *testing.T) { RunCRM(t, open) })
 	t.Run("Faults", func(t *testing.T) { RunFaults(t, open) })
+	t.Run("Browse", func(t *testing.T) { RunBrowse(t, open) })
 }
 
 // RunDocuments checks versioning, idempotency and isolation of documents.

@@ -1,0 +1,61 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/usher-hub/usher/internal/store/driver"
+)
+
+// The document browser's verbs (queries/browse.sql); internal/store
+// decides what they read.
+
+func (c conn) BrowseBound(ctx context.Context, r driver.BrowseRange, skip int) (*driver.BrowseKey, error) {
+	keys, err := all(ctx, c.q, r.Query("BrowseBound"), scanBrowseKey, browseArgs(r, skip)...)
+	if len(keys) == 0 {
+		return nil, err
+	}
+	return &keys[0], err
+}
+
+func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, limit int) ([]driver.BrowseRow, error) {
+	on, path, typ, text, num := 0, "$", "", "", any(nil)
+	if m != nil {
+		on, path, typ, text = 1, m.JSONPath, m.Type, m.Text
+		if m.Number != nil {
+			num = *m.Number
+		}
+	}
+	args := browseArgs(r, on, path, typ, text, num, limit)
+	return all(ctx, c.q, r.Query("BrowseList"), scanBrowseRow, args...)
+}
+
+func (c conn) BrowseQuarantined(ctx context.Context, r driver.BrowseRange, limit int) ([]driver.BrowseRow, error) {
+	return all(ctx, c.q, "BrowseQuarantined", scanBrowseRow, browseArgs(r, limit)...)
+}
+
+func (c conn) BrowseVersions(ctx context.Context, institution, stream, externalID string, limit int) ([]driver.BrowseRow, error) {
+	return all(ctx, c.q, "BrowseVersions", scanBrowseRow, institution, stream, externalID, limit)
+}
+
+func (c conn) BrowseBody(ctx context.Context, institution, stream, externalID string, version int) ([]byte, error) {
+	bodies, err := all(ctx, c.q, "BrowseBody", func(r *sql.Rows, b *[]byte) error { return r.Scan(b) }, institution, stream, externalID, version)
+	if len(bodies) == 0 {
+		return nil, err
+	}
+	return bodies[0], err
+}
+
+// browseArgs are a range's parameters ?1 to ?7, then more.
+func browseArgs(r driver.BrowseRange, more ...any) []any {
+	return append([]any{r.Institution, r.Stream, r.ExternalID, formatTime(r.From.ReceivedAt), r.From.ID,
+		formatTime(r.Before.ReceivedAt), r.Before.ID}, more...)
+}
+
+func scanBrowseKey(r *sql.Rows, k *driver.BrowseKey) error {
+	return r.Scan((*textTime)(&k.ReceivedAt), &k.ID)
+}
+
+func scanBrowseRow(r *sql.Rows, x *driver.BrowseRow) error {
+	return r.Scan((*textTime)(&x.Key.ReceivedAt), &x.Key.ID, &x.ExternalID, &x.Version, &x.Current, &x.Hash, &x.Size)
+}
