@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -13,10 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/store"
-	"github.com/usher-hub/usher/internal/testdb"
 )
 
 // e2eBinary returns the real usher binary TestMain built for this run.
@@ -133,74 +128,6 @@ func writeConfigYAML(t *testing.T, yaml string) string {
 	return path
 }
 
-// TestServeStoresEachPushOnce is the foundation's end-to-end proof: the
-// real binary, on each engine, receives the seed's ticket checks and
-// realistic contacts and orders, twice, and holds exactly one copy.
-func TestServeStoresEachPushOnce(t *testing.T) {
-	for _, engine := range testdb.Engines {
-		t.Run(engine, func(t *testing.T) {
-			dsn := testdb.DSN(t, engine)
-			cfg := writeConfigYAML(t, `
-institutions:
-  - code: myvenue
-    auth: {mode: basic, username: s360, secret_env: E2E_PUSH_SECRET}
-`)
-			t.Setenv("E2E_PUSH_SECRET", "e2e-secret-value")
-			srv := e2eStart(t, "--config", cfg, "--database", dsn)
-			want := map[usher.Stream]int{usher.StreamContacts: 2, usher.StreamOrders: 1, usher.StreamTicketChecks: 2}
-			for stream := range want {
-				body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "s360", string(stream)+".json"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				for attempt := range 3 {
-					status, resp := srv.post(t, "/s360/"+string(stream)+"/myvenue", body, "s360", "e2e-secret-value")
-					if status != 200 {
-						t.Fatalf("%s attempt %d: %d %s", stream, attempt, status, resp)
-					}
-				}
-				status, _ := srv.post(t, "/s360/"+string(stream)+"/myvenue", body, "s360", "wrong")
-				if status != 401 {
-					t.Fatalf("%s with a wrong password: %d, want 401", stream, status)
-				}
-			}
-			metricsBody := get(t, srv.URL+"/metrics")
-			if !strings.Contains(metricsBody, `usher_documents_total{institution="myvenue",outcome="duplicate",stream="ticketchecks"} 4`) {
-				t.Errorf("metrics lack the duplicate count:\n%s", grep(metricsBody, "usher_documents_total"))
-			}
-			srv.Stop(t)
-			if strings.Contains(srv.stderr.String(), "e2e-secret-value") {
-				t.Fatal("the push secret appears in the logs")
-			}
-
-			st, err := store.Open(context.Background(), dsn, time.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			for stream, n := range want {
-				docs, err := st.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue", Stream: stream, AllVersions: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(docs) != n {
-					t.Errorf("%s: %d stored, want exactly %d", stream, len(docs), n)
-				}
-			}
-		})
-	}
-}
-
-func TestServeReportsHealth(t *testing.T) {
-	srv := e2eStart(t, "--database", testdb.SQLite(t))
-	if body := get(t, srv.URL+"/healthz"); !strings.Contains(body, "ok") {
-		t.Fatalf("healthz: %s", body)
-	}
-	if body := get(t, srv.URL+"/readyz"); !strings.Contains(body, "ready") {
-		t.Fatalf("readyz: %s", body)
-	}
-}
-
 func get(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -220,30 +147,4 @@ func grep(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// TestServeAppliesTheIngestConfig: ingest.max_documents reaches the push
-// handler (issue 16).
-func TestServeAppliesTheIngestConfig(t *testing.T) {
-	cfg := writeConfigYAML(t, `
-ingest:
-  max_documents: 2
-  writer_saturated_after: 30s
-institutions:
-  - code: myvenue
-    auth: {mode: basic, username: s360, secret_env: E2E_PUSH_SECRET}
-`)
-	t.Setenv("E2E_PUSH_SECRET", "e2e-secret-value-long")
-	srv := e2eStart(t, "--config", cfg, "--database", testdb.SQLite(t))
-	two, err := os.ReadFile(filepath.Join("..", "..", "testdata", "s360", "contacts.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if status, resp := srv.post(t, "/s360/contacts/myvenue", two, "s360", "e2e-secret-value-long"); status != 200 {
-		t.Fatalf("two documents: %d %s", status, resp)
-	}
-	three := []byte(`[{"contactNumber":"1"},{"contactNumber":"2"},{"contactNumber":"3"}]`)
-	if status, resp := srv.post(t, "/s360/contacts/myvenue", three, "s360", "e2e-secret-value-long"); status != 413 || !strings.Contains(resp, "ingest.max_documents") {
-		t.Fatalf("three documents over a cap of two: %d %s, want 413 naming ingest.max_documents", status, resp)
-	}
 }
