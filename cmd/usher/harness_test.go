@@ -284,3 +284,19 @@ func totals(stats map[usher.Stream]s360.StreamStats) s360.StreamStats {
 	}
 	return sum
 }
+
+// waitUntil polls cond until it holds, failing t after timeout. It is for
+// waiting on another process (the server, the database), never for
+// ordering goroutines of this one.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		<-tick.C
+	}
+}
