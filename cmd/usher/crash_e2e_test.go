@@ -29,7 +29,7 @@ import (
 // again), and the shared
 // rate budget held across the restart.
 func TestKillDashNine(t *testing.T) {
-	bin := e2eBinary(t)
+	bin := usherBin
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) { killDashNine(t, bin, testdb.DSN(t, engine)) })
 	}
