@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -33,6 +33,7 @@ var configFlagNames = []string{"-config", "-database", "-listen"}
 // TestEveryCommandsHelp runs `-h` of every command and subcommand of the
 // built binary: it exits 0, prints to stdout, and lists every flag.
 func TestEveryCommandsHelp(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args  []string
 		flags []string
@@ -80,6 +81,7 @@ func TestEveryCommandsHelp(t *testing.T) {
 // TestCommandLineMistakes checks exit codes and that each error names
 // what is at fault, in words.
 func TestCommandLineMistakes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name string
@@ -130,6 +132,7 @@ func TestCommandLineMistakes(t *testing.T) {
 // TestMigratePrintsWhatItApplied: a new database gets every migration and
 // says so; the second run applies nothing and says that.
 func TestMigratePrintsWhatItApplied(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + t.TempDir() + "/m.db"
 	out, errOut, code := runBin(t, nil, "migrate", "--database", db)
 	if code != 0 || !strings.Contains(out, "applied") || strings.Contains(out, "up to date") {
@@ -143,6 +146,7 @@ func TestMigratePrintsWhatItApplied(t *testing.T) {
 
 // TestVersionNamesTheBuild: the module version and what it was built from.
 func TestVersionNamesTheBuild(t *testing.T) {
+	t.Parallel()
 	out, _, code := runBin(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "usher ") || !strings.Contains(out, "revision") || !strings.Contains(out, "go1.") {
 		t.Fatalf("version: exit %d: %q", code, out)
