@@ -41,7 +41,7 @@ func TestEchoesAndConflicts(t *testing.T) {
 			h.settle()
 			h.push()
 			h.settle()
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1}) {
 				t.Fatalf("CRM received versions %v, want only [1]: version 2 is the echo of its own write", v)
 			}
 			if got := h.storedVersions(n); got != 2 {
@@ -52,7 +52,7 @@ func TestEchoesAndConflicts(t *testing.T) {
 			h.sim.ChangeContact("MYVENUE", n, map[string]any{"individualContact": map[string]any{"firstName": "Annie"}})
 			h.push()
 			h.settle()
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1, 3}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1, 3}) {
 				t.Fatalf("CRM received versions %v, want [1 3]", v)
 			}
 
@@ -64,13 +64,13 @@ func TestEchoesAndConflicts(t *testing.T) {
 			created := h.requestResult(rc)
 			h.push()
 			h.settle()
-			if v := h.crm.versions("contacts/" + created); len(v) != 0 {
+			if v := h.crm.Versions("contacts/" + created); len(v) != 0 {
 				t.Fatalf("CRM received its own created contact back: versions %v", v)
 			}
 
 			// Conflict: S-360 changes the phone while the CRM is down, and the
 			// CRM, not knowing, changes the email.
-			h.crm.setStatus(http.StatusServiceUnavailable)
+			h.crm.SetStatus(http.StatusServiceUnavailable)
 			h.sim.ChangeContact("MYVENUE", n, map[string]any{"cellPhoneNumber": "+41 79 111 11 11"})
 			h.push()
 			rc = h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"contactNumber": n, "email": "ann@crm.example"}}, "")
@@ -78,13 +78,13 @@ func TestEchoesAndConflicts(t *testing.T) {
 				t.Fatal("a write while S-360's change is still on its way to the CRM must be a conflict")
 			}
 			waitFor(t, time.Minute, "the conflicting write at S-360", func() bool { return h.requestState(rc) == usher.JobDone })
-			h.crm.setStatus(http.StatusOK)
+			h.crm.SetStatus(http.StatusOK)
 			h.push()
 			h.settle()
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1, 3, 4, 5}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1, 3, 4, 5}) {
 				t.Fatalf("CRM received versions %v, want [1 3 4 5]: the merged version 5 must reach it", v)
 			}
-			if last := h.crm.lastBody(doc); !strings.Contains(last, "ann@crm.example") || !strings.Contains(last, "+41 79 111 11 11") {
+			if last := h.crm.LastBody(doc); !strings.Contains(last, "ann@crm.example") || !strings.Contains(last, "+41 79 111 11 11") {
 				t.Fatalf("merged contact %s: want the CRM's email and S-360's phone", last)
 			}
 			echoes := h.outboxExtra()["echoes"].(map[string]any)
