@@ -59,6 +59,11 @@ type harnessOptions struct {
 	// rateMode is s360_api.rate_mode; endpoint makes the stand-in count
 	// each service's calls apart too.
 	rateMode string
+	// maxAttempts is s360_api.max_attempts (default 15).
+	maxAttempts int
+	// returnIdentifier turns on the stand-in's undocumented help:
+	// searchContact returns the identifier a contact was created with.
+	returnIdentifier bool
 }
 
 func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
@@ -73,7 +78,7 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	h.sim = s360api.New(s360api.Config{
 		Institutions: []s360api.Institution{{Code: "MYVENUE", Secret: s360Secret}},
 		RateLimit:    o.simLimit, RateWindow: o.simWindow, LostRatio: o.lostRatio, Seed: 15,
-		PerEndpoint: o.rateMode == config.RateModeEndpoint,
+		ReturnIdentifier: o.returnIdentifier, PerEndpoint: o.rateMode == config.RateModeEndpoint,
 	})
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)
@@ -93,6 +98,9 @@ func harnessConfig(database, simURL, crmURL string, o harnessOptions) string {
 	}
 	if o.rateMode != "" {
 		fmt.Fprintf(&s360, ", rate_mode: %s", o.rateMode)
+	}
+	if o.maxAttempts != 0 {
+		fmt.Fprintf(&s360, ", max_attempts: %d", o.maxAttempts)
 	}
 	outbox := "poll_interval: 20ms, retry_base: 50ms, retry_max: 1s"
 	if o.workers != 0 {
@@ -146,6 +154,75 @@ func (h *harness) postContacts(n, clients int) {
 			h.t.Fatal(err)
 		}
 	}
+}
+
+// saveContact sends one CRM contact write and returns its receipt.
+func (h *harness) saveContact(body any, idem string) *client.WriteReceipt {
+	h.t.Helper()
+	rc, err := h.c.SaveContact(context.Background(), "myvenue", idem, body)
+	if err != nil {
+		h.t.Fatalf("POST contacts: %v", err)
+	}
+	return rc
+}
+
+// createBooking sends one CRM booking and returns its receipt.
+func (h *harness) createBooking(body any, idem string) *client.WriteReceipt {
+	h.t.Helper()
+	rc, err := h.c.CreateBooking(context.Background(), "myvenue", idem, body)
+	if err != nil {
+		h.t.Fatalf("POST bookings: %v", err)
+	}
+	return rc
+}
+
+func (h *harness) requestStatus(rc *client.WriteReceipt) *client.RequestStatus {
+	h.t.Helper()
+	st, err := h.c.Request(context.Background(), "myvenue", rc.TrackingID)
+	if err != nil {
+		h.t.Fatalf("request %s: %v", rc.TrackingID, err)
+	}
+	return st
+}
+
+func (h *harness) requestState(rc *client.WriteReceipt) client.JobState {
+	return h.requestStatus(rc).State
+}
+
+// requestResult returns the contact number a done contact write answered.
+func (h *harness) requestResult(rc *client.WriteReceipt) string {
+	h.t.Helper()
+	st := h.requestStatus(rc)
+	var res struct {
+		ContactNumber string `json:"contactNumber"`
+	}
+	if err := json.Unmarshal(st.Result, &res); st.State != client.JobDone || err != nil || res.ContactNumber == "" {
+		h.t.Fatalf("request %s = %+v, want done with a contact number", rc.TrackingID, st)
+	}
+	return res.ContactNumber
+}
+
+// circuit is the S-360 circuit breaker's state in the outbox status.
+func (h *harness) circuit() string {
+	s360, _ := h.outbox().Extra["s360"].(map[string]any)
+	return fmt.Sprint(s360["circuit"])
+}
+
+// storedContacts counts the contact versions usher stored (today's, as
+// the ingest health counts them).
+func (h *harness) storedContacts() int64 {
+	h.t.Helper()
+	health, err := h.c.IngestHealth(context.Background(), "myvenue")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, s := range health.Streams {
+		if s.Stream == client.StreamContacts {
+			return s.Received
+		}
+	}
+	h.t.Fatal("the ingest health lacks the contacts stream")
+	return 0
 }
 
 // outbox returns myvenue's outbox status.
@@ -248,8 +325,10 @@ func (h *harness) metricSum(name string) int {
 // changes; every version reaches the CRM once, signed, and the versions of
 // a contact in order.
 func TestS360ToCRMExactlyOnce(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, engine, harnessOptions{})
 			numbers := h.sim.CreateContacts("MYVENUE", 1000, func(i int) map[string]any {
 				return map[string]any{"email": fmt.Sprintf("visitor%d@example.org", i),

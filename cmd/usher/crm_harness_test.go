@@ -17,6 +17,7 @@ import (
 	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/crm"
 	"github.com/usher-hub/usher/internal/crm/crmtest"
+	"github.com/usher-hub/usher/internal/outbox"
 	"github.com/usher-hub/usher/internal/sim/s360api"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -224,4 +225,56 @@ func (h *harness) settle() {
 		}
 		return true
 	})
+}
+
+// resolved counts the done S-360 writes whose result says how a lost
+// answer was resolved.
+func (h *harness) resolved(outcome string) int {
+	h.t.Helper()
+	jobs, err := h.app.store.FindJobs(context.Background(), usher.JobFilter{State: usher.JobDone, Limit: 100000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	n := 0
+	for _, j := range jobs {
+		var res struct {
+			Resolved string `json:"resolved"`
+		}
+		if json.Unmarshal(j.Result, &res) == nil && res.Resolved == outcome {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *harness) storedVersions(number string) int {
+	h.t.Helper()
+	docs, err := h.app.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue",
+		Stream: usher.StreamContacts, ExternalID: number, AllVersions: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(docs)
+}
+
+func (h *harness) requestStatus(rc crm.Receipt) crm.RequestStatus {
+	h.t.Helper()
+	status, raw := h.request(http.MethodGet, rc.StatusURL, nil, "")
+	var st crm.RequestStatus
+	if err := json.Unmarshal(raw, &st); status != http.StatusOK || err != nil {
+		h.t.Fatalf("GET %s: %d %s", rc.StatusURL, status, raw)
+	}
+	return st
+}
+
+func (h *harness) requestState(rc crm.Receipt) usher.JobState { return h.requestStatus(rc).State }
+
+func (h *harness) outboxExtra() map[string]any {
+	h.t.Helper()
+	status, raw := h.request(http.MethodGet, "/api/v1/outbox", nil, "")
+	var body outbox.StatusBody
+	if err := json.Unmarshal(raw, &body); status != http.StatusOK || err != nil || len(body.Institutions) != 1 {
+		h.t.Fatalf("GET /api/v1/outbox: %d %s", status, raw)
+	}
+	return body.Institutions[0].Extra
 }
