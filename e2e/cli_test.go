@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/usher-hub/usher/client"
+	"github.com/usher-hub/usher/internal/testdb"
 )
 
 // runBin runs the built usher binary with an empty environment besides
@@ -150,5 +154,30 @@ func TestVersionNamesTheBuild(t *testing.T) {
 	out, _, code := runBin(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "usher ") || !strings.Contains(out, "revision") || !strings.Contains(out, "go1.") {
 		t.Fatalf("version: exit %d: %q", code, out)
+	}
+}
+
+// TestContactsForgetFromTheCommandLine: a contact the venue pushed is
+// erased by `usher contacts forget`, which says what it erased and
+// records who did it and why; an unknown contact is named.
+func TestContactsForgetFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.SQLite(t)
+	srv := serve(t, "--database", dsn, "--config", writeConfigYAML(t, "institutions: [{code: myvenue, auth: {mode: none}}]\n"))
+	if _, err := srv.Client("").Push(context.Background(), "myvenue", client.StreamContacts, seed(t, client.StreamContacts), client.PushAuth{}); err != nil {
+		t.Fatal(err)
+	}
+	srv.StopClean(t)
+	env := []string{"USHER_DATABASE=" + dsn}
+	out, errOut, code := runBin(t, env, "contacts", "forget", "--institution", "myvenue", "--actor", "dpo@venue", "--reason", "ticket 12", "3346662")
+	if code != 0 || !strings.Contains(out, "1 contact versions") {
+		t.Fatalf("forget: exit %d %s %s", code, out, errOut)
+	}
+	out, errOut, code = runBin(t, env, "contacts", "erasures", "--institution", "myvenue")
+	if code != 0 || !strings.Contains(out, `"actor":"dpo@venue"`) || strings.Contains(out, "Bond") {
+		t.Fatalf("erasures: exit %d %s %s", code, out, errOut)
+	}
+	if _, errOut, code := runBin(t, env, "contacts", "forget", "--institution", "myvenue", "--actor", "x", "nobody"); code == 0 || !strings.Contains(errOut, "no contact nobody") {
+		t.Fatalf("unknown contact: exit %d %s", code, errOut)
 	}
 }
