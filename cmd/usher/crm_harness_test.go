@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,16 +157,6 @@ func (h *harness) request(method, path string, body any, idem string) (int, []by
 	return resp.StatusCode, raw
 }
 
-// push runs S-360's contact webhook: changed contacts go to usher.
-func (h *harness) push() int {
-	h.t.Helper()
-	n, err := h.sim.PushChanged(context.Background(), h.hc, "MYVENUE")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return n
-}
-
 // waitFor polls cond until it holds, failing after limit. The outbox works
 // in other goroutines on its own clock; the test only waits for it.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
@@ -178,31 +167,6 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out after %v waiting for %s", limit, what)
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// postContacts sends n contact creations through the CRM API from
-// several clients at once.
-func (h *harness) postContacts(n, clients int) {
-	h.t.Helper()
-	errs := make(chan error, clients)
-	for c := range clients {
-		go func() {
-			for i := c; i < n; i += clients {
-				body := map[string]any{"reference": fmt.Sprint("crm-", i), "contact": map[string]any{
-					"email": fmt.Sprintf("lead%d@example.org", i), "individualContact": map[string]any{"lastName": fmt.Sprint("Lead", i)}}}
-				if status, raw := h.request(http.MethodPost, "/api/v1/crm/myvenue/contacts", body, fmt.Sprint("idem-", i)); status != http.StatusAccepted {
-					errs <- fmt.Errorf("POST contact %d: %d %s", i, status, raw)
-					return
-				}
-			}
-			errs <- nil
-		}()
-	}
-	for range clients {
-		if err := <-errs; err != nil {
-			h.t.Fatal(err)
-		}
 	}
 }
 
