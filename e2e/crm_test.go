@@ -83,7 +83,8 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)
 	h.cfgPath = writeConfigYAML(t, harnessConfig(testdb.DSN(t, engine), simSrv.URL, h.crm.URL, o))
-	h.usher = serve(t, "--config", h.cfgPath)
+	// Warnings only: logging each job would slow the rate being measured.
+	h.usher = start(t, []string{"USHER_LOG_LEVEL=warn"}, "serve", "--listen", "127.0.0.1:0", "--config", h.cfgPath).listening(t)
 	h.c = h.usher.Client(crmAPIKey)
 	h.sim.SetPushURL("MYVENUE", h.usher.URL+"/s360/contacts/myvenue")
 	return h
