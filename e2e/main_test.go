@@ -46,7 +46,7 @@ func buildAndRun(m *testing.M) int {
 
 // waitTimeout bounds every wait on another process; nothing asserts on
 // it unless that process is stuck.
-const waitTimeout = 60 * time.Second
+const waitTimeout = 90 * time.Second
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 

@@ -74,3 +74,17 @@ func (f *onceFeed) Next() ([]s360.Event, bool) {
 	f.events = nil
 	return out, true
 }
+
+func totals(stats map[usher.Stream]s360.StreamStats) s360.StreamStats {
+	var sum s360.StreamStats
+	for _, s := range stats {
+		sum.Queued += s.Queued
+		sum.Accepted += s.Accepted
+		sum.GivenUp += s.GivenUp
+		sum.Pending += s.Pending
+		sum.Posts += s.Posts
+		sum.FailedPosts += s.FailedPosts
+		sum.Duplicates += s.Duplicates
+	}
+	return sum
+}

@@ -5,17 +5,18 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/crm"
+	"github.com/usher-hub/usher/internal/crm/crmtest"
+	"github.com/usher-hub/usher/internal/outbox"
 	"github.com/usher-hub/usher/internal/sim/s360api"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -27,125 +28,15 @@ var (
 	s360Secret       = "operator-password"
 )
 
-// testCRM is a CRM on loopback: it verifies every delivery's Standard
-// Webhooks signature, counts deliveries by webhook-id, and can be told to
-// fail.
-type testCRM struct {
-	t      *testing.T
-	signer crm.Signer
-	srv    *httptest.Server
-
-	mu      sync.Mutex
-	status  int                 // answer; 200 unless told otherwise
-	byID    map[string]int      // webhook-id → times received
-	order   map[string][]int    // contact or order id → versions, in arrival order
-	bodies  map[string][]string // contact id → delivered documents
-	badSigs int
-	changed chan struct{}
-	// Once gateAt deliveries arrived, further ones wait for gate to close:
-	// they are in flight, received but not answered.
-	gateAt int
-	gate   chan struct{}
-}
-
-func newTestCRM(t *testing.T) *testCRM {
-	signer, err := crm.NewSigner(crmSigningSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &testCRM{t: t, signer: signer, status: http.StatusOK, byID: map[string]int{}, order: map[string][]int{},
-		bodies: map[string][]string{}, changed: make(chan struct{}, 1)}
-	c.srv = httptest.NewServer(http.HandlerFunc(c.serve))
-	t.Cleanup(c.srv.Close)
-	return c
-}
-
-func (c *testCRM) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	c.mu.Lock()
-	gated, gate := c.gateAt > 0 && len(c.byID) >= c.gateAt, c.gate
-	c.mu.Unlock()
-	if gated {
-		<-gate
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.signer.Verify(r.Header, body, time.Now(), 5*time.Minute); err != nil || r.Header.Get("Authorization") != "Bearer crm-token" {
-		c.badSigs++
-		http.Error(w, "bad signature or credentials", http.StatusUnauthorized)
-		return
-	}
-	if c.status != http.StatusOK {
-		w.WriteHeader(c.status)
-		return
-	}
-	id := r.Header.Get(crm.HeaderID)
-	c.byID[id]++
-	if c.byID[id] == 1 {
-		var version int
-		fmt.Sscan(r.Header.Get("Usher-Document-Version"), &version)
-		doc := r.Header.Get("Usher-Stream") + "/" + r.Header.Get("Usher-Document-Id")
-		c.order[doc] = append(c.order[doc], version)
-		c.bodies[doc] = append(c.bodies[doc], string(body))
-	}
-	select {
-	case c.changed <- struct{}{}:
-	default:
-	}
-}
-
-// holdAfter makes deliveries after the first n wait until release.
-func (c *testCRM) holdAfter(n int) (release func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gateAt, c.gate = n, make(chan struct{})
-	var once sync.Once
-	gate := c.gate
-	release = func() { once.Do(func() { close(gate) }) }
-	c.t.Cleanup(release)
-	return release
-}
-
-func (c *testCRM) setStatus(s int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.status = s
-}
-
-// counts returns the distinct deliveries, the duplicates and the
-// deliveries with a bad signature.
-func (c *testCRM) counts() (distinct, duplicates, bad int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, n := range c.byID {
-		distinct++
-		duplicates += n - 1
-	}
-	return distinct, duplicates, c.badSigs
-}
-
-func (c *testCRM) versions(doc string) []int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]int(nil), c.order[doc]...)
-}
-
-func (c *testCRM) lastBody(doc string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b := c.bodies[doc]
-	if len(b) == 0 {
-		return ""
-	}
-	return b[len(b)-1]
-}
+// newTestCRM starts the test CRM with the harness's secrets.
+func newTestCRM(t *testing.T) *crmtest.CRM { return crmtest.New(t, crmSigningSecret, "crm-token") }
 
 // harness is usher wired in-process (newApp, as serve wires it) between
 // the S-360 simulator and the test CRM, all on loopback.
 type harness struct {
 	t   *testing.T
 	sim *s360api.Sim
-	crm *testCRM
+	crm *crmtest.CRM
 	// usherURL and hc reach usher: in-process or the real binary.
 	usherURL string
 	hc       *http.Client
@@ -194,7 +85,7 @@ func newHarness(t *testing.T, engine string, o harnessOptions) *harness {
 	})
 	simSrv := httptest.NewServer(h.sim)
 	t.Cleanup(simSrv.Close)
-	cfg := harnessConfig(testdb.DSN(t, engine), simSrv.URL, h.crm.srv.URL, o)
+	cfg := harnessConfig(testdb.DSN(t, engine), simSrv.URL, h.crm.URL, o)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -266,16 +157,6 @@ func (h *harness) request(method, path string, body any, idem string) (int, []by
 	return resp.StatusCode, raw
 }
 
-// push runs S-360's contact webhook: changed contacts go to usher.
-func (h *harness) push() int {
-	h.t.Helper()
-	n, err := h.sim.PushChanged(context.Background(), h.hc, "MYVENUE")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return n
-}
-
 // waitFor polls cond until it holds, failing after limit. The outbox works
 // in other goroutines on its own clock; the test only waits for it.
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
@@ -287,4 +168,77 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// settle waits until the outbox holds nothing queued or in flight.
+func (h *harness) settle() {
+	h.t.Helper()
+	limit := time.Minute
+	if h.settleLimit > 0 {
+		limit = h.settleLimit
+	}
+	waitFor(h.t, limit, "an idle outbox", func() bool {
+		counts, err := h.app.store.CountJobs(context.Background())
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.State == usher.JobQueued || c.State == usher.JobInFlight {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// resolved counts the done S-360 writes whose result says how a lost
+// answer was resolved.
+func (h *harness) resolved(outcome string) int {
+	h.t.Helper()
+	jobs, err := h.app.store.FindJobs(context.Background(), usher.JobFilter{State: usher.JobDone, Limit: 100000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	n := 0
+	for _, j := range jobs {
+		var res struct {
+			Resolved string `json:"resolved"`
+		}
+		if json.Unmarshal(j.Result, &res) == nil && res.Resolved == outcome {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *harness) storedVersions(number string) int {
+	h.t.Helper()
+	docs, err := h.app.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue",
+		Stream: usher.StreamContacts, ExternalID: number, AllVersions: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(docs)
+}
+
+func (h *harness) requestStatus(rc crm.Receipt) crm.RequestStatus {
+	h.t.Helper()
+	status, raw := h.request(http.MethodGet, rc.StatusURL, nil, "")
+	var st crm.RequestStatus
+	if err := json.Unmarshal(raw, &st); status != http.StatusOK || err != nil {
+		h.t.Fatalf("GET %s: %d %s", rc.StatusURL, status, raw)
+	}
+	return st
+}
+
+func (h *harness) requestState(rc crm.Receipt) usher.JobState { return h.requestStatus(rc).State }
+
+func (h *harness) outboxExtra() map[string]any {
+	h.t.Helper()
+	status, raw := h.request(http.MethodGet, "/api/v1/outbox", nil, "")
+	var body outbox.StatusBody
+	if err := json.Unmarshal(raw, &body); status != http.StatusOK || err != nil || len(body.Institutions) != 1 {
+		h.t.Fatalf("GET /api/v1/outbox: %d %s", status, raw)
+	}
+	return body.Institutions[0].Extra
 }

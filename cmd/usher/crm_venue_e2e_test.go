@@ -46,7 +46,7 @@ func TestCRMUpdatesAVenueContact(t *testing.T) {
 			h.settle()
 			number := h.crmIndividual()
 			doc := "contacts/" + number
-			if v := h.crm.versions(doc); len(v) != 1 {
+			if v := h.crm.Versions(doc); len(v) != 1 {
 				t.Fatalf("the CRM received versions %v of venue contact %s, want one", v, number)
 			}
 
@@ -65,7 +65,7 @@ func TestCRMUpdatesAVenueContact(t *testing.T) {
 			if last := h.latestStored(number); !strings.Contains(last, phone) {
 				t.Fatalf("S-360 pushed %s back as %s, want the CRM's phone %s", number, last, phone)
 			}
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1}) {
 				t.Fatalf("the CRM received versions %v, want only [1]: version 2 is the echo of its own write", v)
 			}
 			if echoes := h.outboxExtra()["echoes"].(map[string]any); echoes["suppressed"] != 1.0 {
@@ -85,8 +85,8 @@ func TestCRMUpdatesAVenueContact(t *testing.T) {
 			stand.sim.RunOnce(context.Background())
 			h.settle()
 			order := "orders/" + booked.OrderID.String()
-			waitFor(t, time.Minute, "order "+order+" at the CRM", func() bool { return len(h.crm.versions(order)) == 1 })
-			if body := h.crm.lastBody(order); !strings.Contains(body, number) {
+			waitFor(t, time.Minute, "order "+order+" at the CRM", func() bool { return len(h.crm.Versions(order)) == 1 })
+			if body := h.crm.LastBody(order); !strings.Contains(body, number) {
 				t.Fatalf("the CRM received %s as %s, want it for contact %s", order, body, number)
 			}
 		})
@@ -102,7 +102,7 @@ func newVenueHarness(t *testing.T, engine, apiURL string) *harness {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	h.usherURL, h.hc = srv.URL, srv.Client()
-	cfg := harnessConfig(testdb.DSN(t, engine), apiURL, h.crm.srv.URL, harnessOptions{simLimit: 180, simWindow: time.Minute, cooldown: 200 * time.Millisecond})
+	cfg := harnessConfig(testdb.DSN(t, engine), apiURL, h.crm.URL, harnessOptions{simLimit: 180, simWindow: time.Minute, cooldown: 200 * time.Millisecond})
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +123,9 @@ func newVenueHarness(t *testing.T, engine, apiURL string) *harness {
 // received.
 func (h *harness) crmIndividual() string {
 	h.t.Helper()
-	h.crm.mu.Lock()
-	defer h.crm.mu.Unlock()
 	var found []string
-	for doc, bodies := range h.crm.bodies {
-		if n, ok := strings.CutPrefix(doc, "contacts/"); ok && strings.Contains(bodies[0], `"INDIVIDUAL"`) {
+	for doc, body := range h.crm.FirstBodies() {
+		if n, ok := strings.CutPrefix(doc, "contacts/"); ok && strings.Contains(body, `"INDIVIDUAL"`) {
 			found = append(found, n)
 		}
 	}

@@ -151,3 +151,12 @@ func TestPlanCommand(t *testing.T) {
 		t.Fatalf("plan for an unknown institution: %v", err)
 	}
 }
+
+func writeConfigYAML(t *testing.T, yaml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "usher.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/browsertest"
 	"github.com/usher-hub/usher/internal/crm"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -40,7 +41,7 @@ func TestLoadPageInABrowser(t *testing.T) {
 	if _, err := h.app.store.EnqueueJobs(context.Background(), jobs); err != nil {
 		t.Fatal(err)
 	}
-	ctx := demoBrowser(t)
+	ctx := browsertest.Start(t)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(h.usherURL+"/dashboard/login"),
 		chromedp.WaitVisible(chromedp.CSS(`#key`)),
@@ -52,17 +53,17 @@ func TestLoadPageInABrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("sign in and open the Load page: %v", err)
 	}
-	calls := must(t, ctx, "plan calls", chromedp.Text(chromedp.CSS(`#plan-calls`)))
+	calls := browsertest.Must(t, ctx, "plan calls", chromedp.Text(chromedp.CSS(`#plan-calls`)))
 	if strings.TrimSpace(calls) != "200" {
 		t.Errorf("the plan of 10,000 contacts says %q calls, want 200 (50 a call)", calls)
 	}
-	backlog := must(t, ctx, "backlog", chromedp.Text(chromedp.CSS(`#backlog table tbody tr:first-child`)))
+	backlog := browsertest.Must(t, ctx, "backlog", chromedp.Text(chromedp.CSS(`#backlog table tbody tr:first-child`)))
 	if !strings.Contains(backlog, "S-360 writes") || !strings.Contains(backlog, "500") {
 		t.Errorf("the backlog row reads %q, want the 500 paused import rows waiting for S-360", backlog)
 	}
-	chart := must(t, ctx, "chart", chromedp.OuterHTML(chromedp.CSS(`#backlog svg.chart`)))
+	chart := browsertest.Must(t, ctx, "chart", chromedp.OuterHTML(chromedp.CSS(`#backlog svg.chart`)))
 	if !strings.Contains(chart, "S-360 writes") || !strings.Contains(chart, "CRM deliveries") {
 		t.Errorf("the backlog chart has no series for both destinations:\n%s", chart)
 	}
-	screenshot(t, ctx, t.TempDir(), "load")
+	browsertest.Screenshot(t, ctx, t.TempDir(), "load")
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // Crash and fault tests of the real binary under sustained ingest. Each
 // is bounded (well under a minute) and asserts outcomes, never durations:
@@ -7,12 +7,14 @@ package main
 // the failed payload.
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/usher-hub/usher/bench/load"
+	"github.com/usher-hub/usher/client"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -22,14 +24,16 @@ import (
 // must have survived, every resent payload must be accepted, and in the
 // end each document is stored exactly once.
 func TestKill9DuringIngestLosesAndDuplicatesNothing(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			dsn := testdb.DSN(t, engine)
 			args := []string{"--config", faultConfig(t), "--database", dsn}
-			srv := e2eStart(t, args...)
+			srv := serve(t, args...)
 			l := startLoad(faultTarget(srv.URL), 4, false, 7)
 			waitUntil(t, 45*time.Second, "30 acknowledged payloads", func() bool { return l.Acked() >= 30 })
-			srv.Kill(t)
+			srv.Kill()
 			l.Stop()
 			if len(l.statuses) > 0 {
 				t.Fatalf("answers other than 200 before the kill: %v", l.statuses)
@@ -42,17 +46,17 @@ func TestKill9DuringIngestLosesAndDuplicatesNothing(t *testing.T) {
 				}
 			}
 
-			srv = e2eStart(t, args...)
+			srv = serve(t, args...)
 			unacked := pick(l.sent, l.acked, false)
 			duplicates := 0
 			for _, p := range unacked {
-				res, err := resend(faultTarget(srv.URL), http.DefaultClient, p)
+				res, err := resend(srv.Client(""), p)
 				if err != nil {
 					t.Fatalf("resending an unacknowledged payload after restart: %v", err)
 				}
 				duplicates += res.Duplicate
 			}
-			srv.Stop(t)
+			srv.Stop()
 			t.Logf("%d payloads acknowledged before the kill, %d resent (%d of their documents had been committed unacknowledged)",
 				len(l.sent)-len(unacked), len(unacked), duplicates)
 			checkExactlyOnce(t, dsn, l.sent)
@@ -76,24 +80,25 @@ func pick(payloads []load.Payload, acked []bool, want bool) []load.Payload {
 // down every push gets 503 and /readyz says not ready; senders resend until
 // acknowledged, and in the end every document is stored exactly once.
 func TestPostgresStoppedUnderLoad(t *testing.T) {
+	t.Parallel()
 	pg := startPrivatePostgres(t)
 	dsn := pg.CreateDatabase(t, "usher")
-	srv := e2eStart(t, "--config", faultConfig(t), "--database", dsn)
+	srv := serve(t, "--config", faultConfig(t), "--database", dsn)
 	l := startLoad(faultTarget(srv.URL), 4, true, 11)
 	waitUntil(t, 30*time.Second, "10 acknowledged payloads", func() bool { return l.Acked() >= 10 })
 
 	pg.Crash(t)
 	waitUntil(t, 30*time.Second, "a 503 while PostgreSQL is down", func() bool { return l.Seen(http.StatusServiceUnavailable) > 0 })
-	if status := getStatus(t, srv.URL+"/readyz"); status != http.StatusServiceUnavailable {
+	if status := readyStatus(t, srv); status != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz answered %d with PostgreSQL down, want 503", status)
 	}
 	acked := l.Acked()
 
 	pg.Start(t)
-	waitUntil(t, 30*time.Second, "/readyz after PostgreSQL is back", func() bool { return getStatus(t, srv.URL+"/readyz") == http.StatusOK })
+	waitUntil(t, 30*time.Second, "/readyz after PostgreSQL is back", func() bool { return readyStatus(t, srv) == http.StatusOK })
 	waitUntil(t, 30*time.Second, "10 more acknowledged payloads", func() bool { return l.Acked() >= acked+10 })
 	l.Stop()
-	srv.Stop(t)
+	srv.Stop()
 
 	for status, n := range l.statuses {
 		if status != http.StatusServiceUnavailable {
@@ -103,19 +108,23 @@ func TestPostgresStoppedUnderLoad(t *testing.T) {
 	if l.transport > 0 {
 		t.Errorf("%d pushes got no answer: usher must answer 503 while its database is down", l.transport)
 	}
-	if !strings.Contains(srv.stderr.String(), "database unavailable") {
+	if !strings.Contains(srv.Logs(), "database unavailable") {
 		t.Errorf("the logs do not say the database was unavailable")
 	}
 	t.Logf("%d payloads, %d answers 503 while PostgreSQL was down", len(l.sent), l.Seen(http.StatusServiceUnavailable))
 	checkExactlyOnce(t, dsn, l.sent)
 }
 
-func getStatus(t *testing.T, url string) int {
+// readyStatus is the status of /readyz, asked through the client.
+func readyStatus(t *testing.T, srv *proc) int {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
+	err := srv.Client("").Ready(context.Background())
+	if err == nil {
+		return http.StatusOK
+	}
+	status := client.StatusOf(err)
+	if status == 0 {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return status
 }

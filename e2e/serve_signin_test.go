@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"io"
@@ -13,8 +13,9 @@ import (
 // A server started with no API key says, once, how to make one: on its
 // output and on the dashboard's login page.
 func TestServeWithoutKeySaysHowToSignIn(t *testing.T) {
-	p := startProcess(t, []string{"USHER_DATABASE=" + testdb.SQLite(t), "USHER_LISTEN=127.0.0.1:0", "USHER_ADMIN_KEY="}, "serve")
-	base := "http://" + p.stdout.waitFor(t, listeningLine, p.exited)[1]
+	t.Parallel()
+	p := start(t, []string{"USHER_DATABASE=" + testdb.SQLite(t), "USHER_LISTEN=127.0.0.1:0", "USHER_ADMIN_KEY="}, "serve")
+	base := p.listening(t).URL
 	p.stdout.waitFor(t, regexp.MustCompile(`No API key is configured.*USHER_ADMIN_KEY`), p.exited)
 	res, err := http.Get(base + "/dashboard/login")
 	if err != nil {
@@ -28,11 +29,11 @@ func TestServeWithoutKeySaysHowToSignIn(t *testing.T) {
 	if n := strings.Count(p.stdout.String(), "No API key is configured"); n != 1 {
 		t.Errorf("the hint is printed %d times, want once", n)
 	}
-	p.stop(t)
+	p.StopClean(t)
 
-	with := startProcess(t, []string{"USHER_DATABASE=" + testdb.SQLite(t), "USHER_LISTEN=127.0.0.1:0", "USHER_ADMIN_KEY=admin-key-0123456789abcdef"}, "serve")
-	with.stdout.waitFor(t, listeningLine, with.exited)
-	with.stop(t)
+	with := start(t, []string{"USHER_DATABASE=" + testdb.SQLite(t), "USHER_LISTEN=127.0.0.1:0", "USHER_ADMIN_KEY=admin-key-0123456789abcdef"}, "serve")
+	with.listening(t)
+	with.StopClean(t)
 	if strings.Contains(with.stdout.String(), "No API key") {
 		t.Errorf("a server with a key still says there is none")
 	}

@@ -1,18 +1,17 @@
-package main
+package e2e
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/usher-hub/usher"
-	"github.com/usher-hub/usher/internal/crm"
-	"github.com/usher-hub/usher/internal/outbox"
+	"github.com/usher-hub/usher/client"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -22,8 +21,10 @@ import (
 // write on top of an S-360 change the CRM had not received yet is a
 // conflict whose merged result reaches the CRM.
 func TestEchoesAndConflicts(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, engine, harnessOptions{})
 			n := h.sim.CreateContacts("MYVENUE", 1, func(int) map[string]any {
 				return map[string]any{"email": "ann@old.example", "individualContact": map[string]any{"firstName": "Ann", "lastName": "Lee"}}
@@ -33,18 +34,18 @@ func TestEchoesAndConflicts(t *testing.T) {
 			h.settle()
 
 			// The CRM changes the email; S-360 pushes the result back.
-			rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"base_version": 1,
-				"contact": map[string]any{"contactNumber": n, "email": "ann@new.example"}}, "")
+			rc := h.saveContact(json.RawMessage(`{"base_version": 1, "contact": {"contactNumber": "`+n+`", "email": "ann@new.example"}}`), "")
 			if rc.Conflict {
 				t.Fatal("a write on top of the version the CRM holds is no conflict")
 			}
 			h.settle()
 			h.push()
 			h.settle()
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1}) {
 				t.Fatalf("CRM received versions %v, want only [1]: version 2 is the echo of its own write", v)
 			}
-			if got := h.storedVersions(n); got != 2 {
+			// The venue has this one contact so far: usher counts its versions.
+			if got := h.storedContacts(); got != 2 {
 				t.Fatalf("usher holds %d versions, want 2: the echo is stored, S-360 being the truth", got)
 			}
 
@@ -52,43 +53,43 @@ func TestEchoesAndConflicts(t *testing.T) {
 			h.sim.ChangeContact("MYVENUE", n, map[string]any{"individualContact": map[string]any{"firstName": "Annie"}})
 			h.push()
 			h.settle()
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1, 3}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1, 3}) {
 				t.Fatalf("CRM received versions %v, want [1 3]", v)
 			}
 
 			// The CRM creates a contact; it learns the number from the
 			// request status, and the echo of the create is not sent back.
-			rc = h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"reference": "crm-77",
-				"contact": map[string]any{"email": "bo@example.org", "individualContact": map[string]any{"lastName": "Bo"}}}, "")
+			rc = h.saveContact(client.ContactRequest{Reference: "crm-77",
+				Contact: map[string]any{"email": "bo@example.org", "individualContact": map[string]any{"lastName": "Bo"}}}, "")
 			h.settle()
 			created := h.requestResult(rc)
 			h.push()
 			h.settle()
-			if v := h.crm.versions("contacts/" + created); len(v) != 0 {
+			if v := h.crm.Versions("contacts/" + created); len(v) != 0 {
 				t.Fatalf("CRM received its own created contact back: versions %v", v)
 			}
 
 			// Conflict: S-360 changes the phone while the CRM is down, and the
 			// CRM, not knowing, changes the email.
-			h.crm.setStatus(http.StatusServiceUnavailable)
+			h.crm.SetStatus(http.StatusServiceUnavailable)
 			h.sim.ChangeContact("MYVENUE", n, map[string]any{"cellPhoneNumber": "+41 79 111 11 11"})
 			h.push()
-			rc = h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"contactNumber": n, "email": "ann@crm.example"}}, "")
+			rc = h.saveContact(client.ContactRequest{Contact: map[string]any{"contactNumber": n, "email": "ann@crm.example"}}, "")
 			if !rc.Conflict {
 				t.Fatal("a write while S-360's change is still on its way to the CRM must be a conflict")
 			}
-			waitFor(t, time.Minute, "the conflicting write at S-360", func() bool { return h.requestState(rc) == usher.JobDone })
-			h.crm.setStatus(http.StatusOK)
+			waitUntil(t, time.Minute, "the conflicting write at S-360", func() bool { return h.requestState(rc) == client.JobDone })
+			h.crm.SetStatus(http.StatusOK)
 			h.push()
 			h.settle()
-			if v := h.crm.versions(doc); !slices.Equal(v, []int{1, 3, 4, 5}) {
+			if v := h.crm.Versions(doc); !slices.Equal(v, []int{1, 3, 4, 5}) {
 				t.Fatalf("CRM received versions %v, want [1 3 4 5]: the merged version 5 must reach it", v)
 			}
-			if last := h.crm.lastBody(doc); !strings.Contains(last, "ann@crm.example") || !strings.Contains(last, "+41 79 111 11 11") {
+			if last := h.crm.LastBody(doc); !strings.Contains(last, "ann@crm.example") || !strings.Contains(last, "+41 79 111 11 11") {
 				t.Fatalf("merged contact %s: want the CRM's email and S-360's phone", last)
 			}
-			echoes := h.outboxExtra()["echoes"].(map[string]any)
-			if echoes["suppressed"] != 2.0 {
+			echoes := h.outbox().Extra["echoes"].(map[string]any)
+			if echoes["suppressed"] != json.Number("2") {
 				t.Fatalf("echo counts %v, want 2 suppressed", echoes)
 			}
 		})
@@ -99,23 +100,25 @@ func TestEchoesAndConflicts(t *testing.T) {
 // breaker stops usher hammering it, no write is lost or given up, and
 // when S-360 is back the queue drains, each write applied once.
 func TestUpstreamDownThenBack(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, engine, harnessOptions{cooldown: 200 * time.Millisecond})
 			h.sim.SetDown(true)
 			h.postContacts(50, 2)
-			waitFor(t, time.Minute, "the breaker to open", func() bool {
+			waitUntil(t, time.Minute, "the breaker to open", func() bool {
 				return h.circuit() == "open" && h.sim.Stats("MYVENUE").Refused >= 5
 			})
 			down := h.sim.Stats("MYVENUE").Refused
 			h.sim.SetDown(false)
-			waitFor(t, time.Minute, "the queue to drain", func() bool { return h.sim.ContactCount("MYVENUE") >= 50 })
+			waitUntil(t, time.Minute, "the queue to drain", func() bool { return h.sim.ContactCount("MYVENUE") >= 50 })
 			h.settle()
 			t.Logf("%s: %d calls refused while S-360 was down, for 50 queued writes", engine, down)
 			if n := h.sim.ContactCount("MYVENUE"); n != 50 {
 				t.Fatalf("S-360 holds %d contacts, want 50", n)
 			}
-			if failed := h.jobs(usher.JobFailed); len(failed) != 0 {
+			if failed := h.deliveries("-state", "failed"); len(failed) != 0 {
 				t.Fatalf("%d writes were given up during the outage: %+v", len(failed), failed[0])
 			}
 			if h.circuit() != "closed" {
@@ -131,13 +134,15 @@ func TestUpstreamDownThenBack(t *testing.T) {
 // created twice, and each resolution shows in the job's result. A resent
 // CRM request with the same Idempotency-Key is one write.
 func TestRetriesNeverWriteTwice(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, engine, harnessOptions{contactBatch: 1})
 			h.sim.LoseNextAnswers(10)
 			h.postContacts(30, 3)
-			again := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"reference": "crm-0",
-				"contact": map[string]any{"email": "lead0@example.org", "individualContact": map[string]any{"lastName": "Lead0"}}}, "idem-0")
+			again := h.saveContact(client.ContactRequest{Reference: "crm-0",
+				Contact: map[string]any{"email": "lead0@example.org", "individualContact": map[string]any{"lastName": "Lead0"}}}, "idem-0")
 			h.settle()
 			st := h.sim.Stats("MYVENUE")
 			if h.sim.ContactCount("MYVENUE") != 30 || st.Lost != 10 {
@@ -148,19 +153,19 @@ func TestRetriesNeverWriteTwice(t *testing.T) {
 			}
 			number := h.requestResult(again)
 			h.sim.LoseNextAnswers(1)
-			booking := map[string]any{"contactNumber": number, "orderType": "OPTION", "reference": "opp-1",
-				"items": []map[string]any{{"productCode": "PERMCOL", "quantity": 2}}}
-			rc := h.postCRM("/api/v1/crm/myvenue/bookings", booking, "booking-1")
-			if rc2 := h.postCRM("/api/v1/crm/myvenue/bookings", booking, "booking-1"); rc2.TrackingID != rc.TrackingID {
+			booking := client.BookingRequest{ContactNumber: number, OrderType: "OPTION", Reference: "opp-1",
+				Items: []client.BookingItem{{ProductCode: "PERMCOL", Quantity: 2}}}
+			rc := h.createBooking(booking, "booking-1")
+			if rc2 := h.createBooking(booking, "booking-1"); rc2.TrackingID != rc.TrackingID {
 				t.Fatal("a resent booking with the same Idempotency-Key must be the same request")
 			}
 			h.settle()
 			if orders := h.sim.Orders("MYVENUE"); len(orders) != 1 || orders[0]["orderState"] != "IN_OPTION" {
 				t.Fatalf("S-360 orders = %v, want one option", orders)
 			}
-			if status, _ := h.request(http.MethodPost, "/api/v1/crm/myvenue/bookings", map[string]any{"contactNumber": number,
-				"orderType": "SALE", "items": []map[string]any{{"productCode": "X", "quantity": 1}}}, "booking-1"); status != http.StatusConflict {
-				t.Fatalf("reusing an Idempotency-Key for another booking: status %d, want 409", status)
+			if _, err := h.c.CreateBooking(context.Background(), "myvenue", "booking-1", client.BookingRequest{ContactNumber: number,
+				OrderType: "SALE", Items: []client.BookingItem{{ProductCode: "X", Quantity: 1}}}); client.StatusOf(err) != http.StatusConflict {
+				t.Fatalf("reusing an Idempotency-Key for another booking: %v, want 409", err)
 			}
 			if nf := h.sim.NotFound(); len(nf) != 0 {
 				t.Fatalf("usher called undocumented methods: %v", nf)
@@ -169,101 +174,22 @@ func TestRetriesNeverWriteTwice(t *testing.T) {
 	}
 }
 
-// resolved counts the done S-360 writes whose result says how a lost
-// answer was resolved.
-func (h *harness) resolved(outcome string) int {
-	h.t.Helper()
-	jobs, err := h.app.store.FindJobs(context.Background(), usher.JobFilter{State: usher.JobDone, Limit: 100000})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	n := 0
-	for _, j := range jobs {
-		var res struct {
-			Resolved string `json:"resolved"`
-		}
-		if json.Unmarshal(j.Result, &res) == nil && res.Resolved == outcome {
-			n++
-		}
-	}
-	return n
-}
-
-func (h *harness) storedVersions(number string) int {
-	h.t.Helper()
-	docs, err := h.app.store.FindDocuments(context.Background(), usher.DocumentFilter{Institution: "myvenue",
-		Stream: usher.StreamContacts, ExternalID: number, AllVersions: true})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return len(docs)
-}
-
-func (h *harness) requestStatus(rc crm.Receipt) crm.RequestStatus {
-	h.t.Helper()
-	status, raw := h.request(http.MethodGet, rc.StatusURL, nil, "")
-	var st crm.RequestStatus
-	if err := json.Unmarshal(raw, &st); status != http.StatusOK || err != nil {
-		h.t.Fatalf("GET %s: %d %s", rc.StatusURL, status, raw)
-	}
-	return st
-}
-
-func (h *harness) requestState(rc crm.Receipt) usher.JobState { return h.requestStatus(rc).State }
-
-// requestResult returns the contact number a done contact write answered.
-func (h *harness) requestResult(rc crm.Receipt) string {
-	h.t.Helper()
-	st := h.requestStatus(rc)
-	var res struct {
-		ContactNumber string `json:"contactNumber"`
-	}
-	if err := json.Unmarshal(st.Result, &res); st.State != usher.JobDone || err != nil || res.ContactNumber == "" {
-		h.t.Fatalf("request %s = %+v, want done with a contact number", rc.TrackingID, st)
-	}
-	return res.ContactNumber
-}
-
-func (h *harness) outboxExtra() map[string]any {
-	h.t.Helper()
-	status, raw := h.request(http.MethodGet, "/api/v1/outbox", nil, "")
-	var body outbox.StatusBody
-	if err := json.Unmarshal(raw, &body); status != http.StatusOK || err != nil || len(body.Institutions) != 1 {
-		h.t.Fatalf("GET /api/v1/outbox: %d %s", status, raw)
-	}
-	return body.Institutions[0].Extra
-}
-
-func (h *harness) circuit() string {
-	s360, _ := h.outboxExtra()["s360"].(map[string]any)
-	return fmt.Sprint(s360["circuit"])
-}
-
-func (h *harness) jobs(state usher.JobState) []usher.Job {
-	h.t.Helper()
-	jobs, err := h.app.store.FindJobs(context.Background(), usher.JobFilter{State: state})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return jobs
-}
-
 // TestRefusedBatchGoesContactByContact: S-360 refuses a createCulturalContact
 // call as a whole when one contact is invalid, and creates nothing; usher
 // then sends each contact alone, so only the invalid one fails.
 func TestRefusedBatchGoesContactByContact(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testdb.Engines[0], harnessOptions{})
 	emails := []string{"good1@example.org", "bad@localhost", "good2@example.org"}
 	errs := make(chan error, len(emails))
 	for i, email := range emails {
 		go func() {
-			status, raw := h.request(http.MethodPost, "/api/v1/crm/myvenue/contacts", map[string]any{
-				"contact": map[string]any{"email": email, "individualContact": map[string]any{"lastName": "Batch"}}}, fmt.Sprint("batch-", i))
-			if status != http.StatusAccepted {
-				errs <- fmt.Errorf("%s: %d %s", email, status, raw)
-				return
+			_, err := h.c.SaveContact(context.Background(), "myvenue", fmt.Sprint("batch-", i), client.ContactRequest{
+				Contact: map[string]any{"email": email, "individualContact": map[string]any{"lastName": "Batch"}}})
+			if err != nil {
+				err = fmt.Errorf("%s: %w", email, err)
 			}
-			errs <- nil
+			errs <- err
 		}()
 	}
 	for range emails {
@@ -276,7 +202,7 @@ func TestRefusedBatchGoesContactByContact(t *testing.T) {
 	if n := h.sim.ContactCount("MYVENUE"); n != 2 {
 		t.Fatalf("S-360 holds %d contacts, want the 2 valid ones", n)
 	}
-	if failed := h.jobs(usher.JobFailed); len(failed) != 1 || !strings.Contains(failed[0].LastError, "invalid_contact") {
+	if failed := h.deliveries("-state", "failed"); len(failed) != 1 || !strings.Contains(fmt.Sprint(failed[0]["last_error"]), "invalid_contact") {
 		t.Fatalf("failed jobs %+v, want the invalid contact's alone", failed)
 	}
 	if calls != 4 {
@@ -289,12 +215,13 @@ func TestRefusedBatchGoesContactByContact(t *testing.T) {
 // can find an older contact too. usher takes as its own only the one
 // created after its job, never the older twin.
 func TestLostCreateIsNotTakenForAnOlderTwin(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testdb.Engines[0], harnessOptions{contactBatch: 1})
 	twin := map[string]any{"email": "twin@example.org", "individualContact": map[string]any{"firstName": "Ann", "lastName": "Twin"}}
 	old := h.sim.CreateContacts("MYVENUE", 1, func(int) map[string]any { return twin })[0]
 	h.sim.BackdateContact("MYVENUE", old, time.Hour)
 	h.sim.LoseNextAnswers(1)
-	rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": twin}, "twin-1")
+	rc := h.saveContact(client.ContactRequest{Contact: twin}, "twin-1")
 	h.settle()
 	got := h.requestResult(rc)
 	all := h.sim.ContactsByEmail("MYVENUE", "twin@example.org")
@@ -310,9 +237,10 @@ func TestLostCreateIsNotTakenForAnOlderTwin(t *testing.T) {
 // identifier in a search (undocumented; the stand-in's ReturnIdentifier
 // switch), usher recognises its contact by it, without reading dates.
 func TestLostCreateResolvedByIdentifierWhenReturned(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testdb.Engines[0], harnessOptions{contactBatch: 1, returnIdentifier: true})
 	h.sim.LoseNextAnswers(1)
-	rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"email": "id@example.org"}}, "id-1")
+	rc := h.saveContact(client.ContactRequest{Contact: map[string]any{"email": "id@example.org"}}, "id-1")
 	h.settle()
 	got := h.requestResult(rc)
 	st := h.sim.Stats("MYVENUE")
@@ -328,15 +256,17 @@ func TestLostCreateResolvedByIdentifierWhenReturned(t *testing.T) {
 // lost its answer went to the dead letter; an operator retries it with
 // fresh attempts. It may have been applied, so usher looks first.
 func TestRetriedFromTheDeadLetterIsResolvedFirst(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testdb.Engines[0], harnessOptions{contactBatch: 1, maxAttempts: 1})
 	h.sim.LoseNextAnswers(1)
-	rc := h.postCRM("/api/v1/crm/myvenue/contacts", map[string]any{"contact": map[string]any{"email": "dead@example.org"}}, "dead-1")
+	rc := h.saveContact(client.ContactRequest{Contact: map[string]any{"email": "dead@example.org"}}, "dead-1")
 	h.settle()
-	if st := h.requestState(rc); st != usher.JobFailed {
+	if st := h.requestState(rc); st != client.JobFailed {
 		t.Fatalf("state %s, want failed after its only attempt lost its answer", st)
 	}
-	if n, err := h.app.store.RetryJobs(context.Background(), usher.JobFilter{State: usher.JobFailed}, time.Now()); err != nil || n != 1 {
-		t.Fatalf("retried %d, %v", n, err)
+	// The operator's command, run beside the server on its database.
+	if out, err := exec.Command(usherBin, "deliveries", "retry", "-config", h.cfgPath, "-all").CombinedOutput(); err != nil || !strings.Contains(string(out), "1 failed job(s) queued again") {
+		t.Fatalf("deliveries retry: %v\n%s", err, out)
 	}
 	h.settle()
 	if all := h.sim.ContactsByEmail("MYVENUE", "dead@example.org"); len(all) != 1 || h.requestResult(rc) != all[0] {

@@ -1,8 +1,7 @@
-package main
+package e2e
 
 import (
-	"fmt"
-	"io"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/usher-hub/usher/bench/load"
+	"github.com/usher-hub/usher/client"
 )
 
 // smallFilesystem mounts a tmpfs of size bytes for the test and returns
@@ -41,14 +41,15 @@ func smallFilesystem(t *testing.T, size int) string {
 // logs say why, and no part of a refused payload is stored. Once space is
 // freed, the refused payload is accepted when resent.
 func TestDiskFullIs503AndStoresNoPartialPayload(t *testing.T) {
+	t.Parallel()
 	dir := smallFilesystem(t, 4<<20)
 	ballast := filepath.Join(dir, "ballast")
 	if err := os.WriteFile(ballast, make([]byte, 1<<20), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	dsn := "sqlite:" + filepath.Join(dir, "usher.db")
-	srv := e2eStart(t, "--config", faultConfig(t), "--database", dsn)
-	target, gen := faultTarget(srv.URL), load.NewGenerator(13)
+	srv := serve(t, "--config", faultConfig(t), "--database", dsn)
+	c, gen := srv.Client(""), load.NewGenerator(13)
 
 	var acked []load.Payload
 	var refused load.Payload
@@ -57,16 +58,15 @@ func TestDiskFullIs503AndStoresNoPartialPayload(t *testing.T) {
 			t.Fatal("200 payloads accepted on a 4 MiB filesystem: it never filled")
 		}
 		p := gen.Payload(load.Mix[i%len(load.Mix)], 50)
-		status, body, err := target.Push(t.Context(), http.DefaultClient, p)
+		_, err := c.Push(t.Context(), load.Institution.Code, client.Stream(p.Stream), p.Body, faultAuth())
+		var e *client.Error
 		switch {
-		case err != nil:
-			t.Fatal(err)
-		case status == http.StatusOK:
+		case err == nil:
 			acked = append(acked, p)
-		case status == http.StatusServiceUnavailable && strings.Contains(body, `"unavailable"`):
+		case errors.As(err, &e) && e.Status == http.StatusServiceUnavailable && e.Code == "unavailable":
 			refused = p
 		default:
-			t.Fatalf("push %d on a filling disk: %d %s, want 200 or 503", i, status, body)
+			t.Fatalf("push %d on a filling disk: %v, want 200 or 503", i, err)
 		}
 	}
 	checkExactlyOnce(t, dsn, acked) // nothing of the refused payload
@@ -74,11 +74,11 @@ func TestDiskFullIs503AndStoresNoPartialPayload(t *testing.T) {
 	if err := os.Remove(ballast); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := resend(target, http.DefaultClient, refused); err != nil {
+	if _, err := resend(c, refused); err != nil {
 		t.Fatalf("resending the refused payload once space is free: %v", err)
 	}
-	srv.Stop(t)
-	if logs := srv.stderr.String(); !strings.Contains(logs, "database or disk is full") {
+	srv.Stop()
+	if logs := srv.Logs(); !strings.Contains(logs, "database or disk is full") {
 		t.Errorf("the logs do not say the disk is full:\n%s", grep(logs, "ERROR"))
 	}
 	checkExactlyOnce(t, dsn, append(acked, refused))
@@ -89,27 +89,28 @@ func TestDiskFullIs503AndStoresNoPartialPayload(t *testing.T) {
 // pushes get 503, the logs say the database is read-only, and nothing is
 // stored.
 func TestReadOnlyDatabaseIs503(t *testing.T) {
+	t.Parallel()
 	dir := worldReadableDir(t)
 	path := filepath.Join(dir, "usher.db")
 	dsn := "sqlite:" + path
 	cfg := faultConfig(t)
-	srv := e2eStart(t, "--config", cfg, "--database", dsn)
+	srv := serve(t, "--config", cfg, "--database", dsn)
 	first := load.NewGenerator(17).Payloads(2, 50)
 	for _, p := range first[:1] {
-		if _, err := resend(faultTarget(srv.URL), http.DefaultClient, p); err != nil {
+		if _, err := resend(srv.Client(""), p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	srv.Stop(t)
+	srv.Stop()
 
 	cmd := readOnlyUsher(t, dir, path, cfg)
-	srv = e2eStartCmd(t, cmd, "--config", filepath.Join(dir, "usher.yaml"), "--database", dsn)
-	status, body, err := faultTarget(srv.URL).Push(t.Context(), http.DefaultClient, first[1])
-	if err != nil || status != http.StatusServiceUnavailable || !strings.Contains(body, `"unavailable"`) {
-		t.Fatalf("push to a read-only database: %d %s %v, want 503 unavailable", status, body, err)
+	srv = serveCmd(t, cmd, nil, "--config", filepath.Join(dir, "usher.yaml"), "--database", dsn)
+	_, err := srv.Client("").Push(t.Context(), load.Institution.Code, client.Stream(first[1].Stream), first[1].Body, faultAuth())
+	if e := (*client.Error)(nil); !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != "unavailable" {
+		t.Fatalf("push to a read-only database: %v, want 503 unavailable", err)
 	}
-	srv.Stop(t)
-	if logs := srv.stderr.String(); !strings.Contains(logs, "readonly database") {
+	srv.Stop()
+	if logs := srv.Logs(); !strings.Contains(logs, "readonly database") {
 		t.Errorf("the logs do not say the database is read-only:\n%s", grep(logs, "ERROR"))
 	}
 	checkExactlyOnce(t, dsn, first[:1])
@@ -140,7 +141,7 @@ func readOnlyUsher(t *testing.T, dir, path, cfg string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "usher")
-	copyFile(t, e2eBinary(t), bin, 0o755)
+	copyFile(t, usherBin, bin, 0o755)
 	copyFile(t, cfg, filepath.Join(dir, "usher.yaml"), 0o644)
 	cmd := exec.Command(bin)
 	if os.Geteuid() != 0 {
@@ -154,23 +155,4 @@ func readOnlyUsher(t *testing.T, dir, path, cfg string) *exec.Cmd {
 	gid, _ := strconv.Atoi(nobody.Gid)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	return cmd
-}
-
-func copyFile(t *testing.T, from, to string, mode os.FileMode) {
-	t.Helper()
-	src, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(fmt.Errorf("copy %s: %w", from, err))
-	}
 }

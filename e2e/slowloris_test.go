@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -63,7 +63,7 @@ func dribble(ctx context.Context, t *testing.T, addr, head, rest string, started
 // neither the database nor other clients, so every push is acknowledged;
 // and the server's header timeout eventually cuts header dribblers off.
 func TestSlowClientsDoNotStarveOthers(t *testing.T) {
-	srv := e2eStart(t, "--config", faultConfig(t), "--database", testdb.SQLite(t))
+	srv := serve(t, "--config", faultConfig(t), "--database", testdb.SQLite(t))
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

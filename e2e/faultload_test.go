@@ -1,9 +1,8 @@
-package main
+package e2e
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,9 +11,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	_ "modernc.org/sqlite" // storedKeys reads SQLite files
 
-	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/bench/load"
+	"github.com/usher-hub/usher/client"
 )
 
 // faultConfig writes a configuration accepting pushes for the load kit's
@@ -142,22 +142,6 @@ func (l *pushLoad) Seen(status int) int {
 	return l.statuses[status]
 }
 
-// waitUntil polls cond until it holds, failing t after timeout. It is for
-// waiting on another process (the server, the database), never for
-// ordering goroutines of this one.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
-}
-
 // storedKeys returns how many rows the database at dsn holds for each
 // document, keyed "stream/external id".
 func storedKeys(t *testing.T, dsn string) map[string]int {
@@ -239,20 +223,21 @@ func checkExactlyOnce(t *testing.T, dsn string, payloads []load.Payload) {
 	t.Logf("%d documents of %d payloads each stored exactly once", len(want), len(payloads))
 }
 
-// resend pushes payload p to target once and requires a 200 that
-// accounts for every document of it, as stored or as a duplicate (the
-// payload may have been committed before its answer was lost).
-func resend(target load.Target, c *http.Client, p load.Payload) (usher.IngestResult, error) {
-	var res usher.IngestResult
-	status, body, err := target.Push(context.Background(), c, p)
+// resend pushes payload p once through the client and requires a 200
+// that accounts for every document of it, as stored or as a duplicate
+// (the payload may have been committed before its answer was lost).
+func resend(c *client.Client, p load.Payload) (*client.Receipt, error) {
+	rc, err := c.Push(context.Background(), load.Institution.Code, client.Stream(p.Stream), p.Body, faultAuth())
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	if status != http.StatusOK {
-		return res, fmt.Errorf("status %d: %s", status, body)
+	if rc.Stored+rc.Duplicate != p.Docs {
+		return rc, fmt.Errorf("200 that does not account for %d documents: %+v", p.Docs, rc)
 	}
-	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Stored+res.Duplicate != p.Docs {
-		return res, fmt.Errorf("200 that does not account for %d documents: %s", p.Docs, body)
-	}
-	return res, nil
+	return rc, nil
+}
+
+// faultAuth is the load kit's institution's push credentials.
+func faultAuth() client.PushAuth {
+	return client.Basic(load.Institution.Auth.Username, load.Institution.Auth.Secret)
 }

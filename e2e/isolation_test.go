@@ -1,21 +1,20 @@
-package main
+package e2e
 
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/client"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -45,14 +44,17 @@ outbox: {workers: -1}
 // API documents. It walks every path of docs/openapi.yaml that names an
 // institution, on both engines, and asks for B's data with A's key.
 func TestNoKeyCrossesInstitutions(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			srv := isolationServer(t, engine)
-			seedVenueB(t, srv.URL)
+			ctx, keyA, keyB := context.Background(), client.New(srv, "key-of-venue-a-0123456789"), client.New(srv, "key-of-venue-b-0123456789")
+			seedVenueB(t, srv)
 			checked := 0
 			for _, route := range institutionRoutes(t) {
 				path := fillPath(route.path, "venue-b")
-				status, body := call(t, srv.URL, route.method, path, "key-of-venue-a-0123456789", nil)
+				status, body := call(t, srv, route.method, path, "key-of-venue-a-0123456789", nil)
 				checked++
 				if status != http.StatusNotFound && status != http.StatusUnauthorized && status != http.StatusForbidden {
 					t.Errorf("%s %s with venue-a's key: %d %s, want 404", route.method, path, status, clip(body))
@@ -66,49 +68,38 @@ func TestNoKeyCrossesInstitutions(t *testing.T) {
 			}
 			// Listings without an institution in the path show only the
 			// key's institutions, and refuse another by name.
-			for _, path := range []string{"/api/v1/quarantine", "/api/v1/outbox"} {
-				status, body := call(t, srv.URL, "GET", path, "key-of-venue-a-0123456789", nil)
-				if status != http.StatusOK || strings.Contains(body, "venue-b") {
-					t.Errorf("GET %s with venue-a's key: %d %s", path, status, clip(body))
-				}
-				status, _ = call(t, srv.URL, "GET", path+"?institution=venue-b", "key-of-venue-a-0123456789", nil)
-				if status != http.StatusNotFound {
-					t.Errorf("GET %s?institution=venue-b with venue-a's key: %d, want 404", path, status)
-				}
+			q, err := keyA.Quarantine(ctx, client.QuarantineQuery{})
+			if err != nil || slices.ContainsFunc(q.Items, func(it client.QuarantineItem) bool { return it.Institution != "venue-a" }) {
+				t.Errorf("the quarantine with venue-a's key: %+v %v", q, err)
+			}
+			ob, err := keyA.Outbox(ctx, "")
+			if err != nil || slices.ContainsFunc(ob.Institutions, func(i client.InstitutionOutbox) bool { return i.Institution != "venue-a" }) {
+				t.Errorf("the outbox with venue-a's key: %+v %v", ob, err)
+			}
+			if _, err := keyA.Quarantine(ctx, client.QuarantineQuery{Institution: "venue-b"}); client.StatusOf(err) != http.StatusNotFound {
+				t.Errorf("venue-b's quarantine with venue-a's key: %v, want 404", err)
+			}
+			if _, err := keyA.Outbox(ctx, "venue-b"); client.StatusOf(err) != http.StatusNotFound {
+				t.Errorf("venue-b's outbox with venue-a's key: %v, want 404", err)
 			}
 			// The control: B's own key reaches B's data, so the 404s above
 			// are the scope at work, not a broken route.
-			if status, body := call(t, srv.URL, "GET", "/api/v1/quarantine", "key-of-venue-b-0123456789", nil); status != http.StatusOK || !strings.Contains(body, "venue-b") {
-				t.Fatalf("venue-b's own key: %d %s", status, clip(body))
+			if q, err := keyB.Quarantine(ctx, client.QuarantineQuery{}); err != nil || len(q.Items) == 0 || q.Items[0].Institution != "venue-b" {
+				t.Fatalf("venue-b's own key: %+v %v", q, err)
 			}
-			if status, _ := call(t, srv.URL, "GET", "/api/v1/analytics/venue-b/sales", "key-of-venue-b-0123456789", nil); status != http.StatusOK {
-				t.Fatalf("venue-b's own key on its sales: %d", status)
+			if _, err := keyB.Report(ctx, "venue-b", client.ReportSales, client.ReportQuery{}); err != nil {
+				t.Fatalf("venue-b's own key on its sales: %v", err)
 			}
-			dashboardIsolation(t, srv.URL)
+			dashboardIsolation(t, srv)
 		})
 	}
 }
 
-func isolationServer(t *testing.T, engine string) *httptest.Server {
+// isolationServer runs usher with isolationConfig on engine and returns
+// its URL.
+func isolationServer(t *testing.T, engine string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "usher.yaml")
-	if err := os.WriteFile(path, []byte(isolationConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path, func(k string) string {
-		return map[string]string{"USHER_DATABASE": testdb.DSN(t, engine)}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	srv := httptest.NewServer(a.handler)
-	t.Cleanup(srv.Close)
-	return srv
+	return serve(t, "--config", writeConfigYAML(t, isolationConfig), "--database", testdb.DSN(t, engine)).URL
 }
 
 // seedVenueB gives B data worth stealing: contacts (and so CRM delivery
@@ -133,7 +124,7 @@ type route struct{ method, path string }
 // dashboard's session routes.
 func institutionRoutes(t *testing.T) []route {
 	t.Helper()
-	raw, err := os.ReadFile("../../docs/openapi.yaml")
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "openapi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

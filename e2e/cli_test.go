@@ -1,11 +1,15 @@
-package main
+package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/usher-hub/usher/client"
+	"github.com/usher-hub/usher/internal/testdb"
 )
 
 // runBin runs the built usher binary with an empty environment besides
@@ -33,6 +37,7 @@ var configFlagNames = []string{"-config", "-database", "-listen"}
 // TestEveryCommandsHelp runs `-h` of every command and subcommand of the
 // built binary: it exits 0, prints to stdout, and lists every flag.
 func TestEveryCommandsHelp(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args  []string
 		flags []string
@@ -80,6 +85,7 @@ func TestEveryCommandsHelp(t *testing.T) {
 // TestCommandLineMistakes checks exit codes and that each error names
 // what is at fault, in words.
 func TestCommandLineMistakes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name string
@@ -130,6 +136,7 @@ func TestCommandLineMistakes(t *testing.T) {
 // TestMigratePrintsWhatItApplied: a new database gets every migration and
 // says so; the second run applies nothing and says that.
 func TestMigratePrintsWhatItApplied(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + t.TempDir() + "/m.db"
 	out, errOut, code := runBin(t, nil, "migrate", "--database", db)
 	if code != 0 || !strings.Contains(out, "applied") || strings.Contains(out, "up to date") {
@@ -143,8 +150,34 @@ func TestMigratePrintsWhatItApplied(t *testing.T) {
 
 // TestVersionNamesTheBuild: the module version and what it was built from.
 func TestVersionNamesTheBuild(t *testing.T) {
+	t.Parallel()
 	out, _, code := runBin(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "usher ") || !strings.Contains(out, "revision") || !strings.Contains(out, "go1.") {
 		t.Fatalf("version: exit %d: %q", code, out)
+	}
+}
+
+// TestContactsForgetFromTheCommandLine: a contact the venue pushed is
+// erased by `usher contacts forget`, which says what it erased and
+// records who did it and why; an unknown contact is named.
+func TestContactsForgetFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.SQLite(t)
+	srv := serve(t, "--database", dsn, "--config", writeConfigYAML(t, "institutions: [{code: myvenue, auth: {mode: none}}]\n"))
+	if _, err := srv.Client("").Push(context.Background(), "myvenue", client.StreamContacts, seed(t, client.StreamContacts), client.PushAuth{}); err != nil {
+		t.Fatal(err)
+	}
+	srv.StopClean(t)
+	env := []string{"USHER_DATABASE=" + dsn}
+	out, errOut, code := runBin(t, env, "contacts", "forget", "--institution", "myvenue", "--actor", "dpo@venue", "--reason", "ticket 12", "3346662")
+	if code != 0 || !strings.Contains(out, "1 contact versions") {
+		t.Fatalf("forget: exit %d %s %s", code, out, errOut)
+	}
+	out, errOut, code = runBin(t, env, "contacts", "erasures", "--institution", "myvenue")
+	if code != 0 || !strings.Contains(out, `"actor":"dpo@venue"`) || strings.Contains(out, "Bond") {
+		t.Fatalf("erasures: exit %d %s %s", code, out, errOut)
+	}
+	if _, errOut, code := runBin(t, env, "contacts", "forget", "--institution", "myvenue", "--actor", "x", "nobody"); code == 0 || !strings.Contains(errOut, "no contact nobody") {
+		t.Fatalf("unknown contact: exit %d %s", code, errOut)
 	}
 }

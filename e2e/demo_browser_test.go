@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/usher-hub/usher/internal/browsertest"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -29,7 +27,7 @@ var demoFaceLine = regexp.MustCompile(`(?m)^  (Dashboard|Storefront|E-mails|CRM 
 
 // readDemoBanner waits for the banner and reads it as a newcomer would:
 // every face and the API key.
-func readDemoBanner(t *testing.T, p *process) demoFaces {
+func readDemoBanner(t *testing.T, p *proc) demoFaces {
 	t.Helper()
 	key := p.stdout.waitFor(t, regexp.MustCompile(`(?m)^  API key: (\S+)$`), p.exited)[1]
 	f := demoFaces{key: key}
@@ -51,66 +49,14 @@ func readDemoBanner(t *testing.T, p *process) demoFaces {
 	return f
 }
 
-// demoBrowser starts a headless Chromium; without one it skips, except
-// in CI.
-func demoBrowser(t *testing.T) context.Context {
-	t.Helper()
-	const chromium = "/usr/bin/chromium"
-	if _, err := exec.LookPath(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %s is missing: install chromium", chromium)
-		}
-		t.Skipf("%s not installed", chromium)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1200, 1000))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
-}
-
-// screenshot saves the page to the test's directory, and to
-// $USHER_SCREENSHOT_DIR when set, so a person can look at each face.
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	shoot := chromedp.FullScreenshot(100) // 100: PNG; less is JPEG
-	if name == "crm" {
-		shoot = chromedp.CaptureScreenshot() // the newest deliveries; the page grows all day
-	}
-	shot, err := chromedp.Run(ctx, shoot)
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	for _, d := range []string{dir, os.Getenv("USHER_SCREENSHOT_DIR")} {
-		if d != "" {
-			if err := os.WriteFile(filepath.Join(d, "demo-"+name+".png"), shot, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
-func must[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
-}
-
 // TestDemoInABrowser starts `usher demo` and, from what it prints alone,
 // goes through every face in a real browser: signs in to the dashboard
 // with the printed key and sees sales, buys two tickets in the
 // storefront, finds the e-ticket with the same barcodes on the e-mails
 // page, and finds the booking at the CRM receiver, its signature checked.
 func TestDemoInABrowser(t *testing.T) {
-	ctx := demoBrowser(t)
-	demo := startProcess(t, nil, "demo", "--listen", "127.0.0.1:0", "--crm-listen", "127.0.0.1:0",
+	ctx := browsertest.Start(t)
+	demo := start(t, nil, "demo", "--listen", "127.0.0.1:0", "--crm-listen", "127.0.0.1:0",
 		"--database", testdb.SQLite(t), "--days", "3", "--scale", "0.3", "--interval", "2s")
 	faces := readDemoBanner(t, demo)
 	demo.stdout.waitFor(t, regexp.MustCompile(`run 1: `), demo.exited)
@@ -124,20 +70,20 @@ func TestDemoInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.login button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#sales`)),
 	); err != nil {
-		t.Fatalf("sign in with the printed key: %v\npage: %s", err, must(t, ctx, "page text", chromedp.Text(chromedp.CSS(`main`))))
+		t.Fatalf("sign in with the printed key: %v\npage: %s", err, browsertest.Must(t, ctx, "page text", chromedp.Text(chromedp.CSS(`main`))))
 	}
 	// The reports follow the pushes within a projector interval or two.
 	orders := pollPage(t, ctx, `document.querySelector("#sales .figures li:nth-child(2) b").textContent`,
 		func(s string) bool { return s != "" && s != "0" })
-	screenshot(t, ctx, shots, "dashboard")
+	browsertest.Screenshot(t, ctx, shots, "dashboard")
 	if orders == "" || orders == "0" {
 		t.Fatalf("the dashboard shows %q orders after the venue's history arrived", orders)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href^="/dashboard/health"]`)), chromedp.WaitVisible(chromedp.CSS(`main table`))); err != nil {
 		t.Fatalf("ingest health: %v", err)
 	}
-	lastPush := must(t, ctx, "last push", chromedp.Text(chromedp.CSS(`main table tbody tr td:nth-child(2)`)))
-	screenshot(t, ctx, shots, "health")
+	lastPush := browsertest.Must(t, ctx, "last push", chromedp.Text(chromedp.CSS(`main table tbody tr td:nth-child(2)`)))
+	browsertest.Screenshot(t, ctx, shots, "health")
 	if strings.Contains(lastPush, "never") {
 		t.Errorf("ingest health says the first stream never pushed")
 	}
@@ -169,9 +115,9 @@ func TestDemoInABrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("buy two tickets in the storefront: %v", err)
 	}
-	confirmation := must(t, ctx, "confirmation", chromedp.Text(chromedp.ID("confirmation-summary")))
-	barcodes := must(t, ctx, "barcodes", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tickets .barcode-text")].map(e => e.textContent)`))
-	screenshot(t, ctx, shots, "storefront")
+	confirmation := browsertest.Must(t, ctx, "confirmation", chromedp.Text(chromedp.ID("confirmation-summary")))
+	barcodes := browsertest.Must(t, ctx, "barcodes", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#tickets .barcode-text")].map(e => e.textContent)`))
+	browsertest.Screenshot(t, ctx, shots, "storefront")
 	booking := regexp.MustCompile(`Booking (\d+)`).FindStringSubmatch(confirmation)
 	if booking == nil || len(barcodes) != 2 {
 		t.Fatalf("confirmation %q, barcodes %v", confirmation, barcodes)
@@ -183,7 +129,7 @@ func TestDemoInABrowser(t *testing.T) {
 	}
 	mailed := pollPage(t, ctx, `[...document.querySelectorAll(".mail .barcode-text")].map(e => e.textContent).join(",")`,
 		func(s string) bool { return s == strings.Join(barcodes, ",") })
-	screenshot(t, ctx, shots, "mail")
+	browsertest.Screenshot(t, ctx, shots, "mail")
 	if mailed != strings.Join(barcodes, ",") {
 		t.Fatalf("the e-mails page shows barcodes %q, the storefront %v", mailed, barcodes)
 	}
@@ -194,7 +140,7 @@ func TestDemoInABrowser(t *testing.T) {
 	}
 	row := fmt.Sprintf(`[...document.querySelectorAll("tr.delivery")].filter(r => r.querySelector(".document").textContent === %q && r.querySelector(".stream").textContent === "centaman.booking").map(r => r.textContent).join("")`, booking[1])
 	got := pollPage(t, ctx, row, func(s string) bool { return s != "" })
-	screenshot(t, ctx, shots, "crm")
+	browsertest.Screenshot(t, ctx, shots, "crm")
 	if !strings.Contains(got, "verified") {
 		t.Fatalf("the CRM receiver lists booking %s as %q, want it verified", booking[1], got)
 	}
@@ -208,12 +154,12 @@ func TestDemoInABrowser(t *testing.T) {
 	}
 	row = fmt.Sprintf(`[...document.querySelectorAll("tr.delivery")].filter(r => r.querySelector(".document").textContent === %q && r.querySelector(".stream").textContent === "orders").map(r => r.textContent).join("")`, orderID)
 	got = pollPage(t, ctx, row, func(s string) bool { return s != "" })
-	screenshot(t, ctx, shots, "crm-booking")
+	browsertest.Screenshot(t, ctx, shots, "crm-booking")
 	if !strings.Contains(got, "verified") || !strings.Contains(got, "contactNumber="+number) {
 		t.Fatalf("the CRM receiver lists the booked order %s as %q, want it verified, for contact %s", orderID, got, number)
 	}
 	t.Logf("screenshots in %s", shots)
-	demo.stop(t)
+	demo.StopClean(t)
 }
 
 // bannerCRMWrite is the banner's example of a CRM write: key, body, URL.
@@ -222,7 +168,7 @@ var bannerCRMWrite = regexp.MustCompile(`curl -H 'Authorization: Bearer (\S+)' -
 // crmWriteComesBack makes the CRM write the banner prints, as printed,
 // waits until usher has suppressed its echo from S-360's contact push,
 // and returns the contact's number in S-360.
-func crmWriteComesBack(t *testing.T, demo *process, f demoFaces) string {
+func crmWriteComesBack(t *testing.T, demo *proc, f demoFaces) string {
 	t.Helper()
 	m := bannerCRMWrite.FindStringSubmatch(demo.stdout.String())
 	if m == nil {

@@ -1,18 +1,14 @@
-package main
+package e2e
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -33,26 +29,12 @@ func clientFrom(t *testing.T, local string) *http.Client {
 	}
 }
 
-func throttledServer(t *testing.T) *httptest.Server {
+// throttledServer runs usher with an admin key and a push password,
+// and returns its URL.
+func throttledServer(t *testing.T) string {
 	t.Helper()
-	cfg, err := config.Load("", func(k string) string {
-		return map[string]string{"USHER_DATABASE": testdb.SQLite(t), "USHER_ADMIN_KEY": throttleAdminKey}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Institutions = []config.Institution{{Code: "myvenue", Auth: config.Auth{Mode: "basic", Username: "s360", Secret: throttlePushPass}}}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	srv := httptest.NewServer(a.handler)
-	t.Cleanup(srv.Close)
-	return srv
+	cfg := writeConfigYAML(t, `institutions: [{code: myvenue, auth: {mode: basic, username: s360, secret: `+throttlePushPass+`}}]`)
+	return serveEnv(t, []string{"USHER_ADMIN_KEY=" + throttleAdminKey}, "--config", cfg, "--database", testdb.SQLite(t)).URL
 }
 
 type door struct {
@@ -95,14 +77,16 @@ func do(c *http.Client, req *http.Request) *http.Response {
 // Retry-After, and are refused before being checked, while the right
 // secret from another address still works.
 func TestFailedAuthenticationIsThrottled(t *testing.T) {
+	t.Parallel()
 	for _, d := range doors {
 		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
 			srv := throttledServer(t)
 			guesser, venue := clientFrom(t, "127.0.0.1"), clientFrom(t, "127.0.0.2")
 			var res *http.Response
 			n := 0
 			for n = 1; n <= 50; n++ {
-				res = d.try(guesser, srv.URL, "wrong-guess-"+strconv.Itoa(n)+"-0123456789")
+				res = d.try(guesser, srv, "wrong-guess-"+strconv.Itoa(n)+"-0123456789")
 				if res.StatusCode != http.StatusUnauthorized {
 					break
 				}
@@ -114,10 +98,10 @@ func TestFailedAuthenticationIsThrottled(t *testing.T) {
 				t.Fatalf("429 with Retry-After %q, want whole seconds", res.Header.Get("Retry-After"))
 			}
 			t.Logf("%s: 429 at guess %d", d.name, n)
-			if res := d.try(guesser, srv.URL, d.good); res.StatusCode != http.StatusTooManyRequests {
+			if res := d.try(guesser, srv, d.good); res.StatusCode != http.StatusTooManyRequests {
 				t.Errorf("the right secret from the blocked address: %d, want 429 (not even checked)", res.StatusCode)
 			}
-			if res := d.try(venue, srv.URL, d.good); res.StatusCode >= 400 {
+			if res := d.try(venue, srv, d.good); res.StatusCode >= 400 {
 				t.Errorf("the right secret from another address: %d, want success", res.StatusCode)
 			}
 		})
@@ -127,12 +111,13 @@ func TestFailedAuthenticationIsThrottled(t *testing.T) {
 // TestThrottleIsSharedAcrossDoors: wrong API keys from an address block
 // its push attempts too, so a guesser cannot spread over the doors.
 func TestThrottleIsSharedAcrossDoors(t *testing.T) {
+	t.Parallel()
 	srv := throttledServer(t)
 	guesser := clientFrom(t, "127.0.0.1")
 	for n := range 20 {
-		doors[0].try(guesser, srv.URL, "wrong-guess-"+strconv.Itoa(n)+"-0123456789")
+		doors[0].try(guesser, srv, "wrong-guess-"+strconv.Itoa(n)+"-0123456789")
 	}
-	if res := doors[2].try(guesser, srv.URL, "wrong-push-password-0123"); res.StatusCode != http.StatusTooManyRequests {
+	if res := doors[2].try(guesser, srv, "wrong-push-password-0123"); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("a push from an address blocked for API key guessing: %d, want 429", res.StatusCode)
 	}
 }

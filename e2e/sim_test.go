@@ -1,19 +1,24 @@
-package main
+package e2e
 
 import (
 	"context"
-	"io"
+	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/client"
 	"github.com/usher-hub/usher/internal/sim/s360"
+	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
 )
 
@@ -47,7 +52,7 @@ func endToEndFaultsAndRestart(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 	const killAt = 30 // from the proxy's 30th request on, the first forwarded finds usher gone
-	var current atomic.Pointer[process]
+	var current atomic.Pointer[proc]
 	current.Store(usherProc)
 	var killed atomic.Bool
 	proxy.BeforeForward = func(n int64) {
@@ -55,7 +60,7 @@ func endToEndFaultsAndRestart(t *testing.T, dsn string) {
 		// numbered killAt may have drawn a fault instead, so the first
 		// forwarded from there on finds usher gone.
 		if n >= killAt && killed.CompareAndSwap(false, true) {
-			current.Load().kill()
+			current.Load().Kill()
 		}
 	}
 	proxySrv := httptest.NewServer(proxy)
@@ -98,7 +103,7 @@ func endToEndFaultsAndRestart(t *testing.T, dsn string) {
 		}
 		sim.RunOnce(ctx)
 	}
-	usherProc.stop(t)
+	usherProc.StopClean(t)
 
 	sum, counts := totals(sim.Stats()), proxy.Counts()
 	t.Logf("%d runs, %d documents, %d posts (%d failed, %d duplicate payloads); proxy: %+v", runs, sum.Queued, sum.Posts, sum.FailedPosts, sum.Duplicates, counts)
@@ -116,11 +121,13 @@ func endToEndFaultsAndRestart(t *testing.T, dsn string) {
 // then holds is what this test regenerates from the same seed, which
 // also shows the venue is reproducible across processes.
 func TestSimCommandAgainstServe(t *testing.T) {
+	t.Parallel()
 	for _, engine := range testdb.Engines {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			dsn := testdb.DSN(t, engine)
 			_, addr := startUsher(t, writeConfig(t), dsn, "127.0.0.1:0")
-			sim := startProcess(t, []string{"USHER_SIM_SECRET=" + pushKey}, "sim", "s360",
+			sim := start(t, []string{"USHER_SIM_SECRET=" + pushKey}, "sim", "s360",
 				"--institution", e2eInstitution, "--target", "http://"+addr,
 				"--auth", "apikey", "--header", "X-Venue-Key",
 				"--seed", "7", "--scale", "0.3", "--from", "2023-02-06",
@@ -157,23 +164,16 @@ var demoMetricsLine = regexp.MustCompile(`curl -H 'Authorization: Bearer (\S+)' 
 // a minute.
 func TestDemoShowsDataWithinAMinute(t *testing.T) {
 	started := time.Now()
-	demo := startProcess(t, nil, "demo", "--listen", "127.0.0.1:0", "--crm-listen", "127.0.0.1:0",
+	demo := start(t, nil, "demo", "--listen", "127.0.0.1:0", "--crm-listen", "127.0.0.1:0",
 		"--database", testdb.SQLite(t), "--days", "2", "--scale", "0.3", "--interval", "1h")
 	metrics := demo.stdout.waitFor(t, demoMetricsLine, demo.exited)
 	demo.stdout.waitFor(t, regexp.MustCompile(`run 1: `), demo.exited)
-	req, _ := http.NewRequest(http.MethodGet, metrics[2], nil)
-	req.Header.Set("Authorization", "Bearer "+metrics[1])
-	resp, err := http.DefaultClient.Do(req)
+	body, err := client.New(strings.TrimSuffix(metrics[2], "/metrics"), "").Metrics(context.Background(), metrics[1])
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET %s with the printed token: %v", metrics[2], err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s with the printed token: %s", metrics[2], resp.Status)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	stored := map[string]int{}
-	for _, m := range storedMetric.FindAllStringSubmatch(string(body), -1) {
+	for _, m := range storedMetric.FindAllStringSubmatch(body, -1) {
 		stored[m[1]], _ = strconv.Atoi(m[2])
 	}
 	for _, st := range usher.Streams {
@@ -185,5 +185,140 @@ func TestDemoShowsDataWithinAMinute(t *testing.T) {
 		t.Fatalf("data took %s to arrive; a new user must see it within a minute", elapsed)
 	}
 	t.Logf("stored %v within %s of starting the demo", stored, time.Since(started).Round(time.Millisecond))
-	demo.stop(t)
+	demo.StopClean(t)
+}
+
+// startUsher runs `usher serve` on listen (host:port; port 0 for a free
+// one) and returns once it listens, with the address it listens on.
+func startUsher(t *testing.T, cfgPath, dsn, listen string) (*proc, string) {
+	t.Helper()
+	p := start(t, []string{"E2E_PUSH_KEY=" + pushKey}, "serve", "--config", cfgPath, "--database", dsn, "--listen", listen).listening(t)
+	return p, p.Addr()
+}
+
+const (
+	e2eInstitution = "e2evenue"
+	pushKey        = "e2e-push-key-0123456789"
+)
+
+// writeConfig writes a configuration with one institution pushing with
+// an API key.
+func writeConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "usher.yaml")
+	cfg := fmt.Sprintf(`institutions:
+  - code: %s
+    auth: {mode: apikey, header: X-Venue-Key, secret_env: E2E_PUSH_KEY}
+`, e2eInstitution)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// expected is what usher must hold: every version of every document,
+// by stream and external id, in the order the venue produced them.
+type expected map[usher.Stream]map[string][]string
+
+func expect(t *testing.T, events []s360.Event, cutoff time.Time) expected {
+	t.Helper()
+	exp := expected{}
+	for _, st := range usher.Streams {
+		exp[st] = map[string][]string{}
+	}
+	for _, e := range events {
+		if e.Created.Before(cutoff) {
+			continue
+		}
+		h, err := usher.HashJSON(e.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp[e.Stream][e.ExternalID] = append(exp[e.Stream][e.ExternalID], h)
+	}
+	return exp
+}
+
+// verifyStore checks that usher holds exactly exp: the same documents
+// (counted, and compared by content hash, recomputed from the stored
+// body), every version of a contact, and the latest one as current. It
+// reads the database itself: the point is every stored version's bytes
+// after crashes and faults, which the API does not list.
+func verifyStore(t *testing.T, dsn string, exp expected) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, stream := range usher.Streams {
+		want := exp[stream]
+		if len(want) == 0 {
+			t.Fatalf("%s: the simulator generated nothing: the test proves nothing", stream)
+		}
+		current := find(t, st, usher.DocumentFilter{Institution: e2eInstitution, Stream: stream, Limit: 1 << 30})
+		if len(current) != len(want) {
+			t.Errorf("%s: usher holds %d documents, the simulator generated %d", stream, len(current), len(want))
+		}
+		for id, hash := range current {
+			if versions := want[id]; len(versions) == 0 || hash[0] != versions[len(versions)-1] {
+				t.Errorf("%s %s: current version %s, want the latest generated one %v", stream, id, hash, versions)
+			}
+		}
+		all := find(t, st, usher.DocumentFilter{Institution: e2eInstitution, Stream: stream, AllVersions: true, Limit: 1 << 30})
+		for id, versions := range want {
+			got, wantSorted := all[id], slices.Sorted(slices.Values(versions))
+			slices.Sort(got)
+			if stream == usher.StreamContacts {
+				// A contact push carries the contact as it is at the run:
+				// versions superseded before their run are never pushed.
+				for _, h := range got {
+					if !slices.Contains(wantSorted, h) {
+						t.Errorf("%s %s: stored version %s was never generated (%v)", stream, id, h, wantSorted)
+					}
+				}
+				continue
+			}
+			if !slices.Equal(got, wantSorted) {
+				t.Errorf("%s %s: stored versions %v, generated %v", stream, id, got, wantSorted)
+			}
+		}
+		if len(all) != len(want) {
+			t.Errorf("%s: %d ids stored, %d generated", stream, len(all), len(want))
+		}
+	}
+}
+
+// find returns the content hashes of the documents f selects, by external
+// id, after checking each stored hash against the stored body.
+func find(t *testing.T, st usher.Store, f usher.DocumentFilter) map[string][]string {
+	t.Helper()
+	docs, err := st.FindDocuments(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, d := range docs {
+		h, err := usher.HashJSON(d.Raw)
+		if err != nil || h != d.Hash {
+			t.Fatalf("%s %s: stored body hashes to %s, stored hash %s (%v)", f.Stream, d.ExternalID, h, d.Hash, err)
+		}
+		out[d.ExternalID] = append(out[d.ExternalID], d.Hash)
+	}
+	return out
+}
+
+func totals(stats map[usher.Stream]s360.StreamStats) s360.StreamStats {
+	var sum s360.StreamStats
+	for _, s := range stats {
+		sum.Queued += s.Queued
+		sum.Accepted += s.Accepted
+		sum.GivenUp += s.GivenUp
+		sum.Pending += s.Pending
+		sum.Posts += s.Posts
+		sum.FailedPosts += s.FailedPosts
+		sum.Duplicates += s.Duplicates
+	}
+	return sum
 }
