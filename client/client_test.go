@@ -20,7 +20,6 @@ import (
 	"github.com/usher-hub/usher/internal/analytics"
 	"github.com/usher-hub/usher/internal/crm"
 	"github.com/usher-hub/usher/internal/httpapi"
-	"github.com/usher-hub/usher/internal/httpx"
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/metrics"
 	"github.com/usher-hub/usher/internal/outbox"
@@ -62,7 +61,7 @@ func newServer(t *testing.T) *server {
 		{Code: "keyvenue", Auth: usher.PushAuth{Mode: usher.AuthAPIKey, Header: "X-Venue-Key", Secret: "venue-key-secret"}, Policy: usher.PolicyStrict},
 	}
 	codes := []string{"myvenue", "keyvenue"}
-	keys := httpx.NewAPIKeys([]usher.APIKey{
+	keys := httpapi.NewAPIKeys([]usher.APIKey{
 		{Name: "admin", Secret: adminKey, Institutions: []string{"*"}},
 		{Name: "venue", Secret: venueKey, Institutions: []string{"myvenue"}},
 	})

@@ -91,7 +91,7 @@ func TestDemoInABrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href^="/dashboard/documents"]`)), chromedp.WaitVisible(chromedp.CSS(`#documents tr.document a`))); err != nil {
 		t.Fatalf("documents: %v", err)
 	}
-	screenshot(t, ctx, shots, "documents")
+	browsertest.Screenshot(t, ctx, shots, "documents")
 
 	// The storefront: two tickets for tomorrow's first session.
 	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
