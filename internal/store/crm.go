@@ -123,7 +123,7 @@ func (s *Store) DocumentVersion(ctx context.Context, institution string, stream 
 	d := usher.Document{Institution: institution, Stream: stream, ExternalID: externalID, Version: version}
 	rows, err := s.d.DocumentVersion(ctx, institution, stream, externalID, version)
 	if err != nil {
-		return d, 0, unavailableRead("document version", err)
+		return d, 0, unavailable("document version", err)
 	}
 	if len(rows) == 0 {
 		return d, 0, usher.Errorf(usher.ENOTFOUND, "no version %d of %s %s", version, stream, externalID)
@@ -143,7 +143,7 @@ func (s *Store) ContactSyncState(ctx context.Context, institution, contactNumber
 	}
 	st, err := s.d.ContactSyncState(ctx, institution, contactNumber, keys)
 	if err != nil {
-		return usher.ContactSyncState{}, unavailableRead("contact sync state", err)
+		return usher.ContactSyncState{}, unavailable("contact sync state", err)
 	}
 	return st, nil
 }
@@ -158,11 +158,7 @@ func (s *Store) MarkEcho(ctx context.Context, m usher.EchoMark) error {
 
 // CountEchoes counts echo marks; see usher.CRMStore.
 func (s *Store) CountEchoes(ctx context.Context) ([]usher.EchoCount, error) {
-	out, err := s.d.CountEchoes(ctx)
-	if err != nil {
-		return nil, unavailableRead("count echoes", err)
-	}
-	return out, nil
+	return read[[]usher.EchoCount]("count echoes")(s.d.CountEchoes(ctx))
 }
 
 // PruneEchoes deletes expired marks; see usher.CRMStore.

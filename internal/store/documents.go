@@ -68,7 +68,7 @@ func (s *Store) FindDocuments(ctx context.Context, f usher.DocumentFilter) ([]us
 		out, err = s.d.ListDocuments(ctx, f.Institution, f.Stream, f.ExternalID, f.AllVersions, limit)
 	}
 	if err != nil {
-		return nil, unavailableRead("find documents", err)
+		return nil, unavailable("find documents", err)
 	}
 	for i := range out {
 		out[i].Institution, out[i].Stream = f.Institution, f.Stream
@@ -85,17 +85,10 @@ func (s *Store) TicketCheckHashes(ctx context.Context, institution string, ids [
 	}
 	rows, err := s.d.TicketCheckHashes(ctx, institution, ids)
 	if err != nil {
-		return nil, unavailableRead("find ticket check hashes", err)
+		return nil, unavailable("find ticket check hashes", err)
 	}
 	for _, r := range rows {
 		hashes[r.ID] = r.Hash
 	}
 	return hashes, nil
-}
-
-// unavailableRead reports a read the database failed as EUNAVAILABLE: the
-// caller answers 503 and the client retries. Writes are reported so by
-// the engine's InTx.
-func unavailableRead(op string, err error) error {
-	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("%s: %w", op, err)}
 }

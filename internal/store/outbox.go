@@ -177,7 +177,7 @@ func (s *Store) FindJobs(ctx context.Context, f usher.JobFilter) ([]usher.Job, e
 	}
 	jobs, err := s.d.FindJobs(ctx, f, limit)
 	if err != nil {
-		return nil, outboxUnavailable("find jobs", err)
+		return nil, unavailable("find jobs", err)
 	}
 	return jobs, nil
 }
@@ -186,7 +186,7 @@ func (s *Store) FindJobs(ctx context.Context, f usher.JobFilter) ([]usher.Job, e
 func (s *Store) JobByTrackingID(ctx context.Context, institution, trackingID string) (usher.Job, error) {
 	jobs, err := s.d.JobsByTrackingID(ctx, institution, trackingID)
 	if err != nil {
-		return usher.Job{}, outboxUnavailable("find job", err)
+		return usher.Job{}, unavailable("find job", err)
 	}
 	if len(jobs) == 0 {
 		return usher.Job{}, usher.Errorf(usher.ENOTFOUND, "no job %q", trackingID)
@@ -208,11 +208,7 @@ func (s *Store) RetryJobs(ctx context.Context, f usher.JobFilter, now time.Time)
 
 // CountJobs counts jobs; see usher.OutboxStore.
 func (s *Store) CountJobs(ctx context.Context) ([]usher.OutboxCount, error) {
-	counts, err := s.d.CountJobs(ctx)
-	if err != nil {
-		return nil, outboxUnavailable("count jobs", err)
-	}
-	return counts, nil
+	return read[[]usher.OutboxCount]("count jobs")(s.d.CountJobs(ctx))
 }
 
 // PruneJobs deletes old done jobs, never unfinished or dead ones; see
@@ -234,10 +230,4 @@ func (s *Store) oneStatement(ctx context.Context, op string, fn func(context.Con
 		return a.Autocommit(ctx, op, fn)
 	}
 	return s.d.InTx(ctx, op, fn)
-}
-
-// outboxUnavailable reports a failed read as EUNAVAILABLE: the caller
-// answers 503 and its client retries. (Writes are reported by InTx.)
-func outboxUnavailable(op string, err error) error {
-	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("store: %s: %w", op, err)}
 }

@@ -32,7 +32,7 @@ func (s *Store) HoldJobs(ctx context.Context, institution, prefix string, hold b
 func (s *Store) CountJobsByPrefix(ctx context.Context, institution, prefix string) (map[usher.JobState]int, int, error) {
 	rows, err := s.d.CountJobsByPrefix(ctx, institution, prefix, usher.HeldUntil)
 	if err != nil {
-		return nil, 0, outboxUnavailable("count jobs", err)
+		return nil, 0, unavailable("count jobs", err)
 	}
 	counts, held := map[usher.JobState]int{}, 0
 	for _, c := range rows {

@@ -44,7 +44,7 @@ func (s *Store) FindQuarantined(ctx context.Context, f usher.QuarantineFilter) (
 	}
 	out, err := s.d.ListQuarantined(ctx, f.AfterID, f.Institutions, f.Stream, released, limit)
 	if err != nil {
-		return nil, unavailableRead("find quarantined", err)
+		return nil, unavailable("find quarantined", err)
 	}
 	return out, nil
 }

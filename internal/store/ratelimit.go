@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -63,11 +62,4 @@ func firstRate(rows []usher.RateState) usher.RateState {
 		return usher.RateState{}
 	}
 	return rows[0]
-}
-
-// unavailable wraps a failure of the database outside a transaction as
-// EUNAVAILABLE (InTx reports its own): the caller answers 503 and is
-// retried.
-func unavailable(op string, err error) error {
-	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("store: %s: %w", op, err)}
 }

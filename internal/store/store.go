@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/usher-hub/usher"
@@ -46,4 +47,24 @@ func (s *Store) SetWriterSaturatedAfter(d time.Duration) {
 	if w, ok := s.d.(interface{ SetWriterSaturatedAfter(time.Duration) }); ok {
 		w.SetWriterSaturatedAfter(d)
 	}
+}
+
+// read returns a read's value, or its failure as EUNAVAILABLE naming op:
+// the caller answers 503 and its client retries. (Writes are reported by
+// the driver's InTx.)
+func read[T any](op string) func(T, error) (T, error) {
+	return func(v T, err error) (T, error) {
+		if err != nil {
+			var zero T
+			return zero, unavailable(op, err)
+		}
+		return v, nil
+	}
+}
+
+// unavailable wraps a failure of the database outside a transaction as
+// EUNAVAILABLE (InTx reports its own): the caller answers 503 and is
+// retried.
+func unavailable(op string, err error) error {
+	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("store: %s: %w", op, err)}
 }

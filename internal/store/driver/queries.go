@@ -89,3 +89,12 @@ func (q Queries) Get(name string) string {
 	}
 	return s
 }
+
+// First returns the first of rows, nil if there is none: a verb that
+// reads at most one row.
+func First[T any](rows []T, err error) (*T, error) {
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}

@@ -12,11 +12,7 @@ import (
 // decides what they read.
 
 func (c conn) BrowseBound(ctx context.Context, r driver.BrowseRange, skip int) (*driver.BrowseKey, error) {
-	keys, err := all(ctx, c.q, r.Query("BrowseBound"), scanBrowseKey, browseArgs(r, skip)...)
-	if len(keys) == 0 {
-		return nil, err
-	}
-	return &keys[0], err
+	return driver.First(all(ctx, c.q, r.Query("BrowseBound"), scanBrowseKey, browseArgs(r, skip)...))
 }
 
 func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, limit int) ([]driver.BrowseRow, error) {

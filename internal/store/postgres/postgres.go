@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
 //go:embed migrations/*.sql
@@ -57,24 +57,13 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 // Migrate applies every pending migration. A session advisory lock keeps
 // replicas that start together from migrating at once.
 func (s *Store) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
 	db := stdlib.OpenDBFromPool(s.pool)
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	return nil
+	return driver.Migrate(ctx, "postgres", goose.DialectPostgres, db, migrations, goose.WithSessionLocker(locker))
 }
 
 // Close closes the pool.

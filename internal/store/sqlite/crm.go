@@ -14,7 +14,7 @@ import (
 func (c conn) DocumentVersion(ctx context.Context, institution string, stream usher.Stream, externalID string, version int) ([]driver.DocumentVersion, error) {
 	return all(ctx, c.q, "DocumentVersion", func(r *sql.Rows, v *driver.DocumentVersion) error {
 		var upstream sql.NullString
-		err := r.Scan(&v.Doc.Hash, (*rawText)(&v.Doc.Raw), &upstream, (*textTime)(&v.Doc.ReceivedAt), &v.Head)
+		err := r.Scan(&v.Doc.Hash, (*textJSON)(&v.Doc.Raw), &upstream, (*textTime)(&v.Doc.ReceivedAt), &v.Head)
 		v.Doc.UpstreamUpdatedAt = nullTime(upstream)
 		return err
 	}, institution, stream, externalID, version)
@@ -46,7 +46,7 @@ func (c conn) MarkedContacts(ctx context.Context, contacts []string, now time.Ti
 // The writer is SQLite's only one: nothing else changes them meanwhile.
 func (c conn) PendingEchoMarks(ctx context.Context, institution, contactNumber string, now time.Time) ([]driver.PendingEchoMark, error) {
 	return all(ctx, c.q, "PendingEchoMarks", func(r *sql.Rows, m *driver.PendingEchoMark) error {
-		return r.Scan(&m.ID, &m.BaseVersion, (*rawText)(&m.Sent))
+		return r.Scan(&m.ID, &m.BaseVersion, (*textJSON)(&m.Sent))
 	},
 		institution, contactNumber, formatTime(now))
 }

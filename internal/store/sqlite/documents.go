@@ -160,27 +160,9 @@ func (c conn) ListDocuments(ctx context.Context, institution string, stream ushe
 
 func scanListed(r *sql.Rows, d *usher.Document) error {
 	var upstream sql.NullString
-	err := r.Scan(&d.ExternalID, &d.Version, &d.Hash, (*rawText)(&d.Raw), &upstream, (*textTime)(&d.ReceivedAt))
+	err := r.Scan(&d.ExternalID, &d.Version, &d.Hash, (*textJSON)(&d.Raw), &upstream, (*textTime)(&d.ReceivedAt))
 	d.UpstreamUpdatedAt = nullTime(upstream)
 	return err
-}
-
-// rawText scans a body stored as text into a json.RawMessage of its own.
-type rawText json.RawMessage
-
-// Scan implements sql.Scanner.
-func (b *rawText) Scan(v any) error {
-	switch v := v.(type) {
-	case string:
-		*b = rawText(v)
-	case []byte:
-		*b = append(rawText(nil), v...)
-	case nil:
-		*b = nil
-	default:
-		return fmt.Errorf("sqlite: cannot scan %T into a body", v)
-	}
-	return nil
 }
 
 // nullTime is a nullable time stored as text; blank is none.

@@ -99,7 +99,8 @@ func scanJob(r *sql.Rows, j *usher.Job) error {
 		(*textTime)(&j.CreatedAt), (*textTime)(&j.UpdatedAt), textTimePtr{&j.FinishedAt})
 }
 
-// textJSON scans JSON stored as text, NULL as nil.
+// textJSON scans JSON stored as text (a body, a payload) into a
+// json.RawMessage of its own, NULL as nil.
 type textJSON json.RawMessage
 
 // Scan implements sql.Scanner.

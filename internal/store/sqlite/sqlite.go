@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/store/driver"
 )
 
 //go:embed migrations/*.sql
@@ -135,18 +136,7 @@ func dsn(path string, readOnly bool) string {
 
 // Migrate applies every pending migration.
 func (s *Store) Migrate(ctx context.Context) error {
-	fsys, err := subFS()
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, fsys)
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	return nil
+	return driver.Migrate(ctx, "sqlite", goose.DialectSQLite3, s.write, migrations)
 }
 
 // Close finishes the write in progress, checkpoints the WAL and closes

@@ -419,39 +419,25 @@ func project(t *testing.T, s usher.Store, orderLimit int) {
 	}
 }
 
-func sales(t *testing.T, s usher.Store, q usher.ReportQuery) usher.SalesReport {
-	t.Helper()
-	return report(t, "sales", q, s.ReportSales)
-}
+// The reports, each run for q on s, failing t on an error.
+var (
+	sales      = reportOf("sales", usher.Store.ReportSales)
+	attendance = reportOf("attendance", usher.Store.ReportAttendance)
+	gates      = reportOf("gates", usher.Store.ReportGates)
+	breakdown  = reportOf("breakdown", usher.Store.ReportBreakdown)
+	contacts   = reportOf("contacts", usher.Store.ReportContacts)
+)
 
-func attendance(t *testing.T, s usher.Store, q usher.ReportQuery) []usher.AttendanceRow {
-	t.Helper()
-	return report(t, "attendance", q, s.ReportAttendance)
-}
-
-func gates(t *testing.T, s usher.Store, q usher.ReportQuery) usher.GateReport {
-	t.Helper()
-	return report(t, "gates", q, s.ReportGates)
-}
-
-func breakdown(t *testing.T, s usher.Store, q usher.ReportQuery) []usher.BreakdownRow {
-	t.Helper()
-	return report(t, "breakdown", q, s.ReportBreakdown)
-}
-
-func contacts(t *testing.T, s usher.Store, q usher.ReportQuery) []usher.ContactsRow {
-	t.Helper()
-	return report(t, "contacts", q, s.ReportContacts)
-}
-
-// report runs the report called name for q, failing t on an error.
-func report[T any](t *testing.T, name string, q usher.ReportQuery, run func(context.Context, usher.ReportQuery) (T, error)) T {
-	t.Helper()
-	r, err := run(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s report: %v", name, err)
+// reportOf returns a runner of the report called name.
+func reportOf[T any](name string, run func(usher.Store, context.Context, usher.ReportQuery) (T, error)) func(*testing.T, usher.Store, usher.ReportQuery) T {
+	return func(t *testing.T, s usher.Store, q usher.ReportQuery) T {
+		t.Helper()
+		r, err := run(s, ctx, q)
+		if err != nil {
+			t.Fatalf("%s report: %v", name, err)
+		}
+		return r
 	}
-	return r
 }
 
 // same fails t when got differs from want, printing both in full.

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,7 +14,6 @@ import (
 // their cursors, a document's versions, a version's body, and the errors
 // of malformed filters.
 func RunBrowse(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
 	browser := func(t *testing.T, s usher.Store) usher.DocumentBrowser {
 		t.Helper()
 		b, ok := s.(usher.DocumentBrowser)

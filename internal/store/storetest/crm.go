@@ -14,7 +14,6 @@ import (
 // duplicates, late old versions or unrouted streams, and none for the
 // echo of a write usher made for the CRM.
 func RunCRM(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
 	routes := []usher.DeliveryRoute{
 		{Institution: "myvenue", Stream: usher.StreamContacts, Destination: "crm-a", MaxAttempts: 7},
 		{Institution: "myvenue", Stream: usher.StreamContacts, Destination: "crm-b"},
@@ -49,8 +48,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("DeliveriesFollowCurrentVersions", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		s.RouteDeliveries(routes)
 		v1 := contact(t, "myvenue", "3346662", "James", "2023-02-01T00:00:00.000+00:00")
 		v2 := contact(t, "myvenue", "3346662", "Jim", "2023-02-02T00:00:00.000+00:00")
@@ -103,8 +101,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("EchoOfAnUpdateIsNotDelivered", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		s.RouteDeliveries(routes)
 		v1 := person(t, "42", "ann@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")
 		mustOutcomes(t, s, []usher.Document{v1}, usher.OutcomeStored)
@@ -121,8 +118,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ConcurrentS360ChangeIsAConflictAndDelivered", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		s.RouteDeliveries(routes)
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "ann@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")}, usher.OutcomeStored)
 		mark(t, s, "42", `{"email":"ann@new.example"}`, 1, 100)
@@ -136,8 +132,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("EchoOfACreateAndChainedWrites", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		s.RouteDeliveries(routes)
 		mark(t, s, "77", `{"email":"bo@example.org","individualContact":{"firstName":"Bo"}}`, 0, 200)
 		mark(t, s, "77", `{"cellPhoneNumber":"+4100"}`, 0, 201)
@@ -158,8 +153,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("LateMarkBuildsOnEarlierEchoes", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		s.RouteDeliveries(routes)
 		mustOutcomes(t, s, []usher.Document{person(t, "42", "a@old.example", "Ann", "2023-02-01T00:00:00.000+00:00")}, usher.OutcomeStored)
 		// Two CRM writes accepted while usher held version 1; the second is
@@ -178,8 +172,7 @@ func RunCRM(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ExpiredMarksAreIgnoredAndPruned", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		s.RouteDeliveries(routes)
 		err := s.MarkEcho(ctx, usher.EchoMark{Institution: "myvenue", ContactNumber: "9", Sent: json.RawMessage(`{"email":"x@y.z"}`),
 			JobID: 1, CreatedAt: time.Now().Add(-48 * time.Hour), ExpiresAt: time.Now().Add(-24 * time.Hour)})

@@ -14,11 +14,8 @@ import (
 // behind, alone or among concurrent payloads (which an engine may commit
 // together), and that a caller who gives up stores nothing partial.
 func RunFaults(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
-
 	t.Run("RefusedDocumentRollsBackItsPayload", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		payload := []usher.Document{contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00"), unstorable(t, "2")}
 		if _, err := s.SaveDocuments(ctx, payload); err == nil {
 			t.Fatal("a payload with a document the database refuses was stored")
@@ -30,8 +27,7 @@ func RunFaults(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RefusedPayloadAmongConcurrentOnes", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		const payloads = 12
 		errs := make([]error, payloads)
 		var wg sync.WaitGroup
@@ -59,8 +55,7 @@ func RunFaults(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("CanceledCallerStoresNothingPartial", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		canceled, cancel := context.WithCancel(ctx)
 		cancel()
 		payload := []usher.Document{contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00"),

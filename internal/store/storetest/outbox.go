@@ -17,11 +17,8 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // RunOutbox checks the durable queue: idempotent enqueue, per-key order,
 // due times, leases and their expiry, retries, the dead letter and replay.
 func RunOutbox(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
-
 	t.Run("EnqueueIsIdempotent", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		a := enqueue(t, s, newJob("v", "k1", "idem-1"))
 		b := enqueue(t, s, newJob("v", "k1", "idem-1"))
 		if a.TrackingID != b.TrackingID || a.ID != b.ID {
@@ -44,8 +41,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("InvalidJobEnqueuesNothing", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		bad := newJob("v", "B", "b1")
 		bad.Payload = json.RawMessage(`{"n":`)
 		_, err := s.EnqueueJobs(ctx, []usher.NewJob{newJob("v", "A", "a1"), bad})
@@ -58,8 +54,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("OneJobPerOrderKeyAtATime", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		a1 := enqueue(t, s, newJob("v", "A", "a1"))
 		a2 := enqueue(t, s, newJob("v", "A", "a2"))
 		b1 := enqueue(t, s, newJob("v", "B", "b1"))
@@ -78,8 +73,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RetryWaitsAndBlocksItsKey", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		first := enqueue(t, s, newJob("v", "A", "a1"))
 		second := enqueue(t, s, newJob("v", "A", "a2"))
 		j := claim(t, s, t0, 1)[0]
@@ -99,8 +93,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ExpiredLeaseIsReclaimedAndFenced", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		enqueue(t, s, newJob("v", "A", "a1"))
 		first := claim(t, s, t0, 1)[0]
 		if got := claim(t, s, t0.Add(30*time.Second), 1); len(got) != 0 {
@@ -124,8 +117,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("LapsedLastAttemptIsDeadLettered", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		nj := newJob("v", "A", "a1")
 		nj.MaxAttempts = 1
 		enqueue(t, s, nj)
@@ -139,8 +131,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("SnoozeGivesTheAttemptBack", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		enqueue(t, s, newJob("v", "A", "a1"))
 		for i := range 5 {
 			now := t0.Add(time.Duration(i) * time.Second)
@@ -154,8 +145,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("DeadLetterListAndReplay", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		dead := enqueue(t, s, newJob("v", "A", "a1"))
 		enqueue(t, s, newJob("v", "B", "b1"))
 		enqueue(t, s, newJob("w", "A", "a1"))
@@ -188,8 +178,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("HoldAndReleaseByPrefix", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		a := enqueue(t, s, newJob("v", "s360:import:one:a", "ia"))
 		enqueue(t, s, newJob("v", "s360:import:one:b", "ib"))
 		enqueue(t, s, newJob("v", "s360:import:onex:c", "ic")) // another import whose id starts alike
@@ -220,8 +209,7 @@ func RunOutbox(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("PruneKeepsUnfinishedAndDead", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		for i := range 3 {
 			enqueue(t, s, newJob("v", fmt.Sprint("k", i), fmt.Sprint("i", i)))
 		}

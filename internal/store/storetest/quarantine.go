@@ -14,11 +14,8 @@ import (
 // in the same transaction as the valid documents of their payload, listed
 // by institution, and released into the store exactly once.
 func RunQuarantine(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
-
 	t.Run("SaveAndQuarantineTogether", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		good := contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		bad := badDoc(t, "myvenue", usher.StreamContacts, `{"contactNumber": 42}`)
 		got, err := s.SaveDocumentsAndQuarantine(ctx, []usher.Document{good}, []usher.QuarantinedDocument{bad})
@@ -47,8 +44,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("OnlyQuarantine", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		got, err := s.SaveDocumentsAndQuarantine(ctx, nil, []usher.QuarantinedDocument{badDoc(t, "myvenue", usher.StreamOrders, `{}`)})
 		if err != nil || len(got) != 0 {
 			t.Fatalf("outcomes = %v, %v; want none", got, err)
@@ -59,8 +55,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RawBytesAnyDatabaseColumnWouldRefuse", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		raws := []string{`{"name": "a\u0000b"}`, `{"name": "\ud800"}`, "{\"name\": \"\xff\xfe\"}", `[1, 2]`, `"just a string"`}
 		var bad []usher.QuarantinedDocument
 		for i, raw := range raws {
@@ -83,8 +78,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("FailedPayloadQuarantinesNothing", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		broken := check(t, "myvenue", 1, "2023-02-09 18:25:10", "OK")
 		broken.Check = nil // a ticket check without its columns cannot be stored
 		_, err := s.SaveDocumentsAndQuarantine(ctx, []usher.Document{broken}, []usher.QuarantinedDocument{badDoc(t, "myvenue", usher.StreamTicketChecks, `{}`)})
@@ -97,8 +91,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("PendingDuplicateIsOneRowSeenTwice", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		first := badDoc(t, "myvenue", usher.StreamContacts, `{"contactNumber": 42}`)
 		again := first
 		again.SchemaVersion = "2 (test)"
@@ -117,8 +110,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("Filters", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		mustQuarantine(t, s,
 			badDoc(t, "venue-a", usher.StreamContacts, `{"n": 1}`),
 			badDoc(t, "venue-a", usher.StreamOrders, `{"n": 2}`),
@@ -153,8 +145,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("RecheckRecordsTheLatestReport", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		mustQuarantine(t, s, badDoc(t, "myvenue", usher.StreamContacts, `{"contactNumber": 42}`))
 		id := findQuarantined(t, s, usher.QuarantineFilter{})[0].ID
 		vs := []usher.Violation{{Path: "$.x", Message: "new rule"}}
@@ -171,8 +162,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ReleaseStoresOnce", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		doc := contact(t, "myvenue", "42", "Ann", "2022-11-01T05:53:22.530+00:00")
 		q := badDoc(t, "myvenue", usher.StreamContacts, string(doc.Raw))
 		q.Hash = doc.Hash
@@ -207,8 +197,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ReleaseTicketCheckAndDuplicate", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		c := check(t, "myvenue", 10228845124401, "2023-02-09 18:25:10", "OK")
 		mustOutcomes(t, s, []usher.Document{c}, usher.OutcomeStored)
 		mustQuarantine(t, s, badDoc(t, "myvenue", usher.StreamTicketChecks, string(c.Raw)))
@@ -220,8 +209,7 @@ func RunQuarantine(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ConcurrentReleasesStoreOnce", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		doc := order(t, "myvenue", 10000702652, "CLOSED", 40000)
 		mustQuarantine(t, s, badDoc(t, "myvenue", usher.StreamOrders, string(doc.Raw)))
 		id := findQuarantined(t, s, usher.QuarantineFilter{})[0].ID
@@ -272,12 +260,7 @@ func mustQuarantine(t *testing.T, s usher.Store, bad ...usher.QuarantinedDocumen
 }
 
 func findQuarantined(t *testing.T, s usher.Store, f usher.QuarantineFilter) []usher.QuarantinedDocument {
-	t.Helper()
-	q, err := s.FindQuarantined(context.Background(), f)
-	if err != nil {
-		t.Fatalf("find quarantined: %v", err)
-	}
-	return q
+	return must[[]usher.QuarantinedDocument](t, "find quarantined")(s.FindQuarantined(ctx, f))
 }
 
 func quarantineIDs(q []usher.QuarantinedDocument) []int64 {

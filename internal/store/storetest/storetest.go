@@ -21,28 +21,32 @@ type OpenFunc func(t *testing.T) usher.Store
 
 // Run runs the whole suite.
 func Run(t *testing.T, open OpenFunc) {
-	t.Run("Documents", func(t *testing.T) { RunDocuments(t, open) })
-	t.Run("TicketCheckPayloads", func(t *testing.T) { RunTicketCheckPayloads(t, open) })
-	t.Run("VersionedPayloads", func(t *testing.T) { RunVersionedPayloads(t, open) })
-	t.Run("Erasure", func(t *testing.T) { RunErasure(t, open) })
-	t.Run("ErasureOfCRMWrites", func(t *testing.T) { RunErasureOfCRMWrites(t, open) })
-	t.Run("Quarantine", func(t *testing.T) { RunQuarantine(t, open) })
-	t.Run("Site", func(t *testing.T) { RunSite(t, open) })
-	t.Run("Analytics", func(t *testing.T) { RunAnalytics(t, open) })
-	t.Run("AnalyticsProjection", func(t *testing.T) { RunAnalyticsProjection(t, open) })
-	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
-	t.Run("CRM", func(t *testing.T) { RunCRM(t, open) })
-	t.Run("Faults", func(t *testing.T) { RunFaults(t, open) })
-	t.Run("Browse", func(t *testing.T) { RunBrowse(t, open) })
+	for _, part := range []struct {
+		name string
+		run  func(*testing.T, OpenFunc)
+	}{
+		{"Documents", RunDocuments},
+		{"TicketCheckPayloads", RunTicketCheckPayloads},
+		{"VersionedPayloads", RunVersionedPayloads},
+		{"Erasure", RunErasure},
+		{"ErasureOfCRMWrites", RunErasureOfCRMWrites},
+		{"Quarantine", RunQuarantine},
+		{"Site", RunSite},
+		{"Analytics", RunAnalytics},
+		{"AnalyticsProjection", RunAnalyticsProjection},
+		{"Outbox", RunOutbox},
+		{"CRM", RunCRM},
+		{"Faults", RunFaults},
+		{"Browse", RunBrowse},
+	} {
+		t.Run(part.name, func(t *testing.T) { part.run(t, open) })
+	}
 }
 
 // RunDocuments checks versioning, idempotency and isolation of documents.
 func RunDocuments(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
-
 	t.Run("NewThenDuplicateThenVersion", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		v1 := contact(t, "myvenue", "3346662", "James", "2022-11-01T05:53:22.530+00:00")
 		mustOutcomes(t, s, []usher.Document{v1}, usher.OutcomeStored)
 		mustOutcomes(t, s, []usher.Document{v1}, usher.OutcomeDuplicate)
@@ -57,8 +61,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ReformattedContentIsDuplicate", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		a := contact(t, "myvenue", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		b := a
 		b.Raw = reorder(t, a.Raw)
@@ -107,8 +110,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("LateOldVersionDoesNotBecomeCurrent", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		newer := contact(t, "myvenue", "7", "New", "2023-05-01T00:00:00.000+00:00")
 		older := contact(t, "myvenue", "7", "Old", "2023-04-01T00:00:00.000+00:00")
 		mustOutcomes(t, s, []usher.Document{newer}, usher.OutcomeStored)
@@ -120,8 +122,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("SameIDTwiceInOnePayload", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		a := order(t, "myvenue", 10000702652, "CLOSED", 40000)
 		b := order(t, "myvenue", 10000702652, "CLOSED", 50000)
 		mustOutcomes(t, s, []usher.Document{a, a, b}, usher.OutcomeStored, usher.OutcomeDuplicate, usher.OutcomeStored)
@@ -129,8 +130,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("InstitutionsAreSeparate", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		a := contact(t, "venue-a", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		b := contact(t, "venue-b", "1", "Ann", "2022-11-01T05:53:22.530+00:00")
 		mustOutcomes(t, s, []usher.Document{a, b}, usher.OutcomeStored, usher.OutcomeStored)
@@ -143,8 +143,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("TicketChecksAreImmutable", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		c1 := check(t, "myvenue", 10228845124401, "2023-02-09 18:25:10", "OK")
 		c2 := check(t, "myvenue", 10228845124402, "2023-02-09 18:25:02", "FAIL")
 		mustOutcomes(t, s, []usher.Document{c1, c2}, usher.OutcomeStored, usher.OutcomeStored)
@@ -162,8 +161,7 @@ func RunDocuments(t *testing.T, open OpenFunc) {
 	})
 
 	t.Run("ConcurrentRetriesStoreOnce", func(t *testing.T) {
-		t.Parallel()
-		s := open(t)
+		s := fresh(t, open)
 		var docs []usher.Document
 		for i := range 20 {
 			docs = append(docs, order(t, "myvenue", int64(1000+i%5), "CLOSED", int64(i)))
@@ -218,12 +216,7 @@ func versions(t *testing.T, s usher.Store, f usher.DocumentFilter, n int) {
 }
 
 func find(t *testing.T, s usher.Store, f usher.DocumentFilter) []usher.Document {
-	t.Helper()
-	docs, err := s.FindDocuments(context.Background(), f)
-	if err != nil {
-		t.Fatalf("find: %v", err)
-	}
-	return docs
+	return must[[]usher.Document](t, "find")(s.FindDocuments(ctx, f))
 }
 
 func build(t *testing.T, inst string, stream usher.Stream, id string, v any, updated *time.Time) usher.Document {
@@ -298,4 +291,26 @@ func reorder(t *testing.T, raw json.RawMessage) json.RawMessage {
 		out += fmt.Sprintf("%q : %s", keys[i], m[keys[i]])
 	}
 	return json.RawMessage(out + " }")
+}
+
+// fresh runs t in parallel with its siblings, on a new store of its own.
+func fresh(t *testing.T, open OpenFunc) usher.Store {
+	t.Helper()
+	t.Parallel()
+	return open(t)
+}
+
+// ctx is the context of every case: the suite has no deadline of its own
+// beyond the test binary's.
+var ctx = context.Background()
+
+// must returns a call's value, failing t with what when the call failed.
+func must[T any](t *testing.T, what string) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
 }

@@ -1,5 +1,0 @@
-package sqlite
-
-import "io/fs"
-
-func subFS() (fs.FS, error) { return fs.Sub(migrations, "migrations") }
