@@ -157,14 +157,17 @@ func TestContactImportExactlyOnce(t *testing.T) {
 			if st.Lost == 0 {
 				t.Fatal("no answer was lost: the test proves nothing")
 			}
-			// The planner models S-360's budget, not usher's own work: on a
-			// quiet machine the two agree within 10 % (docs/crm.md has the
-			// runs); when other tests share the two cores, PostgreSQL's
-			// 10,000 job claims can fall behind the budget. So the bound
-			// here fails a planner that is plainly wrong (a rate, batch or
-			// resolution cost off), not a busy machine.
-			if ratio < 0.9 || ratio > 1.5 {
-				t.Errorf("measured %v, the planner said %.1f s: measured/plan %.2f, outside 0.9–1.5", measured, plan.Seconds, ratio)
+			// The planner's calls are S-360's: the stand-in counts them, so
+			// they are checked on every run. Its time is those calls at the
+			// rate, which usher meets only if it keeps up with the budget: a
+			// question of speed, measured on a quiet machine
+			// (USHER_E2E_IMPORT_TIMED=1, docs/crm.md has the runs), not
+			// asserted while other tests share the cores.
+			if calls := h.sim.Requests(); float64(calls) < 0.9*float64(plan.Calls) || float64(calls) > 1.1*float64(plan.Calls+len(live)) {
+				t.Errorf("S-360 received %d calls, the planner said %d for the import (+%d live writes): outside 10 %%", calls, plan.Calls, len(live))
+			}
+			if os.Getenv("USHER_E2E_IMPORT_TIMED") == "1" && (ratio < 0.9 || ratio > 1.1) {
+				t.Errorf("measured %v, the planner said %.1f s: measured/plan %.2f, outside 0.9–1.1", measured, plan.Seconds, ratio)
 			}
 			if st.MaxInWindow > 600 {
 				t.Errorf("S-360 saw %d calls in one window, over its 600", st.MaxInWindow)

@@ -151,9 +151,24 @@ func (s *Store) ContactSyncState(ctx context.Context, institution, contactNumber
 // MarkEcho records a write made for the CRM; see usher.CRMStore. Marking
 // the same job twice (its retry after a crash) keeps the first mark.
 func (s *Store) MarkEcho(ctx context.Context, m usher.EchoMark) error {
-	return s.d.InTx(ctx, "mark echo", func(ctx context.Context, x driver.Executor) error {
-		return x.InsertEchoMark(ctx, m)
+	return s.marks.do(ctx, m)
+}
+
+// markEchoes records ms, one statement each, in one transaction.
+func (s *Store) markEchoes(ctx context.Context, ms []usher.EchoMark) ([]error, error) {
+	write := s.d.InTx
+	if len(ms) == 1 {
+		write = s.oneStatement
+	}
+	err := write(ctx, "mark echo", func(ctx context.Context, x driver.Executor) error {
+		for _, m := range ms {
+			if err := x.InsertEchoMark(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	return make([]error, len(ms)), err
 }
 
 // CountEchoes counts echo marks; see usher.CRMStore.

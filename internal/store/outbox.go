@@ -141,8 +141,38 @@ func newLeaseToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// FinishJob records the end of an attempt; see usher.OutboxStore.
+// FinishJob records the end of an attempt; see usher.OutboxStore. Jobs
+// finished at the same moment are recorded in one transaction (grouped).
 func (s *Store) FinishJob(ctx context.Context, f usher.JobFinish) error {
+	return s.finishes.do(ctx, f)
+}
+
+// finishJobs records fs in one statement each, in one transaction, and
+// says of each whether its lease still held.
+func (s *Store) finishJobs(ctx context.Context, fs []usher.JobFinish) ([]error, error) {
+	errs := make([]error, len(fs))
+	write := s.d.InTx
+	if len(fs) == 1 {
+		write = s.oneStatement
+	}
+	err := write(ctx, "finish job", func(ctx context.Context, x driver.Executor) error {
+		for i, f := range fs {
+			n, err := x.UpdateLeasedJob(ctx, jobUpdate(f))
+			if err != nil {
+				return err
+			}
+			errs[i] = nil
+			if n == 0 {
+				errs[i] = usher.Errorf(usher.ECONFLICT, "job %d: lease lost (it expired and another worker claimed the job)", f.ID)
+			}
+		}
+		return nil
+	})
+	return errs, err
+}
+
+// jobUpdate is what finishing an attempt as f writes.
+func jobUpdate(f usher.JobFinish) driver.JobUpdate {
 	u := driver.JobUpdate{ID: f.ID, LeaseToken: f.LeaseToken, State: f.State, RunAt: f.RunAt, Error: f.Error,
 		Now: f.Now}
 	if u.RunAt.IsZero() {
@@ -157,16 +187,7 @@ func (s *Store) FinishJob(ctx context.Context, f usher.JobFinish) error {
 	if f.State == usher.JobDone || f.State == usher.JobFailed {
 		u.FinishedAt = &f.Now
 	}
-	var n int64
-	err := s.oneStatement(ctx, "finish job", func(ctx context.Context, x driver.Executor) error {
-		var err error
-		n, err = x.UpdateLeasedJob(ctx, u)
-		return err
-	})
-	if err == nil && n == 0 {
-		return usher.Errorf(usher.ECONFLICT, "job %d: lease lost (it expired and another worker claimed the job)", f.ID)
-	}
-	return err
+	return u
 }
 
 // FindJobs lists jobs; see usher.OutboxStore.

@@ -16,6 +16,10 @@ type Store struct {
 	driver.Legacy
 	d   driver.Driver
 	now func() time.Time
+	// finishes and marks group the outbox's job finishes and the CRM's
+	// echo marks that concurrent workers write at the same moment.
+	finishes *grouped[usher.JobFinish]
+	marks    *grouped[usher.EchoMark]
 	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
 }
@@ -28,8 +32,15 @@ func New(d driver.Driver, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{Legacy: d, d: d, now: now}
+	s := &Store{Legacy: d, d: d, now: now}
+	s.finishes = &grouped[usher.JobFinish]{write: s.finishJobs, most: groupMost}
+	s.marks = &grouped[usher.EchoMark]{write: s.markEchoes, most: groupMost}
+	return s
 }
+
+// groupMost bounds a group of single-row writes: two import batches'
+// worth, a transaction of a few milliseconds.
+const groupMost = 100
 
 // Driver returns the engine under the store, for the engine's own
 // operations (SQLite's writer saturation, benchmarks' raw pools).
