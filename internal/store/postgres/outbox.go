@@ -150,7 +150,3 @@ func (w withFilter) Query(ctx context.Context, sql string, args ...any) (pgx.Row
 func (w withFilter) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	return w.querier.Exec(ctx, strings.Replace(sql, "/*filter*/", w.conds, 1), args...)
 }
-
-// enqueueSQL is InsertJob for crm.go, which queues the deliveries of
-// stored documents in a batch of the ingest transaction.
-var enqueueSQL = queries.Get("InsertJob")

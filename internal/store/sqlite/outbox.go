@@ -172,13 +172,3 @@ func (w withFilter) QueryContext(ctx context.Context, query string, args ...any)
 func (w withFilter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return w.queryer.ExecContext(ctx, strings.Replace(query, "/*filter*/", w.conds, 1), args...)
 }
-
-// parseTimeNull parses a nullable time stored as text (crm.go and
-// quarantine.go scan with it).
-func parseTimeNull(s sql.NullString) *time.Time {
-	if !s.Valid || s.String == "" {
-		return nil
-	}
-	t := parseTime(s.String)
-	return &t
-}
