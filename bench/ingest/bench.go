@@ -36,6 +36,9 @@ type measurement struct {
 	// start of the push to the projector's catch-up (VmHWM), and baseRSS
 	// its resident size at the start; zero where /proc cannot say.
 	peakRSS, baseRSS int64
+	// peakHeap and baseHeap are the Go heap in use (sampled every 10 ms)
+	// at its highest during the push and catch-up, and at the start.
+	peakHeap, baseHeap uint64
 	// catchUp is how long the analytics projector still worked after the
 	// last acknowledgement, and withProjections the run's cost including
 	// that work.
@@ -185,9 +188,11 @@ func (b *bench) ingestInto(ctx context.Context, dsn, engine string, gen *load.Ge
 	if load.ResetPeakRSS() {
 		_, baseRSS = load.PeakRSS()
 	}
+	stopHeap := load.HeapPeak(10 * time.Millisecond)
 	cpu := load.CPUUsed(ctx, srv.Store)
 	res, err := load.Send(ctx, srv.Target(), senders, payloads)
 	if err != nil {
+		stopHeap()
 		return measurement{}, err
 	}
 	cost := load.CPUSince(ctx, srv.Store, cpu)
@@ -201,6 +206,7 @@ func (b *bench) ingestInto(ctx context.Context, dsn, engine string, gen *load.Ge
 	}
 	m := measurement{engine: engine, stored: stored, result: res, cost: cost}
 	m.catchUp, m.withProjections, err = b.catchUp(ctx, srv, cpu)
+	m.peakHeap, m.baseHeap = stopHeap()
 	if baseRSS > 0 {
 		m.peakRSS, _ = load.PeakRSS()
 		m.baseRSS = baseRSS
@@ -276,10 +282,10 @@ func printVsRaw(w io.Writer, ms []measurement) {
 // CPU per 1000 documents of each and the process's peak memory.
 func printEquivalent(w io.Writer, ms []measurement) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Against both baselines: the raw limit above (usher's tables, migrated by usher) and the equivalent tables (same columns and indexes, content hash included, in a bare database). CPU in ms per 1000 documents, process and PostgreSQL backends together. Peak memory: VmHWM of this process (server, senders and the run's payloads; SQLite's page cache too) from the push to the projector's catch-up, with its resident size at the push's start.")
+	fmt.Fprintln(w, "Against both baselines: the raw limit above (usher's tables, migrated by usher) and the equivalent tables (same columns and indexes, content hash included, in a bare database). CPU in ms per 1000 documents, process and PostgreSQL backends together. Peak memory, from the push to the projector's catch-up: VmHWM of this process (server, senders and the run's payloads; SQLite's page cache too), with its resident size at the push's start; and the Go heap in use (runtime.MemStats.HeapInuse sampled every 10 ms) at its peak, with its size at the start.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| engine | senders | usher docs/s | equivalent docs/s | usher / raw | usher / equivalent | usher CPU | raw CPU | equivalent CPU | usher / equivalent CPU | peak RSS MB (at start) |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| engine | senders | usher docs/s | equivalent docs/s | usher / raw | usher / equivalent | usher CPU | raw CPU | equivalent CPU | usher / equivalent CPU | peak RSS MB (at start) | peak Go heap MB (at start) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, m := range ms {
 		r := m.result
 		rawRate := float64(m.rawDocs) / m.raw.Wall.Seconds()
@@ -289,9 +295,10 @@ func printEquivalent(w io.Writer, ms []measurement) {
 		if m.peakRSS > 0 {
 			mem = fmt.Sprintf("%.0f (%.0f)", float64(m.peakRSS)/(1<<20), float64(m.baseRSS)/(1<<20))
 		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f%% | %.0f%% | %.0f | %.0f | %.0f | %.1fx | %s |\n", m.engine, r.Senders,
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f%% | %.0f%% | %.0f | %.0f | %.0f | %.1fx | %s | %.0f (%.0f) |\n", m.engine, r.Senders,
 			r.DocsPerSecond(), eqRate, 100*r.DocsPerSecond()/rawRate, 100*r.DocsPerSecond()/eqRate,
-			u[0]+u[1], raw[0]+raw[1], eq[0]+eq[1], (u[0]+u[1])/(eq[0]+eq[1]), mem)
+			u[0]+u[1], raw[0]+raw[1], eq[0]+eq[1], (u[0]+u[1])/(eq[0]+eq[1]), mem,
+			float64(m.peakHeap)/(1<<20), float64(m.baseHeap)/(1<<20))
 	}
 }
 

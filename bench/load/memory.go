@@ -3,8 +3,10 @@ package load
 import (
 	"bufio"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ResetPeakRSS starts a new peak for PeakRSS: writing 5 to
@@ -37,4 +39,36 @@ func PeakRSS() (peak, now int64) {
 		}
 	}
 	return peak, now
+}
+
+// HeapPeak samples the Go heap in use (runtime.MemStats.HeapInuse) every
+// interval until stop is called, which returns the highest sample and the
+// first: in this process the server's requests, decoded documents and
+// connection buffers, and the senders' requests, over what was resident
+// when sampling began.
+func HeapPeak(interval time.Duration) (stop func() (peak, start uint64)) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	start, peak := ms.HeapInuse, ms.HeapInuse
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+	}()
+	return func() (uint64, uint64) {
+		close(done)
+		<-finished
+		return peak, start
+	}
 }
