@@ -26,7 +26,7 @@ func TestRunPrintsEveryTable(t *testing.T) {
 }
 
 func TestBadFlagsAreExplained(t *testing.T) {
-	for _, args := range [][]string{{"-senders", "0"}, {"-per", "51"}, {"-growth", "x"}} {
+	for _, args := range [][]string{{"-senders", "0"}, {"-per", "51"}, {"-growth", "x"}, {"-streams", "tickets"}} {
 		if err := run(context.Background(), args, os.Getenv, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 			t.Errorf("%v: no error", args)
 		}
