@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"time"
 
@@ -28,6 +29,16 @@ type measurement struct {
 	cost    load.Cost
 	raw     load.Cost // zero when not measured
 	rawDocs int
+	// equivalent is the same documents' bulk load into the equivalent
+	// tables of a bare database (load.EquivalentLimit), measured with raw.
+	equivalent load.Cost
+	// peakRSS is the benchmark process's peak resident size from the
+	// start of the push to the projector's catch-up (VmHWM), and baseRSS
+	// its resident size at the start; zero where /proc cannot say.
+	peakRSS, baseRSS int64
+	// peakHeap and baseHeap are the Go heap in use (sampled every 10 ms)
+	// at its highest during the push and catch-up, and at the start.
+	peakHeap, baseHeap uint64
 	// catchUp is how long the analytics projector still worked after the
 	// last acknowledgement, and withProjections the run's cost including
 	// that work.
@@ -96,6 +107,15 @@ func (b *bench) againstRaw(ctx context.Context, dbs *load.Databases, engine stri
 	if err != nil {
 		return measurement{}, err
 	}
+	eqDSN, err := dbs.New(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	b.logf("%s, %d senders: equivalent-table limit of %d documents", engine, senders, len(docs))
+	equivalent, err := load.EquivalentLimit(ctx, eqDSN, docs)
+	if err != nil {
+		return measurement{}, err
+	}
 	dsn, err := dbs.New(ctx)
 	if err != nil {
 		return measurement{}, err
@@ -105,7 +125,7 @@ func (b *bench) againstRaw(ctx context.Context, dbs *load.Databases, engine stri
 		return measurement{}, err
 	}
 	m, err := b.ingestInto(ctx, dsn, engine, gen, senders, payloads, history)
-	m.raw, m.rawDocs = raw, len(docs)
+	m.raw, m.rawDocs, m.equivalent = raw, len(docs), equivalent
 	return m, err
 }
 
@@ -163,9 +183,16 @@ func (b *bench) ingestInto(ctx context.Context, dsn, engine string, gen *load.Ge
 		return measurement{}, fmt.Errorf("warm-up: analytics projector: %w", err)
 	}
 	b.logf("%s, %d senders: pushing %d payloads over %d stored documents", engine, senders, len(payloads), stored)
+	runtime.GC()
+	var baseRSS int64
+	if load.ResetPeakRSS() {
+		_, baseRSS = load.PeakRSS()
+	}
+	stopHeap := load.HeapPeak(10 * time.Millisecond)
 	cpu := load.CPUUsed(ctx, srv.Store)
 	res, err := load.Send(ctx, srv.Target(), senders, payloads)
 	if err != nil {
+		stopHeap()
 		return measurement{}, err
 	}
 	cost := load.CPUSince(ctx, srv.Store, cpu)
@@ -179,6 +206,11 @@ func (b *bench) ingestInto(ctx context.Context, dsn, engine string, gen *load.Ge
 	}
 	m := measurement{engine: engine, stored: stored, result: res, cost: cost}
 	m.catchUp, m.withProjections, err = b.catchUp(ctx, srv, cpu)
+	m.peakHeap, m.baseHeap = stopHeap()
+	if baseRSS > 0 {
+		m.peakRSS, _ = load.PeakRSS()
+		m.baseRSS = baseRSS
+	}
 	return m, err
 }
 
@@ -240,7 +272,34 @@ func printVsRaw(w io.Writer, ms []measurement) {
 		fmt.Fprintf(w, "| %s | %d | %s | %.0f | %.1fx |\n", m.engine, m.result.Senders, m.catchUp.Round(time.Millisecond),
 			all[0]+all[1], (all[0]+all[1])/(raw[0]+raw[1]))
 	}
+	printEquivalent(w, ms)
 	printByStream(w, ms)
+}
+
+// printEquivalent sets usher against both baselines: the raw limit above
+// (usher's own tables in a database migrated by usher) and the
+// equivalent tables of a bare database (load.EquivalentLimit), with the
+// CPU per 1000 documents of each and the process's peak memory.
+func printEquivalent(w io.Writer, ms []measurement) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Against both baselines: the raw limit above (usher's tables, migrated by usher) and the equivalent tables (same columns and indexes, content hash included, in a bare database). CPU in ms per 1000 documents, process and PostgreSQL backends together. Peak memory, from the push to the projector's catch-up: VmHWM of this process (server, senders and the run's payloads; SQLite's page cache too), with its resident size at the push's start; and the Go heap in use (runtime.MemStats.HeapInuse sampled every 10 ms) at its peak, with its size at the start.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| engine | senders | usher docs/s | equivalent docs/s | usher / raw | usher / equivalent | usher CPU | raw CPU | equivalent CPU | usher / equivalent CPU | peak RSS MB (at start) | peak Go heap MB (at start) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, m := range ms {
+		r := m.result
+		rawRate := float64(m.rawDocs) / m.raw.Wall.Seconds()
+		eqRate := float64(m.rawDocs) / m.equivalent.Wall.Seconds()
+		u, raw, eq := perThousand(m.cost, r.Docs), perThousand(m.raw, m.rawDocs), perThousand(m.equivalent, m.rawDocs)
+		mem := "n/a"
+		if m.peakRSS > 0 {
+			mem = fmt.Sprintf("%.0f (%.0f)", float64(m.peakRSS)/(1<<20), float64(m.baseRSS)/(1<<20))
+		}
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f%% | %.0f%% | %.0f | %.0f | %.0f | %.1fx | %s | %.0f (%.0f) |\n", m.engine, r.Senders,
+			r.DocsPerSecond(), eqRate, 100*r.DocsPerSecond()/rawRate, 100*r.DocsPerSecond()/eqRate,
+			u[0]+u[1], raw[0]+raw[1], eq[0]+eq[1], (u[0]+u[1])/(eq[0]+eq[1]), mem,
+			float64(m.peakHeap)/(1<<20), float64(m.baseHeap)/(1<<20))
+	}
 }
 
 // printByStream gives the acknowledgement times by stream, which tell

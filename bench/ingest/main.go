@@ -8,6 +8,7 @@
 //	go run ./bench/ingest -engine sqlite,postgres -senders 1,4,16
 //	go run ./bench/ingest -engine postgres -senders 16 -growth 1,10,100
 //	go run ./bench/ingest -engine sqlite -senders 16 -cpuprofile cpu.out -memprofile mem.out
+//	go run ./bench/ingest -engine postgres -streams ticketchecks
 //
 // See docs/performance.md.
 package main
@@ -22,8 +23,12 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/bench/load"
 )
 
 func main() {
@@ -48,6 +53,8 @@ type options struct {
 	seed          uint64
 	cpuProfile    string
 	memProfile    string
+	// mix replaces load.Mix when set: the streams of the payloads, in turn.
+	mix []usher.Stream
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -66,6 +73,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run here (server samples carry the label side=server)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the whole run here")
+	mix := fs.String("streams", "", "streams of the payloads in turn, comma-separated (e.g. ticketchecks, as issue 21's outside measurement); empty: the S-360 mix")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -76,6 +84,15 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	}
 	if o.growth, err = ints(*growth); err != nil {
 		return o, fmt.Errorf("-growth: %w", err)
+	}
+	for _, f := range strings.Split(*mix, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if !slices.Contains(usher.Streams, usher.Stream(f)) {
+			return o, fmt.Errorf("-streams: %q is not one of %v", f, usher.Streams)
+		}
+		o.mix = append(o.mix, usher.Stream(f))
 	}
 	if o.payloads < 1 || o.per < 1 || o.per > 50 {
 		return o, errors.New("-payloads must be positive and -per between 1 and 50")
@@ -113,6 +130,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if len(o.mix) > 0 {
+		defer func(mix []usher.Stream) { load.Mix = mix }(load.Mix)
+		load.Mix = o.mix
 	}
 	b := &bench{o: o, out: stdout, log: stderr}
 	if err := b.run(ctx); err != nil {

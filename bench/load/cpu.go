@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/usher-hub/usher"
 )
 
@@ -43,7 +45,12 @@ func BackendCPU(ctx context.Context, st usher.Store) time.Duration {
 	if !ok {
 		return 0
 	}
-	rows, err := db.Pool().Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	return poolBackendCPU(ctx, db.Pool())
+}
+
+// poolBackendCPU is BackendCPU for the database pool is connected to.
+func poolBackendCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
+	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
 	if err != nil {
 		return 0
 	}
