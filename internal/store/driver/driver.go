@@ -41,6 +41,7 @@ type Executor interface {
 	OutboxVerbs
 	RateLimitVerbs
 	CRMVerbs
+	RetentionVerbs
 }
 
 // Legacy is what an engine still implements whole, decisions included,
