@@ -56,7 +56,9 @@ func TestPruneCommand(t *testing.T) {
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := func(extra ...string) []string { return append([]string{"prune", "--config", conf, "--database", db}, extra...) }
+	args := func(extra ...string) []string {
+		return append([]string{"prune", "--config", conf, "--database", db}, extra...)
+	}
 	sales := func() string {
 		out, _, err := runForTest(t, nil, "report", "sales", "--database", db, "--institution", "myvenue", "--from", "2023-02-01", "--to", "2023-02-28", "--format", "csv")
 		if err != nil {
