@@ -111,7 +111,7 @@ func (w *Worker) Once(ctx context.Context) {
 	runs, err := Run(ctx, w.Pruner, w.Rules, Options{
 		BatchSize: w.BatchSize,
 		Actor:     "usher serve (retention)",
-		Between:   w.pause,
+		Between:   w.Pause,
 		Progress: func(rule usher.RetentionRule, b usher.PruneResult) {
 			if w.Pruned != nil && b.Pruned > 0 {
 				w.Pruned(rule, b.Pruned)
@@ -129,8 +129,9 @@ func (w *Worker) Once(ctx context.Context) {
 	}
 }
 
-// pause waits while pushes are busy, up to MaxPause.
-func (w *Worker) pause(ctx context.Context) error {
+// Pause waits while pushes are busy, up to MaxPause: what the worker
+// does between two batches.
+func (w *Worker) Pause(ctx context.Context) error {
 	if w.Busy == nil || w.MaxPause <= 0 {
 		return ctx.Err()
 	}

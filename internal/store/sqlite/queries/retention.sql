@@ -1,9 +1,12 @@
 -- Statements of retention (driver.RetentionVerbs): rows older than a time,
 -- with the facts internal/store decides on, read in (received time, id)
 -- order after a cursor through the index led by the institution and its
--- time, and deleted by id. The IN subqueries over the analytics queue are
--- built once per statement. Times are TEXT (TimeFormat), so text order is
--- time order.
+-- time, and deleted by id. A page is two seeks merged, the rest of the
+-- cursor's time (the index ends with the rowid) and the times after it:
+-- a row-value comparison would walk every row of the cursor's time, and
+-- a bulk load gives thousands the same. The IN subqueries over the
+-- analytics queue are built once per statement. Times are TEXT
+-- (TimeFormat), so text order is time order.
 
 -- name: PrunableVersions
 SELECT d.id, d.received_at,
@@ -14,25 +17,35 @@ SELECT d.id, d.received_at,
        d.id IN (SELECT ref FROM analytics_pending WHERE kind = ?2 AND institution = ?1) AS pending,
        EXISTS (SELECT 1 FROM analytics_applied_orders a
                WHERE a.institution = d.institution AND a.order_id = d.external_id AND a.document_id = d.id) AS applied
-FROM documents d INDEXED BY documents_received
-WHERE d.institution = ?1 AND d.stream = ?2 AND d.received_at < ?3 AND d.received_at >= ?4 AND (d.received_at > ?4 OR d.id > ?5)
-ORDER BY d.received_at, d.id
-LIMIT ?6;
+FROM (SELECT id, received_at FROM documents INDEXED BY documents_received
+      WHERE institution = ?1 AND stream = ?2 AND received_at = ?4 AND id > ?5
+      UNION ALL
+      SELECT id, received_at FROM documents INDEXED BY documents_received
+      WHERE institution = ?1 AND stream = ?2 AND received_at > ?4 AND received_at < ?3
+      ORDER BY 2, 1 LIMIT ?6) AS page
+JOIN documents d ON d.id = page.id
+ORDER BY page.received_at, page.id;
 
 -- name: PrunableChecks
 SELECT c.ticket_check_id, c.received_at,
        c.ticket_check_id IN (SELECT ref FROM analytics_pending WHERE kind = 'checks' AND institution = ?1) AS pending,
        NOT EXISTS (SELECT 1 FROM order_movements om WHERE om.institution = c.institution AND om.movement_id = c.movement_id) AS unmatched
-FROM ticket_checks c INDEXED BY ticket_checks_received
-WHERE c.institution = ?1 AND c.received_at < ?2 AND c.received_at >= ?3 AND (c.received_at > ?3 OR c.ticket_check_id > ?4)
-ORDER BY c.received_at, c.ticket_check_id
-LIMIT ?5;
+FROM (SELECT ticket_check_id, received_at FROM ticket_checks INDEXED BY ticket_checks_received
+      WHERE institution = ?1 AND received_at = ?3 AND ticket_check_id > ?4
+      UNION ALL
+      SELECT ticket_check_id, received_at FROM ticket_checks INDEXED BY ticket_checks_received
+      WHERE institution = ?1 AND received_at > ?3 AND received_at < ?2
+      ORDER BY 2, 1 LIMIT ?5) AS page
+JOIN ticket_checks c ON c.institution = ?1 AND c.ticket_check_id = page.ticket_check_id
+ORDER BY page.received_at, page.ticket_check_id;
 
 -- name: PrunableQuarantined
-SELECT id, last_seen_at FROM quarantine
-WHERE institution = ?1 AND stream = ?2 AND last_seen_at < ?3 AND last_seen_at >= ?4 AND (last_seen_at > ?4 OR id > ?5)
-ORDER BY last_seen_at, id
-LIMIT ?6;
+SELECT id, last_seen_at FROM quarantine INDEXED BY quarantine_last_seen
+WHERE institution = ?1 AND stream = ?2 AND last_seen_at = ?4 AND id > ?5
+UNION ALL
+SELECT id, last_seen_at FROM quarantine INDEXED BY quarantine_last_seen
+WHERE institution = ?1 AND stream = ?2 AND last_seen_at > ?4 AND last_seen_at < ?3
+ORDER BY 2, 1 LIMIT ?6;
 
 -- name: DeleteVersions
 DELETE FROM documents WHERE id IN (SELECT value FROM json_each(?1));
