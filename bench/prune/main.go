@@ -99,6 +99,9 @@ type measurement struct {
 	pruned              int64
 	pruneTook           time.Duration
 	batches             int64
+	// batchP50 and batchMax are the times one batch took: how long it
+	// held SQLite's writer.
+	batchP50, batchMax time.Duration
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -122,14 +125,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		ms = append(ms, m)
 	}
-	fmt.Fprintln(stdout, "| engine | superseded versions | pruned | pruning took | rows/s | payloads before / during / after | p99 before ms | p99 while pruning ms | p99 after ms | while pruning / mean of before and after |")
-	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+	fmt.Fprintln(stdout, "| engine | superseded versions | pruned | pruning took | rows/s | payloads before / during / after | p99 before ms | p99 while pruning ms | p99 after ms | while pruning / mean of before and after | batch p50 / max ms |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
 	for _, m := range ms {
 		p := func(r load.Result) float64 { return load.Millis(load.Percentile(r.Latencies, 99)) }
 		base := (p(m.before) + p(m.aft)) / 2
-		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %.0f | %d / %d / %d | %.1f | %.1f | %.1f | %+.0f%% |\n", m.engine, o.versions, m.pruned,
+		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %.0f | %d / %d / %d | %.1f | %.1f | %.1f | %+.0f%% | %.1f / %.1f |\n", m.engine, o.versions, m.pruned,
 			m.pruneTook.Round(time.Second), float64(m.pruned)/m.pruneTook.Seconds(), m.before.Payloads, m.during.Payloads, m.aft.Payloads,
-			p(m.before), p(m.during), p(m.aft), 100*(p(m.during)/base-1))
+			p(m.before), p(m.during), p(m.aft), 100*(p(m.during)/base-1), load.Millis(m.batchP50), load.Millis(m.batchMax))
 	}
 	fmt.Fprintf(stdout, "\nLoad average at the end: %s\n", load.LoadAverage())
 	return nil
@@ -182,6 +185,8 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	rule := usher.RetentionRule{Institution: load.Institution.Code, Stream: usher.StreamContacts, Kind: usher.RetainSuperseded, Keep: 30 * 24 * time.Hour}
 	w := &retention.Worker{Busy: srv.Busy, MaxPause: o.pause}
 	var pruned, batches atomic.Int64
+	var batchTimes []time.Duration
+	batchStart := time.Now()
 	pruneDone := make(chan error, 1)
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
@@ -190,13 +195,19 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		start := time.Now()
 		_, err := retention.Run(ctx, srv.Store.(usher.Pruner), []usher.RetentionRule{rule}, retention.Options{
 			BatchSize: o.batch, Actor: "bench/prune",
-			Between: w.Pause,
+			Between: func(ctx context.Context) error {
+				err := w.Pause(ctx)
+				batchStart = time.Now()
+				return err
+			},
 			Progress: func(_ usher.RetentionRule, b usher.PruneResult) {
+				batchTimes = append(batchTimes, time.Since(batchStart))
 				pruned.Add(int64(b.Pruned))
 				batches.Add(1)
 			},
 		})
 		m.pruneTook = time.Since(start)
+		m.batchP50, m.batchMax = load.Percentile(batchTimes, 50), load.Percentile(batchTimes, 100)
 		stopSending()
 		pruneDone <- err
 	}()

@@ -10,8 +10,9 @@
 
 -- name: PrunableVersions
 SELECT d.id, d.received_at,
-       (SELECT min(n.received_at) FROM documents n
-        WHERE n.institution = d.institution AND n.stream = d.stream AND n.external_id = d.external_id AND n.version > d.version) AS next_at,
+       (SELECT n.received_at FROM documents n
+        WHERE n.institution = d.institution AND n.stream = d.stream AND n.external_id = d.external_id AND n.version > d.version
+        ORDER BY n.version LIMIT 1) AS next_at,
        EXISTS (SELECT 1 FROM document_heads h
                WHERE h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id AND h.document_id = d.id) AS head,
        d.id IN (SELECT ref FROM analytics_pending WHERE kind = ?2 AND institution = ?1) AS pending,
