@@ -59,6 +59,7 @@ type options struct {
 	versions, per int
 	senders, size int
 	baseline      time.Duration
+	after         time.Duration
 	maxPayloads   int
 	batch         int
 	pause         time.Duration
@@ -74,7 +75,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.IntVar(&o.versions, "versions", 1_000_000, "superseded versions to prune")
 	fs.IntVar(&o.per, "per", 10, "versions per contact (the last one current)")
 	fs.IntVar(&o.senders, "senders", 16, "concurrent senders")
-	fs.DurationVar(&o.baseline, "baseline", 30*time.Second, "length of the run without pruning before it (the run after lasts as long as the pruning did)")
+	fs.DurationVar(&o.baseline, "baseline", 30*time.Second, "length of the run without pruning before it")
+	fs.DurationVar(&o.after, "after", 0, "length of the run without pruning after it (0: as long as the pruning took)")
 	fs.IntVar(&o.maxPayloads, "max-payloads", 100_000, "most payloads sent while pruning (the run stops when pruning ends)")
 	fs.IntVar(&o.size, "size", 50, "documents per payload")
 	fs.IntVar(&o.batch, "batch", 500, "rows one pruning transaction examines (pruning.batch_size)")
@@ -226,7 +228,11 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	if err := srv.CatchUp(ctx); err != nil {
 		return m, err
 	}
-	m.aft, err = push("after", m.pruneTook)
+	after := o.after
+	if after <= 0 {
+		after = m.pruneTook
+	}
+	m.aft, err = push("after", after)
 	return m, err
 }
 
