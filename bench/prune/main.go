@@ -170,6 +170,7 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		if sendCtx.Err() != nil && ctx.Err() == nil {
 			err = nil // the run's end, not a failure
 		}
+		logf("%s: %d payloads, p99 %.1f ms", what, r.Payloads, load.Millis(load.Percentile(r.Latencies, 99)))
 		if err == nil {
 			err = srv.CatchUp(ctx)
 		}
@@ -221,7 +222,8 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		return m, fmt.Errorf("pruning: %w", err)
 	}
 	m.pruned, m.batches = pruned.Load(), batches.Load()
-	logf("pruned %d rows in %d batches in %s; %d payloads acknowledged meanwhile", m.pruned, m.batches, m.pruneTook.Round(time.Millisecond), m.during.Payloads)
+	logf("pruned %d rows in %d batches in %s; %d payloads acknowledged meanwhile, p99 %.1f ms", m.pruned, m.batches, m.pruneTook.Round(time.Millisecond),
+		m.during.Payloads, load.Millis(load.Percentile(m.during.Latencies, 99)))
 	if m.pruned != int64(o.versions) {
 		return m, fmt.Errorf("pruned %d rows of %d superseded versions", m.pruned, o.versions)
 	}
