@@ -36,7 +36,10 @@ var Institution = usher.Institution{
 // pprof label side=server.
 type Server struct {
 	Store usher.Store
-	http  *httptest.Server
+	// Busy reports pushes waiting for one another (ingest's Busy), for
+	// background work that should give way, as the projector does.
+	Busy func() bool
+	http *httptest.Server
 	// stopProjector ends the analytics projector the server runs, as
 	// `usher serve` does, so that its cost is part of every measurement.
 	stopProjector func()
@@ -85,7 +88,7 @@ func startServer(ctx context.Context, dsn string) (*Server, error) {
 		defer close(done)
 		projector.Run(projectorCtx)
 	}()
-	return &Server{Store: st, http: srv, stopProjector: func() { stop(); <-done }}, nil
+	return &Server{Store: st, Busy: svc.Busy, http: srv, stopProjector: func() { stop(); <-done }}, nil
 }
 
 // CatchUp waits until the projector has applied everything stored.

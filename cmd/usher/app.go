@@ -165,6 +165,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ..
 		return nil, err
 	}
 	wireProjector(ctx, a, svc.Busy)
+	wireRetention(ctx, a, svc.Busy)
 	throttle := a.apiKeys.Throttle()
 	deps := httpapi.Deps{
 		Logger:   logger,

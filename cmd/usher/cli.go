@@ -80,6 +80,7 @@ var helpTexts = map[string]string{
 	"quarantine list":   quarantineListHelp,
 	"quarantine replay": quarantineReplayHelp,
 	"report":            reportHelp,
+	"prune":             pruneHelp,
 }
 
 // setUsage makes fs print its synopsis, its help text and every flag.

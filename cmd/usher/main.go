@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"deliveries": {"list or retry outbox jobs: CRM deliveries and writes to S-360", runDeliveries},
 		"plan":       {"plan a bulk load into S-360: calls, time at the rate limit, share of the daily budget", runPlan},
 		"report":     {"print a venue report (sales, attendance, gates, breakdown, contacts, health)", runReport},
+		"prune":      {"apply the retention settings now, or print what they would remove (--dry-run)", runPrune},
 	}
 }
 

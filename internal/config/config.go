@@ -61,6 +61,8 @@ type Config struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Ingest bounds the work of one push (ingest.go).
 	Ingest Ingest `yaml:"ingest"`
+	// Pruning paces the pruner of institutions' retention (retention.go).
+	Pruning Pruning `yaml:"pruning"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -88,6 +90,8 @@ type Institution struct {
 	CRMDestinations []CRMDestination `yaml:"crm_destinations"`
 	// S360API is the institution's S-360 API, for writes from the CRM (crm.go).
 	S360API *S360API `yaml:"s360_api"`
+	// Retention says how long stored rows are kept (retention.go).
+	Retention Retention `yaml:"retention,omitempty"`
 }
 
 // Auth configures push authentication. A secret is taken from Secret,
@@ -236,6 +240,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Ingest.validate(); err != nil {
+		return err
+	}
+	if err := c.validateRetention(); err != nil {
 		return err
 	}
 	for i, k := range c.APIKeys {

@@ -38,6 +38,7 @@ func Default() Config {
 		Outbox: Outbox{Workers: DefaultOutboxWorkers, PollInterval: DefaultPollInterval, Lease: DefaultLease,
 			RetryBase: DefaultRetryBase, RetryMax: DefaultRetryMax, Retention: DefaultRetention, EchoWindow: DefaultEchoWindow},
 		Analytics: Analytics{Locale: DefaultLocale, ProjectInterval: DefaultProjectInterval, ProjectOrders: DefaultProjectOrders, ProjectMaxLag: DefaultProjectMaxLag},
+		Pruning:   Pruning{Interval: DefaultPruneInterval, BatchSize: DefaultPruneBatchSize},
 	}
 }
 
@@ -71,6 +72,8 @@ func (c Config) WithDefaults() Config {
 	fill(&c.Site.MemberSessionTTL, d.Site.MemberSessionTTL)
 	fill(&c.Site.CheckoutLease, d.Site.CheckoutLease)
 	fill(&c.Site.MaxBodyBytes, d.Site.MaxBodyBytes)
+	fill(&c.Pruning.Interval, d.Pruning.Interval)
+	fill(&c.Pruning.BatchSize, d.Pruning.BatchSize)
 	c.Institutions = append([]Institution(nil), c.Institutions...)
 	for i := range c.Institutions {
 		c.Institutions[i] = c.Institutions[i].withDefaults()

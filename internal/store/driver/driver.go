@@ -42,6 +42,7 @@ type Executor interface {
 	RateLimitVerbs
 	CRMVerbs
 	BrowseVerbs
+	RetentionVerbs
 }
 
 // Legacy is what an engine still implements whole, decisions included,

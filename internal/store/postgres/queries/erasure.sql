@@ -43,4 +43,4 @@ VALUES ($1, $2, $3, $4, $5, $6::jsonb);
 
 -- name: ListErasures
 SELECT institution, contact_number, actor, reason, erased_at, rewritten::text
-FROM erasures WHERE institution = $1 ORDER BY id DESC;
+FROM erasures WHERE institution = $1 AND kind = 'erasure' ORDER BY id DESC;

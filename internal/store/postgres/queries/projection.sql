@@ -91,7 +91,7 @@ SELECT institution, external_id, document_id FROM document_heads WHERE instituti
 SELECT c.oid::regclass::text FROM pg_class c
 WHERE c.oid IN ('documents'::regclass, 'document_heads'::regclass, 'ticket_checks'::regclass,
 	'order_movements'::regclass, 'analytics_applied_orders'::regclass)
-AND pg_relation_size(c.oid) > 2 * 8192 * (greatest(c.relpages, 0) + 4);
+AND pg_relation_size(c.oid) > 2::bigint * 8192 * (greatest(c.relpages, 0) + 4);
 
 -- name: ProjectionSettings
 SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan;

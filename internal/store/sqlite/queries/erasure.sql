@@ -38,4 +38,4 @@ VALUES (?1, ?2, ?3, ?4, ?5, CAST(?6 AS TEXT));
 
 -- name: ListErasures
 SELECT institution, contact_number, actor, reason, erased_at, rewritten
-FROM erasures WHERE institution = ?1 ORDER BY id DESC;
+FROM erasures WHERE institution = ?1 AND kind = 'erasure' ORDER BY id DESC;
