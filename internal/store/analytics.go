@@ -33,11 +33,7 @@ func (s *Store) ReportSales(ctx context.Context, q usher.ReportQuery) (usher.Sal
 	if err != nil {
 		return out, err
 	}
-	type key struct {
-		period time.Time
-		label  string
-	}
-	out.Rows = group(totals, func(t driver.SalesTotal) key { return key{t.Period, t.Label} },
+	out.Rows = group(totals, func(t driver.SalesTotal) rowKey { return rowKey{t.Period, t.Label} },
 		func(t driver.SalesTotal) int64 { return t.Orders }, positive,
 		func(t driver.SalesTotal) usher.SalesRow { return usher.SalesRow{Period: t.Period, Label: t.Label} },
 		addSale)
@@ -126,10 +122,11 @@ func countCheck(in, out, failed *int64, t driver.CheckTotal) {
 
 func checks(t driver.CheckTotal) int64 { return t.Checks }
 
-// gateKey is a row of the gates report: a period and a gate or flow.
-type gateKey struct {
+// rowKey is a row of a report: a period and the label of its group (a
+// gate or flow, a product, a channel …).
+type rowKey struct {
 	period time.Time
-	group  string
+	label  string
 }
 
 // ReportGates answers the gate-quality report: checks and refusals per
@@ -140,7 +137,7 @@ func (s *Store) ReportGates(ctx context.Context, q usher.ReportQuery) (usher.Gat
 	if err != nil {
 		return out, err
 	}
-	out.Rows = group(totals, func(t driver.CheckTotal) gateKey { return gateKey{t.Period, t.Group} }, checks, positive,
+	out.Rows = group(totals, func(t driver.CheckTotal) rowKey { return rowKey{t.Period, t.Group} }, checks, positive,
 		func(t driver.CheckTotal) usher.GateRow { return usher.GateRow{Period: t.Period, Group: t.Group} },
 		func(r *usher.GateRow, t driver.CheckTotal) {
 			r.Checks += t.Checks
@@ -162,10 +159,10 @@ func failureReasons(totals []driver.CheckTotal) []usher.FailureReasonRow {
 		}
 	}
 	type key struct {
-		gateKey
+		rowKey
 		reason string
 	}
-	out := group(refused, func(t driver.CheckTotal) key { return key{gateKey{t.Period, t.Group}, t.Reason} }, checks, positive,
+	out := group(refused, func(t driver.CheckTotal) key { return key{rowKey{t.Period, t.Group}, t.Reason} }, checks, positive,
 		func(t driver.CheckTotal) usher.FailureReasonRow {
 			return usher.FailureReasonRow{Period: t.Period, Group: t.Group, Reason: t.Reason}
 		},
@@ -191,13 +188,12 @@ func (s *Store) ReportBreakdown(ctx context.Context, q usher.ReportQuery) ([]ush
 		return nil, err
 	}
 	type key struct {
-		period  time.Time
+		rowKey
 		matched bool
-		label   string
 	}
 	// Checks moving between unmatched and matched rows can leave a row's
 	// sum below zero for a while: only empty rows are left out.
-	return group(totals, func(t driver.CheckTotal) key { return key{t.Period, t.Matched, t.Group} }, checks,
+	return group(totals, func(t driver.CheckTotal) key { return key{rowKey{t.Period, t.Group}, t.Matched} }, checks,
 		func(n int64) bool { return n != 0 },
 		func(t driver.CheckTotal) usher.BreakdownRow {
 			return usher.BreakdownRow{Period: t.Period, Matched: t.Matched, Label: t.Group}

@@ -110,16 +110,10 @@ func rewriteContactJobs(ctx context.Context, x driver.Executor, e usher.Erasure,
 
 // Erasures lists the audit records of an institution, newest first.
 func (s *Store) Erasures(ctx context.Context, institution string) ([]usher.Erasure, error) {
-	rows, err := s.d.ListErasures(ctx, institution)
-	if err != nil {
-		return nil, unavailable("erasures", err)
-	}
-	out := make([]usher.Erasure, 0, len(rows))
-	for _, r := range rows {
+	return readEach("erasures", func(r driver.ErasureRow) (usher.Erasure, error) {
 		_ = json.Unmarshal(r.Rewritten, &r.Erasure.Rewritten)
-		out = append(out, r.Erasure)
-	}
-	return out, nil
+		return r.Erasure, nil
+	})(s.d.ListErasures(ctx, institution))
 }
 
 // namesContact reports whether a stored document of stream belongs to or

@@ -147,17 +147,11 @@ func (s *Store) RecordPrune(ctx context.Context, run usher.PruneRun) error {
 
 // PruneRuns lists an institution's audit records of pruning, newest first.
 func (s *Store) PruneRuns(ctx context.Context, institution string) ([]usher.PruneRun, error) {
-	records, err := s.d.ListPruneRuns(ctx, institution)
-	if err != nil {
-		return nil, unavailable("prune runs", err)
-	}
-	out := make([]usher.PruneRun, 0, len(records))
-	for _, rec := range records {
+	return readEach("prune runs", func(rec []byte) (usher.PruneRun, error) {
 		var run usher.PruneRun
 		if err := json.Unmarshal(rec, &run); err != nil {
-			return nil, fmt.Errorf("prune run record: %w", err)
+			return run, fmt.Errorf("prune run record: %w", err)
 		}
-		out = append(out, run)
-	}
-	return out, nil
+		return run, nil
+	})(s.d.ListPruneRuns(ctx, institution))
 }

@@ -79,3 +79,22 @@ func read[T any](op string) func(T, error) (T, error) {
 func unavailable(op string, err error) error {
 	return &usher.Error{Code: usher.EUNAVAILABLE, Message: "database unavailable", Err: fmt.Errorf("store: %s: %w", op, err)}
 }
+
+// readEach returns a read's rows, each decoded, or the read's failure as
+// EUNAVAILABLE naming op.
+func readEach[R, T any](op string, decode func(R) (T, error)) func([]R, error) ([]T, error) {
+	return func(rows []R, err error) ([]T, error) {
+		if err != nil {
+			return nil, unavailable(op, err)
+		}
+		out := make([]T, 0, len(rows))
+		for _, r := range rows {
+			t, err := decode(r)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t)
+		}
+		return out, nil
+	}
+}
