@@ -79,7 +79,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.DurationVar(&o.after, "after", 0, "length of the run without pruning after it (0: as long as the pruning took)")
 	fs.IntVar(&o.maxPayloads, "max-payloads", 100_000, "most payloads sent while pruning (the run stops when pruning ends)")
 	fs.IntVar(&o.size, "size", 50, "documents per payload")
-	fs.IntVar(&o.batch, "batch", 500, "rows one pruning transaction examines (pruning.batch_size)")
+	fs.IntVar(&o.batch, "batch", 100, "rows one pruning transaction examines (pruning.batch_size; its default)")
 	fs.DurationVar(&o.pause, "pause", 200*time.Millisecond, "longest wait between two batches while pushes are busy (0: none)")
 	fs.StringVar(&o.postgres, "postgres", getenv("TEST_DATABASE_URL"), "PostgreSQL URL allowed to create databases; env TEST_DATABASE_URL")
 	fs.StringVar(&o.dir, "dir", "", "directory for SQLite files")

@@ -13,7 +13,7 @@ import (
 func TestRetention(t *testing.T) {
 	none := func(string) string { return "" }
 	cfg, err := Load("", none)
-	if err != nil || len(cfg.RetentionRules()) != 0 || cfg.Pruning != (Pruning{Interval: time.Hour, BatchSize: 500}) {
+	if err != nil || len(cfg.RetentionRules()) != 0 || cfg.Pruning != (Pruning{Interval: time.Hour, BatchSize: 100}) {
 		t.Fatalf("defaults: rules %v, pruning %+v; %v", cfg.RetentionRules(), cfg.Pruning, err)
 	}
 	path := filepath.Join(t.TempDir(), "usher.yaml")
