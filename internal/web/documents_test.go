@@ -226,6 +226,11 @@ func TestDocumentsInChromium(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(`#external_id`)),
 				chromedp.SendKeys(chromedp.CSS(`#external_id`), orderID),
 				chromedp.Click(chromedp.CSS(`#find`)),
+				// The unfiltered list may show the order too: wait for the
+				// filtered page (its field carries the id as its value
+				// attribute, which typing does not set), or the click below
+				// lands on a page that is going away.
+				chromedp.WaitVisible(chromedp.CSS(`#external_id[value="`+orderID+`"]`)),
 				chromedp.WaitVisible(row),
 				chromedp.Click(row),
 				chromedp.WaitVisible(chromedp.CSS(`#timeline`)),
