@@ -36,7 +36,7 @@ type measurement struct {
 	// start of the push to the projector's catch-up (VmHWM), and baseRSS
 	// its resident size at the start; zero where /proc cannot say.
 	peakRSS, baseRSS int64
-	// peakHeap and baseHeap are the Go heap in use (sampled every 10 ms)
+	// peakHeap and baseHeap are the Go heap in use (sampled every 100 ms)
 	// at its highest during the push and catch-up, and at the start.
 	peakHeap, baseHeap uint64
 	// catchUp is how long the analytics projector still worked after the
@@ -188,7 +188,7 @@ func (b *bench) ingestInto(ctx context.Context, dsn, engine string, gen *load.Ge
 	if load.ResetPeakRSS() {
 		_, baseRSS = load.PeakRSS()
 	}
-	stopHeap := load.HeapPeak(10 * time.Millisecond)
+	stopHeap := load.HeapPeak(100 * time.Millisecond)
 	cpu := load.CPUUsed(ctx, srv.Store)
 	res, err := load.Send(ctx, srv.Target(), senders, payloads)
 	if err != nil {
@@ -282,7 +282,7 @@ func printVsRaw(w io.Writer, ms []measurement) {
 // CPU per 1000 documents of each and the process's peak memory.
 func printEquivalent(w io.Writer, ms []measurement) {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Against both baselines: the raw limit above (usher's tables, migrated by usher) and the equivalent tables (same columns and indexes, content hash included, in a bare database). CPU in ms per 1000 documents, process and PostgreSQL backends together. Peak memory, from the push to the projector's catch-up: VmHWM of this process (server, senders and the run's payloads; SQLite's page cache too), with its resident size at the push's start; and the Go heap in use (runtime.MemStats.HeapInuse sampled every 10 ms) at its peak, with its size at the start.")
+	fmt.Fprintln(w, "Against both baselines: the raw limit above (usher's tables, migrated by usher) and the equivalent tables (same columns and indexes, content hash included, in a bare database). CPU in ms per 1000 documents, process and PostgreSQL backends together. Peak memory, from the push to the projector's catch-up: VmHWM of this process (server, senders and the run's payloads; SQLite's page cache too), with its resident size at the push's start; and the Go heap in use (runtime.MemStats.HeapInuse sampled every 100 ms) at its peak, with its size at the start.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| engine | senders | usher docs/s | equivalent docs/s | usher / raw | usher / equivalent | usher CPU | raw CPU | equivalent CPU | usher / equivalent CPU | peak RSS MB (at start) | peak Go heap MB (at start) |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
