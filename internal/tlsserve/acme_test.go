@@ -30,12 +30,7 @@ const testHost = "usher.test"
 // 127.0.0.1 for every name (and no IPv6), and returns its address.
 func dnsServer(t *testing.T) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close()
+	addr := freeTCPAndUDPPort(t)
 	srv, err := challtestsrv.New(challtestsrv.Config{DNSAddrs: []string{addr}, Log: log.New(io.Discard, "", 0)})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +42,8 @@ func dnsServer(t *testing.T) string {
 	q.SetQuestion(dns.Fqdn(testHost), dns.TypeA)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := dns.Exchange(q, addr); err == nil {
+		// Pebble's validation authority asks over TCP.
+		if _, _, err := (&dns.Client{Net: "tcp"}).Exchange(q, addr); err == nil {
 			return addr
 		} else if time.Now().After(deadline) {
 			t.Fatalf("test DNS server on %s does not answer: %v", addr, err)
@@ -73,6 +69,30 @@ func pebble(t *testing.T, tlsPort int) (string, *http.Client, *x509.CertPool) {
 	roots := x509.NewCertPool()
 	roots.AddCert(authority.GetRootCert(0).Cert)
 	return srv.URL + wfe.DirectoryPath, srv.Client(), roots
+}
+
+// freeTCPAndUDPPort returns a loopback address whose port is free for both
+// TCP and UDP: the test DNS server serves both on one port, and a port
+// free for UDP alone was once in use for TCP by another package's server
+// under make test, and Pebble's validation authority asks over TCP, so it
+// failed at once ("no viable challenge type found").
+func freeTCPAndUDPPort(t *testing.T) string {
+	t.Helper()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		pc, err := net.ListenPacket("udp", addr)
+		ln.Close()
+		if err == nil {
+			pc.Close()
+			return addr
+		}
+	}
+	t.Fatal("no loopback port free for both TCP and UDP")
+	return ""
 }
 
 // TestACMEObtainsACertificateFromPebble: usher's ACME configuration gets
