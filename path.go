@@ -1,7 +1,9 @@
 package usher
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 )
 
@@ -73,3 +75,12 @@ func ParseDocumentPath(path string) ([]string, error) {
 }
 
 func isNameByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+
+// PathIndexer keeps the store's indexes on document paths: those of
+// paths, and no other.
+type PathIndexer interface {
+	// IndexPaths drops the indexes of paths no longer configured and
+	// builds the missing ones, each serving the document browser once
+	// built. It takes as long as the builds take.
+	IndexPaths(ctx context.Context, paths []IndexedPath, log *slog.Logger) error
+}

@@ -73,11 +73,17 @@ func (s *Store) ListDocuments(ctx context.Context, f usher.BrowseFilter) (usher.
 	}
 	var rows []driver.BrowseRow
 	var bound *driver.BrowseKey
+	ix, indexed := s.pathIndexFor(f.Stream, f.Path)
 	switch {
 	case valid == usher.ValidQuarantined:
 		rows, err = s.d.BrowseQuarantined(ctx, r, limit+1)
 	case m == nil:
 		rows, err = s.d.BrowseList(ctx, r, nil, limit+1)
+	case r.ExternalID == "" && indexed:
+		// An index on the path (documents.indexed_paths) reads the
+		// matching versions only: the limit bounds the work, no scan
+		// bound is needed. One external id's few versions need none.
+		rows, err = s.d.BrowseListIndexed(ctx, r, m, ix, limit+1)
 	default:
 		// The scan stops at the BrowseMaxScan-th version of the range:
 		// the list reads no further, and the next page starts below it.
