@@ -76,6 +76,22 @@ func ParseDocumentPath(path string) ([]string, error) {
 
 func isNameByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 
+// Validate checks p's stream (a stream's name: 1 to 64 of a-z, 0-9, '.',
+// '_' and '-', not the immutable ticket checks) and its path
+// (ParseDocumentPath), with an EINVALID error naming the problem.
+func (p IndexedPath) Validate() error {
+	if p.Stream == StreamTicketChecks {
+		return Errorf(EINVALID, "stream %s: ticket checks are immutable and not browsed; index a path of contacts, orders or a website stream", p.Stream)
+	}
+	if len(p.Stream) == 0 || len(p.Stream) > 64 || strings.IndexFunc(string(p.Stream), func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')
+	}) >= 0 {
+		return Errorf(EINVALID, "stream %q: a stream name is 1 to 64 of a-z, 0-9, '.', '_' and '-'", p.Stream)
+	}
+	_, err := ParseDocumentPath(p.Path)
+	return err
+}
+
 // PathIndexer keeps the store's indexes on document paths: those of
 // paths, and no other.
 type PathIndexer interface {

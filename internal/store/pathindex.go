@@ -55,7 +55,7 @@ func (s *Store) setPathIndexReady(key string, ix *driver.PathIndex) {
 // usher_path_ and a hash of both, or an EINVALID error naming what is
 // wrong with them.
 func PathIndex(p usher.IndexedPath) (driver.PathIndex, error) {
-	if err := browseStream("-", p.Stream); err != nil {
+	if err := p.Validate(); err != nil {
 		return driver.PathIndex{}, err
 	}
 	keys, err := usher.ParseDocumentPath(p.Path)
