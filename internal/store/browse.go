@@ -22,10 +22,10 @@ const (
 	// BrowseMaxLimit the largest page, to which a larger limit is cut.
 	BrowseDefaultLimit = 50
 	BrowseMaxLimit     = 500
-	// BrowseMaxScan is how many versions one request with a path filter
-	// examines at most: the page stops there, with a cursor to go on, so
-	// a filter that rarely matches costs the same per request whatever
-	// the size of the table.
+	// BrowseMaxScan is how many versions one request with a filter on a
+	// path not indexed (documents.indexed_paths) examines at most: the
+	// page stops there, with a cursor to go on, so a filter that rarely
+	// matches costs the same per request whatever the size of the table.
 	BrowseMaxScan = 10000
 	// BrowseMaxVersions is how many versions of one document are listed,
 	// newest first.
