@@ -72,8 +72,9 @@ type DocumentSummary struct {
 
 // DocumentPage is one page of a listing. NextCursor, when set, reads the
 // next one. A page may hold fewer documents than the limit, even none,
-// and still have a NextCursor: each request examines a bounded number of
-// versions, so a filter that rarely matches is followed page by page.
+// and still have a NextCursor: each request with a filter on a path that
+// is not indexed examines a bounded number of versions, so a filter that
+// rarely matches is followed page by page.
 type DocumentPage struct {
 	Documents  []DocumentSummary
 	NextCursor string

@@ -55,6 +55,8 @@ type options struct {
 	memProfile    string
 	// mix replaces load.Mix when set: the streams of the payloads, in turn.
 	mix []usher.Stream
+	// indexed sets load.IndexedPaths.
+	indexed []usher.IndexedPath
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -73,6 +75,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run here (server samples carry the label side=server)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the whole run here")
+	indexed := fs.String("indexed-path", "", "stream:path whose index the server keeps (documents.indexed_paths), to measure what one costs; empty: none")
 	mix := fs.String("streams", "", "streams of the payloads in turn, comma-separated (e.g. ticketchecks, as issue 21's outside measurement); empty: the S-360 mix")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -93,6 +96,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 			return o, fmt.Errorf("-streams: %q is not one of %v", f, usher.Streams)
 		}
 		o.mix = append(o.mix, usher.Stream(f))
+	}
+	if *indexed != "" {
+		stream, path, _ := strings.Cut(*indexed, ":")
+		p := usher.IndexedPath{Stream: usher.Stream(stream), Path: path}
+		if err := p.Validate(); err != nil {
+			return o, fmt.Errorf("-indexed-path: %w", err)
+		}
+		o.indexed = []usher.IndexedPath{p}
 	}
 	if o.payloads < 1 || o.per < 1 || o.per > 50 {
 		return o, errors.New("-payloads must be positive and -per between 1 and 50")
@@ -134,6 +145,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(o.mix) > 0 {
 		defer func(mix []usher.Stream) { load.Mix = mix }(load.Mix)
 		load.Mix = o.mix
+	}
+	if len(o.indexed) > 0 {
+		defer func(paths []usher.IndexedPath) { load.IndexedPaths = paths }(load.IndexedPaths)
+		load.IndexedPaths = o.indexed
 	}
 	b := &bench{o: o, out: stdout, log: stderr}
 	if err := b.run(ctx); err != nil {

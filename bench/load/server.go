@@ -55,9 +55,18 @@ func StartServer(ctx context.Context, dsn string) (*Server, error) {
 	return s, err
 }
 
+// IndexedPaths are the document paths the server keeps indexes on
+// (config documents.indexed_paths), built when it starts: none unless a
+// measurement of what they cost sets them.
+var IndexedPaths []usher.IndexedPath
+
 func startServer(ctx context.Context, dsn string) (*Server, error) {
 	st, err := store.Open(ctx, dsn, time.Now)
 	if err != nil {
+		return nil, err
+	}
+	if err := st.IndexPaths(ctx, IndexedPaths, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		st.Close()
 		return nil, err
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))

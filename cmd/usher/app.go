@@ -166,6 +166,7 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ..
 	}
 	wireProjector(ctx, a, svc.Busy)
 	wireRetention(ctx, a, svc.Busy)
+	wirePathIndexes(ctx, a)
 	throttle := a.apiKeys.Throttle()
 	deps := httpapi.Deps{
 		Logger:   logger,

@@ -51,6 +51,9 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	secrets := newDemoSecrets()
 	cfg := config.Default()
 	cfg.Listen, cfg.Database, cfg.LogLevel = *listen, *database, "warn"
+	// One indexed path, as a venue would configure it: the documents
+	// browser's filter on an order's state reads its index.
+	cfg.Documents.IndexedPaths = []config.IndexedPath{{Stream: "orders", Path: "$.orderDetailsData.orderState"}}
 	logger := newLogger(e.stderr, cfg)
 	// usher listens first: S-360 pushes to its address.
 	ln, err := net.Listen("tcp", cfg.Listen)

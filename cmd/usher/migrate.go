@@ -9,6 +9,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to read the migration table
 	_ "modernc.org/sqlite"             // the "sqlite" driver, likewise
 
+	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/store"
 )
@@ -31,6 +32,14 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 	st, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	// The indexes of documents.indexed_paths too, here in the foreground:
+	// built before a deploy, a server's start finds them ready.
+	if x, ok := st.(usher.PathIndexer); ok {
+		if err := x.IndexPaths(ctx, cfg.IndexedPaths(), newLogger(e.stderr, cfg)); err != nil {
+			st.Close()
+			return err
+		}
 	}
 	st.Close()
 	after, err := appliedMigrations(ctx, cfg)

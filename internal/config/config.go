@@ -63,6 +63,8 @@ type Config struct {
 	Ingest Ingest `yaml:"ingest"`
 	// Pruning paces the pruner of institutions' retention (retention.go).
 	Pruning Pruning `yaml:"pruning"`
+	// Documents lists the indexed document paths (documents.go).
+	Documents Documents `yaml:"documents,omitempty"`
 }
 
 // APIKey configures one credential for usher's API. The secret is read
@@ -243,6 +245,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.validateRetention(); err != nil {
+		return err
+	}
+	if err := c.Documents.validate(); err != nil {
 		return err
 	}
 	for i, k := range c.APIKeys {

@@ -22,18 +22,15 @@ const (
 	// BrowseMaxLimit the largest page, to which a larger limit is cut.
 	BrowseDefaultLimit = 50
 	BrowseMaxLimit     = 500
-	// BrowseMaxScan is how many versions one request with a path filter
-	// examines at most: the page stops there, with a cursor to go on, so
-	// a filter that rarely matches costs the same per request whatever
-	// the size of the table.
+	// BrowseMaxScan is how many versions one request with a filter on a
+	// path not indexed (documents.indexed_paths) examines at most: the
+	// page stops there, with a cursor to go on, so a filter that rarely
+	// matches costs the same per request whatever the size of the table.
 	BrowseMaxScan = 10000
 	// BrowseMaxVersions is how many versions of one document are listed,
 	// newest first.
 	BrowseMaxVersions = 1000
-	// browseMaxPath bounds a JSON path: its length and its steps.
-	browseMaxPath      = 256
-	browseMaxPathSteps = 32
-	browseMaxID        = 256
+	browseMaxID       = 256
 )
 
 var _ usher.DocumentBrowser = (*Store)(nil)
@@ -76,11 +73,17 @@ func (s *Store) ListDocuments(ctx context.Context, f usher.BrowseFilter) (usher.
 	}
 	var rows []driver.BrowseRow
 	var bound *driver.BrowseKey
+	ix, indexed := s.pathIndexFor(f.Stream, f.Path)
 	switch {
 	case valid == usher.ValidQuarantined:
 		rows, err = s.d.BrowseQuarantined(ctx, r, limit+1)
 	case m == nil:
 		rows, err = s.d.BrowseList(ctx, r, nil, limit+1)
+	case r.ExternalID == "" && indexed:
+		// An index on the path (documents.indexed_paths) reads the
+		// matching versions only: the limit bounds the work, no scan
+		// bound is needed. One external id's few versions need none.
+		rows, err = s.d.BrowseListIndexed(ctx, r, m, ix, limit+1)
 	default:
 		// The scan stops at the BrowseMaxScan-th version of the range:
 		// the list reads no further, and the next page starts below it.
@@ -245,7 +248,7 @@ func browseMatch(path, equals string) (*driver.BrowseMatch, error) {
 		}
 		return nil, nil
 	}
-	keys, err := ParsePath(path)
+	keys, err := usher.ParseDocumentPath(path)
 	if err != nil {
 		return nil, err
 	}
@@ -281,56 +284,6 @@ func browseMatch(path, equals string) (*driver.BrowseMatch, error) {
 	m.Value = strings.TrimSpace(b.String())
 	return m, nil
 }
-
-// ParsePath checks a JSON path of the browser's subset and returns its
-// steps, an array index as its decimal digits: "$.a.b[0]" is [a b 0].
-func ParsePath(path string) ([]string, error) {
-	bad := func(why string) error {
-		return usher.Errorf(usher.EINVALID, "path %q: %s; a path is $ then .name or [index] steps, such as $.email or $.orderDetailsData.items[0].id", path, why)
-	}
-	if len(path) > browseMaxPath {
-		return nil, bad(fmt.Sprintf("longer than %d characters", browseMaxPath))
-	}
-	if !strings.HasPrefix(path, "$") {
-		return nil, bad("it must start with $")
-	}
-	var keys []string
-	for i := 1; i < len(path); {
-		if len(keys) == browseMaxPathSteps {
-			return nil, bad(fmt.Sprintf("more than %d steps", browseMaxPathSteps))
-		}
-		switch path[i] {
-		case '.':
-			j := i + 1
-			for j < len(path) && (isNameByte(path[j]) || j > i+1 && path[j] >= '0' && path[j] <= '9') {
-				j++
-			}
-			if j == i+1 {
-				return nil, bad(fmt.Sprintf("a name must follow the '.' at %d (letters, digits and '_', not starting with a digit)", i+1))
-			}
-			keys = append(keys, path[i+1:j])
-			i = j
-		case '[':
-			j := i + 1
-			for j < len(path) && path[j] >= '0' && path[j] <= '9' {
-				j++
-			}
-			if j == i+1 || j-i-1 > 6 || j >= len(path) || path[j] != ']' || (path[i+1] == '0' && j > i+2) {
-				return nil, bad(fmt.Sprintf("an index at %d must be [digits], from 0 to 999999 without leading zeros", i+1))
-			}
-			keys = append(keys, path[i+1:j])
-			i = j + 1
-		default:
-			return nil, bad(fmt.Sprintf("unexpected %q at %d", path[i], i+1))
-		}
-	}
-	if len(keys) == 0 {
-		return nil, bad("it names no value inside the document")
-	}
-	return keys, nil
-}
-
-func isNameByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 
 // A cursor is the last key a page covered, with the kind it lists:
 // "s" (stored) or "q" (quarantined), the received time and the id.

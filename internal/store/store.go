@@ -22,6 +22,9 @@ type Store struct {
 	marks    *grouped[usher.EchoMark]
 	// routes are the CRM delivery routes SaveDocuments follows (crm.go).
 	routes usher.RouteTable
+	// paths are the indexes on document paths the listing reads
+	// (pathindex.go).
+	paths pathIndexes
 }
 
 var _ usher.Store = (*Store)(nil)

@@ -14,6 +14,10 @@ type BrowseVerbs interface {
 	// BrowseList returns up to limit rows of r whose value at m's path
 	// equals m's value (m nil: every row).
 	BrowseList(ctx context.Context, r BrowseRange, m *BrowseMatch, limit int) ([]BrowseRow, error)
+	// BrowseListIndexed is BrowseList over ix, whose stream and path are
+	// r's and m's: written as literals, for the planner to read ix, and
+	// read with no bound but limit. r is a whole stream's (no external id).
+	BrowseListIndexed(ctx context.Context, r BrowseRange, m *BrowseMatch, ix PathIndex, limit int) ([]BrowseRow, error)
 	// BrowseQuarantined returns up to limit quarantine rows of r.
 	BrowseQuarantined(ctx context.Context, r BrowseRange, limit int) ([]BrowseRow, error)
 	// BrowseVersions returns up to limit versions of one document, newest

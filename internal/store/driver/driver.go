@@ -18,6 +18,8 @@ type Driver interface {
 	Legacy
 	// Executor reads outside any transaction. Writes go through InTx.
 	Executor
+	// PathIndexVerbs keep the indexes on document paths (pathindex.go).
+	PathIndexVerbs
 	// InTx runs fn in one write transaction and commits it. The engine
 	// keeps control of how: SQLite's group writer commits fn with the
 	// others queued behind it, PostgreSQL runs fn again, whole, after a

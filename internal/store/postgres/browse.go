@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,6 +23,20 @@ func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.Br
 	}
 	args := browseArgs(r, on, keys, value, limit)
 	return all(ctx, c.q, r.Query("BrowseList"), scanBrowseRow, args...)
+}
+
+// BrowseListIndexed reads through ix: its stream and path hash written
+// into the query as literals (the store checked them).
+func (c conn) BrowseListIndexed(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, ix driver.PathIndex, limit int) ([]driver.BrowseRow, error) {
+	q := strings.NewReplacer("/*stream*/", quote(ix.Stream), "/*hash*/", pathHash("d.body", ix),
+		"/*path*/", quote("{"+strings.Join(ix.Keys, ",")+"}")+"::text[]").Replace(queries.Get("BrowseListIndexed"))
+	rows, err := c.q.Query(ctx, q, browseArgs(r, m.Value, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (x driver.BrowseRow, err error) {
+		return x, scanBrowseRow(r, &x)
+	})
 }
 
 func (c conn) BrowseQuarantined(ctx context.Context, r driver.BrowseRange, limit int) ([]driver.BrowseRow, error) {

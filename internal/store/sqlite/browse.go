@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/usher-hub/usher/internal/store/driver"
 )
@@ -24,6 +25,38 @@ func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.Br
 	}
 	args := browseArgs(r, on, path, typ, text, num, limit)
 	return all(ctx, c.q, r.Query("BrowseList"), scanBrowseRow, args...)
+}
+
+// BrowseListIndexed reads through ix: its stream and path written into
+// the query as literals (the store checked them).
+func (c conn) BrowseListIndexed(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, ix driver.PathIndex, limit int) ([]driver.BrowseRow, error) {
+	var value any
+	switch m.Type {
+	case "text":
+		value = m.Text
+	case "number":
+		value = *m.Number
+	case "true":
+		value = 1
+	case "false":
+		value = 0
+	}
+	q := strings.NewReplacer("/*stream*/", quote(ix.Stream), "/*value*/", pathValue("d.body", ix.JSONPath),
+		"/*path*/", quote(ix.JSONPath)).Replace(queries.Get("BrowseListIndexed"))
+	rows, err := c.q.QueryContext(ctx, q, browseArgs(r, value, m.Type, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []driver.BrowseRow
+	for rows.Next() {
+		var x driver.BrowseRow
+		if err := scanBrowseRow(rows, &x); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 func (c conn) BrowseQuarantined(ctx context.Context, r driver.BrowseRange, limit int) ([]driver.BrowseRow, error) {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"CRM", RunCRM},
 		{"Faults", RunFaults},
 		{"Browse", RunBrowse},
+		{"PathIndexes", RunPathIndexes},
 		{"Retention", RunRetention},
 	} {
 		t.Run(part.name, func(t *testing.T) { part.run(t, open) })

@@ -57,6 +57,33 @@ WHERE d.institution = ?1 AND d.stream = CAST(?2 AS TEXT) AND d.external_id = ?3
 ORDER BY +d.received_at DESC, d.id DESC
 LIMIT ?13;
 
+-- name: BrowseListIndexed
+-- BrowseList over an index on one path (pathindex.go): the stream
+-- ('/*stream*/') and the indexed expression ('/*value*/', the value at
+-- the path) are literals, so that the planner proves the index's
+-- predicate and matches its expression, and reads one value's versions
+-- newest first, stopping at the limit. The match is BrowseList's: the
+-- value IS ?8 (json_extract's SQL value: the text, the number, 1 for
+-- true, 0 for false, NULL for null) and its JSON type is ?9, which the
+-- SQL value alone loses (the string "1" is not the number 1, nor true).
+SELECT d.received_at, d.id, d.external_id, d.version, h.document_id IS NOT NULL, d.content_hash, length(CAST(d.body AS BLOB))
+FROM documents d
+LEFT JOIN document_heads h ON h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id AND h.document_id = d.id
+WHERE d.institution = ?1 AND d.stream = /*stream*/ AND CAST(?2 AS TEXT) = d.stream AND ?3 = ''
+  AND d.received_at >= ?4 AND (d.received_at > ?4 OR d.id >= ?5)
+  AND d.received_at <= ?6 AND (d.received_at < ?6 OR d.id < ?7)
+  AND /*value*/ IS ?8
+  AND CASE ?9 WHEN 'number' THEN json_type(d.body, /*path*/) IN ('integer', 'real')
+    ELSE json_type(d.body, /*path*/) = ?9 END
+ORDER BY d.received_at DESC, d.id DESC
+LIMIT ?10;
+
+-- name: PathIndexes
+-- usher's indexes on document paths (pathindex.go), by their prefix ?1.
+SELECT name FROM sqlite_schema
+WHERE type = 'index' AND tbl_name = 'documents' AND substr(name, 1, length(?1)) = ?1
+ORDER BY name;
+
 -- name: BrowseQuarantined
 -- Pending quarantine entries of a range (?3 '' for every external id);
 -- quarantine_by_institution narrows to the institution's stream.
