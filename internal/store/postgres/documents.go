@@ -26,7 +26,9 @@ func (s *Store) SaveGrouped(ctx context.Context, docs []usher.Document, received
 // trip; see driver.DocumentVerbs.
 func (c conn) SaveDocuments(ctx context.Context, docs []usher.Document, bad []usher.QuarantinedDocument, received time.Time) (driver.Saved, error) {
 	batch := &pgx.Batch{}
-	plan, err := queueDocuments(batch, docs, receivedAll(received, len(docs)))
+	// Not optimistic: this batch runs in the caller's transaction, which a
+	// failed statement would end.
+	plan, err := queueDocuments(batch, docs, receivedAll(received, len(docs)), false)
 	if err != nil {
 		return driver.Saved{}, err
 	}
@@ -59,9 +61,11 @@ type batchSender interface {
 // transaction, committed at its end, all or nothing, which saves two
 // round trips (and the backend's work on each). sendDocuments closes the
 // results, so it returns nil only once that commit has returned.
-func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received []time.Time, outcomes []usher.Outcome) error {
+// Optimistic, see queueDocuments: a unique violation then says a document
+// was stored already, and nothing of the batch was.
+func sendDocuments(ctx context.Context, to batchSender, docs []usher.Document, received []time.Time, outcomes []usher.Outcome, optimistic bool) error {
 	batch := &pgx.Batch{}
-	plan, err := queueDocuments(batch, docs, received)
+	plan, err := queueDocuments(batch, docs, received, optimistic)
 	if err != nil {
 		return err
 	}

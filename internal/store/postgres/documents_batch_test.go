@@ -41,7 +41,7 @@ func TestQueueDocumentsFallsBackOnARepeatedID(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b pgx.Batch
-			plan, err := queueDocuments(&b, tc.docs, receivedAll(time.Now(), len(tc.docs)))
+			plan, err := queueDocuments(&b, tc.docs, receivedAll(time.Now(), len(tc.docs)), false)
 			if err != nil {
 				t.Fatal(err)
 			}

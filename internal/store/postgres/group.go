@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,6 +17,12 @@ import (
 // S-360 payloads. Groups of two stored a little less, groups of eight no
 // more and with a longer tail (docs/performance.md).
 const groupMaxDocuments = 200
+
+// tolerantGroups is how many groups are stored with the ON CONFLICT
+// statements after an optimistic one found a document stored already:
+// retries come in bursts (an upstream resending what it sent while usher
+// was slow), and each optimistic try that fails costs the group's work.
+const tolerantGroups = 100
 
 // errStoreClosed answers a save that arrives after Close.
 var errStoreClosed = errors.New("store closed")
@@ -49,6 +56,9 @@ type groupSaver struct {
 	closed chan struct{}
 	once   sync.Once
 	wg     sync.WaitGroup
+	// tolerant counts down the groups still to store with ON CONFLICT
+	// (tolerantGroups).
+	tolerant atomic.Int32
 }
 
 func newGroupSaver(pool *pgxpool.Pool, workers int) *groupSaver {
@@ -161,8 +171,19 @@ func (g *groupSaver) storeTogether(group []*pendingSave) error {
 		}
 	}
 	outcomes := make([]usher.Outcome, len(docs))
+	optimistic := g.tolerant.Load() <= 0
+	if !optimistic {
+		g.tolerant.Add(-1)
+	}
 	err := withRetries("save documents", func() error {
-		return sendDocuments(g.ctx, g.pool, docs, received, outcomes)
+		err := sendDocuments(g.ctx, g.pool, docs, received, outcomes, optimistic)
+		if optimistic && uniqueViolation(err) {
+			// A document of the group is stored already (or two groups
+			// raced for a document's next version): again, tolerating it.
+			optimistic = false
+			g.tolerant.Store(tolerantGroups)
+		}
+		return err
 	})
 	if err != nil {
 		return err
@@ -171,6 +192,13 @@ func (g *groupSaver) storeTogether(group []*pendingSave) error {
 		outcomes = outcomes[copy(p.outcomes, outcomes):]
 	}
 	return nil
+}
+
+// uniqueViolation says err is PostgreSQL refusing a row a unique index
+// holds already.
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // refusedByDatabase says err is the database refusing a statement (or a

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/testdb"
@@ -176,4 +179,80 @@ func groupDocument(t *testing.T, stream usher.Stream, id, raw string, updated *t
 	}
 	return usher.Document{Institution: "myvenue", Stream: stream, ExternalID: id, Hash: h, Raw: json.RawMessage(raw),
 		UpstreamUpdatedAt: updated}
+}
+
+// A group first goes with the optimistic statements; when one of its
+// documents is stored already they fail, nothing of the group stays, and it
+// is stored again tolerating the duplicate, as are the next tolerantGroups
+// groups. The analytics queue holds each new check once.
+func TestOptimisticGroupFallsBackOnAStoredDocument(t *testing.T) {
+	s, g := openGroupless(t)
+	now := time.Now().UTC()
+	storeOne := func(name string, p *pendingSave, want ...usher.Outcome) {
+		t.Helper()
+		g.store([]*pendingSave{p})
+		if err := <-p.done; err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.Equal(p.outcomes, want) {
+			t.Fatalf("%s: outcomes %v, want %v", name, p.outcomes, want)
+		}
+	}
+	stored, dup := usher.OutcomeStored, usher.OutcomeDuplicate
+	storeOne("first", pending(now, groupCheck(t, 1), groupCheck(t, 2), groupContact(t, "c1", "Ann")), stored, stored, stored)
+	if n := g.tolerant.Load(); n != 0 {
+		t.Fatalf("after a new payload %d groups are to be stored tolerantly, want 0", n)
+	}
+	storeOne("resent", pending(now, groupCheck(t, 1), groupCheck(t, 2), groupContact(t, "c1", "Ann")), dup, dup, dup)
+	if n := g.tolerant.Load(); n != tolerantGroups {
+		t.Fatalf("after a resent payload %d groups are to be stored tolerantly, want %d", n, tolerantGroups)
+	}
+	storeOne("next", pending(now, groupCheck(t, 3), groupContact(t, "c1", "Anna")), stored, stored)
+	if n := g.tolerant.Load(); n != tolerantGroups-1 {
+		t.Fatalf("after the next payload %d groups are to be stored tolerantly, want %d", n, tolerantGroups-1)
+	}
+	ctx := context.Background()
+	var checks, queued, versions int
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM ticket_checks),
+		(SELECT coalesce(sum(cardinality(ids)), 0) FROM analytics_pending WHERE kind = 'checks'),
+		(SELECT count(*) FROM documents WHERE external_id = 'c1')`).Scan(&checks, &queued, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if checks != 3 || queued != 3 || versions != 2 {
+		t.Errorf("%d checks stored, %d queued for analytics, %d versions of c1; want 3, 3 and 2", checks, queued, versions)
+	}
+}
+
+// Optimistic, queueDocuments sends the statements without ON CONFLICT,
+// except for checks whose id repeats in the batch: of those only the first
+// may be stored, which a plain insert cannot say.
+func TestQueueDocumentsOptimistic(t *testing.T) {
+	contact := groupContact(t, "c1", "Ann")
+	for _, tc := range []struct {
+		name string
+		docs []usher.Document
+		want []string
+	}{
+		{"distinct", []usher.Document{groupCheck(t, 1), groupCheck(t, 2), contact},
+			[]string{saveChecksNewSQL, queueNewChecksSQL, saveVersionsNewSQL}},
+		{"a check twice", []usher.Document{groupCheck(t, 1), groupCheck(t, 1), contact},
+			[]string{saveChecksSQL, saveVersionsNewSQL}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b pgx.Batch
+			if _, err := queueDocuments(&b, tc.docs, receivedAll(time.Now(), len(tc.docs)), true); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, q := range b.QueuedQueries {
+				got = append(got, q.SQL)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("%d statements, not the %d expected", len(got), len(tc.want))
+			}
+		})
+	}
+	if strings.Contains(saveVersionsNewSQL, "content_hash) DO NOTHING") {
+		t.Error("saveVersionsNewSQL still skips stored content")
+	}
 }
