@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -25,55 +26,131 @@ const checkpointEvery = time.Second
 // fsyncs it: on two cores, in the middle of a burst, that slowed the
 // pushes queued at that moment by 20 to 40 ms, the slowest
 // acknowledgements of a run. So while writes queue for the writer
-// (crowded) the checkpointer waits, until the WAL reaches maxDeferredWAL;
-// the burst's WAL is copied once it is over.
+// (crowded) the checkpointer waits, until the WAL reaches maxWAL.
+//
+// Under a sustained load a PASSIVE checkpoint never catches up: the
+// writer appends while it copies, so the WAL never restarts and grows
+// without end (12.9 GB after 7 minutes of pushes at 16 senders). So once
+// the WAL file reaches maxWAL, after the PASSIVE copy the checkpointer
+// has the writer wait between two groups (groupWriter.between) and
+// checkpoints the rest with TRUNCATE, which empties the WAL file: the
+// pushes wait for the copy of what the PASSIVE checkpoint left, a few
+// writer groups' worth. TRUNCATE also waits for readers still reading
+// older frames, at most resetBusyTimeout; when they outlast it, the
+// next attempt waits until the WAL has doubled, so a long report does
+// not stall the writer at every tick.
 type checkpointer struct {
 	db      *sql.DB
 	walPath string
 	// crowded says whether writes have queued for the writer since a time.
 	crowded func(since time.Time) bool
+	// between runs fn between two of the writer's groups, writes waiting
+	// (groupWriter.between); nil never resets the WAL.
+	between func(fn func()) bool
+	// every and maxWAL default to checkpointEvery and maxDeferredWAL;
+	// tests set them smaller.
+	every  time.Duration
+	maxWAL int64
+	// resetAt is the WAL size at which the next reset is tried: maxWAL,
+	// or twice the size a reset failed at.
+	resetAt int64
 	stop    context.CancelFunc
 	done    chan struct{}
 }
 
 // maxDeferredWAL is the WAL size beyond which a checkpoint runs even while
-// the writer is crowded.
+// the writer is crowded, and the WAL is reset.
 const maxDeferredWAL = 64 << 20
 
-func startCheckpointer(db *sql.DB, walPath string, crowded func(since time.Time) bool) *checkpointer {
+// walSizeLimit is journal_size_limit: the size SQLite cuts a WAL file
+// down to when it restarts the WAL by itself (a quiet moment), so one
+// burst's WAL does not stay on disk. Below maxDeferredWAL, so a file cut
+// down does not look full.
+const walSizeLimit = maxDeferredWAL / 4
+
+// resetBusyTimeout bounds how long a reset waits for readers, the writer
+// waiting meanwhile.
+const resetBusyTimeout = 100 * time.Millisecond
+
+func startCheckpointer(c *checkpointer) *checkpointer {
 	ctx, stop := context.WithCancel(context.Background())
-	c := &checkpointer{db: db, walPath: walPath, crowded: crowded, stop: stop, done: make(chan struct{})}
+	c.stop, c.done = stop, make(chan struct{})
+	if c.every <= 0 {
+		c.every = checkpointEvery
+	}
+	if c.maxWAL <= 0 {
+		c.maxWAL = maxDeferredWAL
+	}
 	go c.run(ctx)
 	return c
 }
 
 // due says whether to checkpoint now: unless writes queued in the last
-// interval and the WAL is still small.
+// interval and the WAL is still small (or cannot be told).
 func (c *checkpointer) due(now time.Time) bool {
-	if !c.crowded(now.Add(-checkpointEvery)) {
-		return true
-	}
+	size, err := c.walSize()
+	return !c.crowded(now.Add(-c.every)) || err != nil || size >= c.maxWAL
+}
+
+func (c *checkpointer) walSize() (int64, error) {
 	st, err := os.Stat(c.walPath)
-	return err != nil || st.Size() >= maxDeferredWAL
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
 }
 
 func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
-	tick := time.NewTicker(checkpointEvery)
+	tick := time.NewTicker(c.every)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			if !c.due(now) {
-				continue
-			}
-			// A failure (a full disk, a read-only file) is the writer's to
-			// report; the next tick tries again.
-			_, _ = c.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+			c.step(ctx, now)
 		}
 	}
+}
+
+// step is one tick: a PASSIVE checkpoint when due, then a reset of the
+// WAL when it is still large. A failure (a full disk, a read-only file)
+// is the writer's to report; the next tick tries again.
+func (c *checkpointer) step(ctx context.Context, now time.Time) {
+	if !c.due(now) {
+		return
+	}
+	_, _ = c.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	size, err := c.walSize()
+	if err != nil || c.between == nil || size < max(c.maxWAL, c.resetAt) {
+		return
+	}
+	reset := false
+	c.between(func() { reset = c.reset(ctx) })
+	c.resetAt = c.maxWAL
+	if !reset {
+		c.resetAt = 2 * size
+	}
+}
+
+// reset checkpoints the whole WAL and truncates it to nothing, readers
+// allowing; the writer waits meanwhile. It says whether it did.
+func (c *checkpointer) reset(ctx context.Context) bool {
+	conn, err := c.db.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(resetBusyTimeout.Milliseconds(), 10)); err != nil {
+		return false
+	}
+	// The connection goes back to the pool with its usual patience, even
+	// when ctx ends (the checkpoint at Close uses it).
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout = "+strconv.FormatInt(busyTimeout.Milliseconds(), 10))
+	var busy, log, done int64
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done)
+	return err == nil && busy == 0
 }
 
 // close stops the ticks and checkpoints the whole WAL, so a closed
