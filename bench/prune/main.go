@@ -108,8 +108,8 @@ type measurement struct {
 	pruned              int64
 	pruneTook           time.Duration
 	batches             int64
-	// batchP50 and batchMax are the times one batch took: how long it
-	// held SQLite's writer.
+	// batchP50 and batchMax are the times one batch held the database
+	// (usher.PruneResult.Held): SQLite's writer, a PostgreSQL connection.
 	batchP50, batchMax time.Duration
 	share              float64
 	// walPeak is the SQLite WAL file's largest size seen while pruning,
@@ -138,7 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		ms = append(ms, m)
 	}
-	fmt.Fprintln(stdout, "| engine | busy share | superseded versions | pruned | pruning took | rows/s | payloads before / during / after | p99 before ms | p99 while pruning ms | p99 after ms | while pruning / mean of before and after | batch p50 / max ms | WAL peak pruning / all MiB |")
+	fmt.Fprintln(stdout, "| engine | busy share | superseded versions | pruned | pruning took | rows/s | payloads before / during / after | p99 before ms | p99 while pruning ms | p99 after ms | while pruning / mean of before and after | batch held p50 / max ms | WAL peak pruning / all MiB |")
 	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, m := range ms {
 		p := func(r load.Result) float64 { return load.Millis(load.Percentile(r.Latencies, 99)) }
@@ -215,9 +215,9 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		start := time.Now()
 		_, err := retention.Run(ctx, srv.Store.(usher.Pruner), []usher.RetentionRule{rule}, retention.Options{
 			BatchSize: o.batch, Actor: "bench/prune",
-			Between: func(ctx context.Context, took time.Duration) error {
-				batchTimes = append(batchTimes, took)
-				return pacer.Wait(ctx, took)
+			Between: func(ctx context.Context, held, took time.Duration) error {
+				batchTimes = append(batchTimes, held)
+				return pacer.Wait(ctx, held, took)
 			},
 			Progress: func(_ usher.RetentionRule, b usher.PruneResult) {
 				if n := pruned.Add(int64(b.Pruned)); n/100_000 != (n-int64(b.Pruned))/100_000 {

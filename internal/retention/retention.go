@@ -24,9 +24,11 @@ type Options struct {
 	// Now is the clock the cutoffs are taken from (time.Now when nil).
 	Now func() time.Time
 	// Between is called between two batches with how long the batch
-	// just done took (Pacer.Wait); a pruner running beside pushes waits
-	// there while they are busy. It returns ctx's error to stop.
-	Between func(ctx context.Context, took time.Duration) error
+	// just done held the database (PruneResult.Held; its whole time when
+	// the Pruner does not say) and took in all, for Pacer.Wait: a pruner
+	// running beside pushes waits there while they are busy. It returns
+	// ctx's error to stop.
+	Between func(ctx context.Context, held, took time.Duration) error
 	// Progress is called after each batch.
 	Progress func(rule usher.RetentionRule, batch usher.PruneResult)
 }
@@ -50,7 +52,10 @@ func Run(ctx context.Context, p usher.Pruner, rules []usher.RetentionRule, o Opt
 		for after := (usher.PruneCursor{}); ; {
 			began := time.Now()
 			b, err := batch(ctx, rule, run.Cutoff, after, o.BatchSize)
-			took := time.Since(began)
+			took, held := time.Since(began), b.Held
+			if held <= 0 {
+				held = took
+			}
 			if err != nil {
 				return runs, err
 			}
@@ -62,7 +67,7 @@ func Run(ctx context.Context, p usher.Pruner, rules []usher.RetentionRule, o Opt
 				break
 			}
 			if o.Between != nil {
-				if err := o.Between(ctx, took); err != nil {
+				if err := o.Between(ctx, held, took); err != nil {
 					return runs, err
 				}
 			}
@@ -131,9 +136,9 @@ func (w *Worker) Once(ctx context.Context) {
 }
 
 // pause is what the worker does between two batches: the pacer's wait.
-func (w *Worker) pause(ctx context.Context, took time.Duration) error {
+func (w *Worker) pause(ctx context.Context, held, took time.Duration) error {
 	if w.Pacer == nil {
 		return ctx.Err()
 	}
-	return w.Pacer.Wait(ctx, took)
+	return w.Pacer.Wait(ctx, held, took)
 }
