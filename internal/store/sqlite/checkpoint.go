@@ -31,11 +31,11 @@ const checkpointEvery = time.Second
 // Under a sustained load a PASSIVE checkpoint never catches up: the
 // writer appends while it copies, so the WAL never restarts and grows
 // without end (12.9 GB after 7 minutes of pushes at 16 senders). So once
-// the WAL file reaches maxWAL, after the PASSIVE copy the checkpointer
-// has the writer wait between two groups (groupWriter.between) and
-// checkpoints the rest with TRUNCATE, which empties the WAL file: the
-// pushes wait for the copy of what the PASSIVE checkpoint left, a few
-// writer groups' worth. TRUNCATE also waits for readers still reading
+// the WAL file reaches maxWAL, the checkpointer copies with PASSIVE again
+// until little is left (resetTail), then has the writer wait between
+// two groups (groupWriter.between) and checkpoints the rest with
+// TRUNCATE, which empties the WAL file: the pushes wait for the copy of
+// that rest only. TRUNCATE also waits for readers still reading
 // older frames, at most resetBusyTimeout; when they outlast it, the
 // next attempt waits until the WAL has doubled, so a long report does
 // not stall the writer at every tick.
@@ -121,10 +121,18 @@ func (c *checkpointer) step(ctx context.Context, now time.Time) {
 	if !c.due(now) {
 		return
 	}
-	_, _ = c.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	left := c.passive(ctx)
 	size, err := c.walSize()
 	if err != nil || c.between == nil || size < max(c.maxWAL, c.resetAt) {
 		return
+	}
+	// The writer appended while the copy ran: copy that too, while pushes
+	// go on, so that they wait only for a small rest.
+	for range maxPasses {
+		if left <= resetTail {
+			break
+		}
+		left = c.passive(ctx)
 	}
 	reset := false
 	c.between(func() { reset = c.reset(ctx) })
@@ -132,6 +140,24 @@ func (c *checkpointer) step(ctx context.Context, now time.Time) {
 	if !reset {
 		c.resetAt = 2 * size
 	}
+}
+
+// maxPasses and resetTail bound the PASSIVE copies before a reset: at
+// most maxPasses more, until at most resetTail frames (4 MiB of 4 KiB
+// pages) are left for the reset to copy while the writer waits.
+const (
+	maxPasses = 4
+	resetTail = 1024
+)
+
+// passive runs a PASSIVE checkpoint and returns how many frames of the
+// WAL it left uncopied (all it knows of, on an error).
+func (c *checkpointer) passive(ctx context.Context) int64 {
+	var busy, log, done int64
+	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
+		return 1 << 62
+	}
+	return log - done
 }
 
 // reset checkpoints the whole WAL and truncates it to nothing, readers
