@@ -68,6 +68,8 @@ type options struct {
 	share         int
 	minWait       time.Duration
 	maxWait       time.Duration
+	maxPrune      time.Duration
+	catchUpAfter  bool
 	postgres, dir string
 	seed          uint64
 }
@@ -88,6 +90,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.IntVar(&o.share, "share", 0, "percent of the time batches may take while pushes are busy (pruning.busy_share; 0: the engine's default)")
 	fs.DurationVar(&o.minWait, "min-wait", 5*time.Millisecond, "shortest wait between two batches while pushes are busy")
 	fs.DurationVar(&o.maxWait, "max-wait", time.Second, "longest wait between two batches while pushes are busy")
+	fs.DurationVar(&o.maxPrune, "max-prune", 0, "stop pruning after this long and report what went (0: prune everything)")
+	fs.BoolVar(&o.catchUpAfter, "catch-up-after", true, "let the projector catch up before the run after pruning (minutes after a long one: it waits while pushes are busy)")
 	fs.StringVar(&o.postgres, "postgres", getenv("TEST_DATABASE_URL"), "PostgreSQL URL allowed to create databases; env TEST_DATABASE_URL")
 	fs.StringVar(&o.dir, "dir", "", "directory for SQLite files")
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
@@ -175,7 +179,8 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	wal := watchWAL(ctx, dsn)
 	defer wal.stop()
 	gen := load.NewGenerator(o.seed)
-	// push sends for d, then lets the projector catch up.
+	// push sends for d, then lets the projector catch up (not after the
+	// last run unless -catch-up-after).
 	push := func(what string, d time.Duration) (load.Result, error) {
 		logf("%s: pushing for %s", what, d)
 		sendCtx, stop := context.WithTimeout(ctx, d)
@@ -185,7 +190,7 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 			err = nil // the run's end, not a failure
 		}
 		logf("%s: %d payloads, p99 %.1f ms", what, r.Payloads, load.Millis(load.Percentile(r.Latencies, 99)))
-		if err == nil {
+		if err == nil && (what != "after" || o.catchUpAfter) {
 			err = srv.CatchUp(ctx)
 		}
 		return r, err
@@ -211,9 +216,15 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	next := payloads(sendCtx, gen, o.size, o.maxPayloads)
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	defer stopPruning()
+	if o.maxPrune > 0 {
+		pruneCtx, stopPruning = context.WithTimeout(ctx, o.maxPrune)
+		defer stopPruning()
+	}
 	go func() {
 		start := time.Now()
-		_, err := retention.Run(ctx, srv.Store.(usher.Pruner), []usher.RetentionRule{rule}, retention.Options{
+		_, err := retention.Run(pruneCtx, srv.Store.(usher.Pruner), []usher.RetentionRule{rule}, retention.Options{
 			BatchSize: o.batch, Actor: "bench/prune",
 			Between: func(ctx context.Context, held, took time.Duration) error {
 				batchTimes = append(batchTimes, held)
@@ -229,6 +240,9 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		m.pruneTook = time.Since(start)
 		m.batchP50, m.batchMax = load.Percentile(batchTimes, 50), load.Percentile(batchTimes, 100)
 		stopSending()
+		if pruneCtx.Err() != nil && ctx.Err() == nil {
+			err = nil // -max-prune: what went is reported
+		}
 		pruneDone <- err
 	}()
 	m.during, err = load.SendFrom(sendCtx, srv.Target(), o.senders, next)
@@ -242,11 +256,13 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	m.walPeakPruning = wal.peak()
 	logf("pruned %d rows in %d batches in %s; %d payloads acknowledged meanwhile, p99 %.1f ms", m.pruned, m.batches, m.pruneTook.Round(time.Millisecond),
 		m.during.Payloads, load.Millis(load.Percentile(m.during.Latencies, 99)))
-	if m.pruned != int64(o.versions) {
+	if m.pruned != int64(o.versions) && o.maxPrune == 0 {
 		return m, fmt.Errorf("pruned %d rows of %d superseded versions", m.pruned, o.versions)
 	}
-	if err := srv.CatchUp(ctx); err != nil {
-		return m, err
+	if o.catchUpAfter {
+		if err := srv.CatchUp(ctx); err != nil {
+			return m, err
+		}
 	}
 	after := o.after
 	if after <= 0 {

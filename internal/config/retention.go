@@ -79,10 +79,12 @@ type Pruning struct {
 	// (docs/performance.md); PostgreSQL venues may set 500 for the rate.
 	BatchSize int `yaml:"batch_size"`
 	// BusyShare is the percentage of the time (1–100) pruning batches may
-	// take while pushes are busy: after a batch that took d the pruner
-	// waits d*(100-BusyShare)/BusyShare (within 5 ms and 1 s), and not at
-	// all while pushes are quiet; 100 never waits. Default 10 on SQLite,
-	// 50 on PostgreSQL (0: the engine's default, Config.PruneBusyShare).
+	// hold the database while pushes are busy (retention.Pacer): after a
+	// batch that held it for d the pruner waits d*(100-BusyShare)/BusyShare
+	// less the time the batch queued for it (within 5 ms and 1 s), and
+	// not at all while pushes are quiet; 100 never waits. Default 10 on
+	// SQLite, 50 on PostgreSQL (0: the engine's default,
+	// Config.PruneBusyShare).
 	BusyShare int `yaml:"busy_share"`
 }
 
