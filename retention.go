@@ -85,6 +85,11 @@ type PruneResult struct {
 	// Next is where the following batch starts; Done when none is left.
 	Next PruneCursor `json:"-"`
 	Done bool        `json:"-"`
+	// Held is how long the batch's work took inside its transaction, once
+	// the database was its (SQLite's single writer, a PostgreSQL pool
+	// connection), without the wait for it: what the batch cost pushes,
+	// which a pruner beside them paces by.
+	Held time.Duration `json:"-"`
 }
 
 // Add sums b into r (the figures; the cursor is b's).
@@ -94,6 +99,7 @@ func (r *PruneResult) Add(b PruneResult) {
 	r.KeptCurrent += b.KeptCurrent
 	r.KeptProjection += b.KeptProjection
 	r.Next, r.Done = b.Next, b.Done
+	r.Held += b.Held
 }
 
 // PruneRun is the audit record of one rule's pruning, kept beside the

@@ -10,10 +10,12 @@
 // push path and projector, bench/load) is then measured three times with
 // -senders closed-loop senders: -payloads payloads without pruning; then
 // as many as are acknowledged while the pruner removes every superseded
-// version (a 30-day rule, batches of -batch rows, pausing up to -pause
-// between batches while pushes are busy, as `usher serve` does); then as
-// long again without pruning. Senders are closed-loop: each sends its
-// next payload once the last is acknowledged.
+// version (a 30-day rule, batches of -batch rows, spaced while pushes are
+// busy so that they take -share of the time, as `usher serve` does
+// (retention.Pacer, pruning.busy_share)); then as long again without
+// pruning. Senders are closed-loop: each sends its next payload once the
+// last is acknowledged. On SQLite the WAL file's largest size is sampled
+// throughout.
 //
 //	go run ./bench/prune -engine sqlite,postgres -versions 1000000
 //	go run ./bench/prune -engine sqlite -versions 200000 -baseline 20s -batch 100
@@ -38,6 +40,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/bench/load"
+	"github.com/usher-hub/usher/internal/config"
 	"github.com/usher-hub/usher/internal/retention"
 	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/store/driver"
@@ -62,7 +65,11 @@ type options struct {
 	after         time.Duration
 	maxPayloads   int
 	batch         int
-	pause         time.Duration
+	share         int
+	minWait       time.Duration
+	maxWait       time.Duration
+	maxPrune      time.Duration
+	catchUpAfter  bool
 	postgres, dir string
 	seed          uint64
 }
@@ -80,7 +87,11 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.IntVar(&o.maxPayloads, "max-payloads", 100_000, "most payloads sent while pruning (the run stops when pruning ends)")
 	fs.IntVar(&o.size, "size", 50, "documents per payload")
 	fs.IntVar(&o.batch, "batch", 100, "rows one pruning transaction examines (pruning.batch_size; its default)")
-	fs.DurationVar(&o.pause, "pause", 200*time.Millisecond, "longest wait between two batches while pushes are busy (0: none)")
+	fs.IntVar(&o.share, "share", 0, "percent of the time batches may take while pushes are busy (pruning.busy_share; 0: the engine's default)")
+	fs.DurationVar(&o.minWait, "min-wait", 5*time.Millisecond, "shortest wait between two batches while pushes are busy")
+	fs.DurationVar(&o.maxWait, "max-wait", time.Second, "longest wait between two batches while pushes are busy")
+	fs.DurationVar(&o.maxPrune, "max-prune", 0, "stop pruning after this long and report what went (0: prune everything)")
+	fs.BoolVar(&o.catchUpAfter, "catch-up-after", true, "let the projector catch up before the run after pruning (minutes after a long one: it waits while pushes are busy)")
 	fs.StringVar(&o.postgres, "postgres", getenv("TEST_DATABASE_URL"), "PostgreSQL URL allowed to create databases; env TEST_DATABASE_URL")
 	fs.StringVar(&o.dir, "dir", "", "directory for SQLite files")
 	fs.Uint64Var(&o.seed, "seed", 1, "generator seed")
@@ -88,8 +99,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		return o, err
 	}
 	o.engines = strings.Split(*engines, ",")
-	if o.versions < 1 || o.per < 2 || o.senders < 1 || o.baseline <= 0 || o.size < 1 || o.size > 50 {
-		return o, errors.New("-versions, -senders and -baseline must be positive, -per at least 2, -size 1 to 50")
+	if o.versions < 1 || o.per < 2 || o.senders < 1 || o.baseline <= 0 || o.size < 1 || o.size > 50 || o.share < 0 || o.share > 100 {
+		return o, errors.New("-versions, -senders and -baseline must be positive, -per at least 2, -size 1 to 50, -share 0 to 100")
 	}
 	return o, nil
 }
@@ -101,9 +112,13 @@ type measurement struct {
 	pruned              int64
 	pruneTook           time.Duration
 	batches             int64
-	// batchP50 and batchMax are the times one batch took: how long it
-	// held SQLite's writer.
+	// batchP50 and batchMax are the times one batch held the database
+	// (usher.PruneResult.Held): SQLite's writer, a PostgreSQL connection.
 	batchP50, batchMax time.Duration
+	share              float64
+	// walPeak is the SQLite WAL file's largest size seen while pruning,
+	// and over the whole measurement.
+	walPeakPruning, walPeak int64
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -112,8 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "Machine: %s\n", load.Machine())
-	fmt.Fprintf(stdout, "Run: %d superseded versions (%d per contact), %d senders, payloads of %d documents, batches of %d, pause up to %s while pushes are busy, %s before\n\n",
-		o.versions, o.per, o.senders, o.size, o.batch, o.pause, o.baseline)
+	fmt.Fprintf(stdout, "Run: %d superseded versions (%d per contact), %d senders, payloads of %d documents, batches of %d, busy share %d %% (0: the engine's), waits %s to %s while pushes are busy, %s before\n\n",
+		o.versions, o.per, o.senders, o.size, o.batch, o.share, o.minWait, o.maxWait, o.baseline)
 	var ms []measurement
 	for _, engine := range o.engines {
 		dbs, err := load.NewDatabases(engine, o.postgres, o.dir)
@@ -127,14 +142,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		ms = append(ms, m)
 	}
-	fmt.Fprintln(stdout, "| engine | superseded versions | pruned | pruning took | rows/s | payloads before / during / after | p99 before ms | p99 while pruning ms | p99 after ms | while pruning / mean of before and after | batch p50 / max ms |")
-	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(stdout, "| engine | busy share | superseded versions | pruned | pruning took | rows/s | payloads before / during / after | p99 before ms | p99 while pruning ms | p99 after ms | while pruning / mean of before and after | batch held p50 / max ms | WAL peak pruning / all MiB |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, m := range ms {
 		p := func(r load.Result) float64 { return load.Millis(load.Percentile(r.Latencies, 99)) }
 		base := (p(m.before) + p(m.aft)) / 2
-		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %.0f | %d / %d / %d | %.1f | %.1f | %.1f | %+.0f%% | %.1f / %.1f |\n", m.engine, o.versions, m.pruned,
+		fmt.Fprintf(stdout, "| %s | %.0f %% | %d | %d | %s | %.0f | %d / %d / %d | %.1f | %.1f | %.1f | %+.0f%% | %.1f / %.1f | %.0f / %.0f |\n", m.engine, 100*m.share, o.versions, m.pruned,
 			m.pruneTook.Round(time.Second), float64(m.pruned)/m.pruneTook.Seconds(), m.before.Payloads, m.during.Payloads, m.aft.Payloads,
-			p(m.before), p(m.during), p(m.aft), 100*(p(m.during)/base-1), load.Millis(m.batchP50), load.Millis(m.batchMax))
+			p(m.before), p(m.during), p(m.aft), 100*(p(m.during)/base-1), load.Millis(m.batchP50), load.Millis(m.batchMax),
+			float64(m.walPeakPruning)/(1<<20), float64(m.walPeak)/(1<<20))
 	}
 	fmt.Fprintf(stdout, "\nLoad average at the end: %s\n", load.LoadAverage())
 	return nil
@@ -160,8 +176,11 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		return m, err
 	}
 	defer srv.Close()
+	wal := watchWAL(ctx, dsn)
+	defer wal.stop()
 	gen := load.NewGenerator(o.seed)
-	// push sends for d, then lets the projector catch up.
+	// push sends for d, then lets the projector catch up (not after the
+	// last run unless -catch-up-after).
 	push := func(what string, d time.Duration) (load.Result, error) {
 		logf("%s: pushing for %s", what, d)
 		sendCtx, stop := context.WithTimeout(ctx, d)
@@ -171,7 +190,7 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 			err = nil // the run's end, not a failure
 		}
 		logf("%s: %d payloads, p99 %.1f ms", what, r.Payloads, load.Millis(load.Percentile(r.Latencies, 99)))
-		if err == nil {
+		if err == nil && (what != "after" || o.catchUpAfter) {
 			err = srv.CatchUp(ctx)
 		}
 		return r, err
@@ -186,32 +205,44 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	// Pushes while the pruner runs, until it ends.
 	logf("pruning while pushing")
 	rule := usher.RetentionRule{Institution: load.Institution.Code, Stream: usher.StreamContacts, Kind: usher.RetainSuperseded, Keep: 30 * 24 * time.Hour}
-	w := &retention.Worker{Busy: srv.Busy, MaxPause: o.pause}
+	cfg := config.Default()
+	cfg.Database, cfg.Pruning.BusyShare = dsn, o.share
+	m.share = cfg.PruneBusyShare()
+	pacer := &retention.Pacer{Share: m.share, MinWait: o.minWait, MaxWait: o.maxWait, Busy: srv.Busy}
 	var pruned, batches atomic.Int64
 	var batchTimes []time.Duration
-	batchStart := time.Now()
+	wal.reset()
 	pruneDone := make(chan error, 1)
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	next := payloads(sendCtx, gen, o.size, o.maxPayloads)
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	defer stopPruning()
+	if o.maxPrune > 0 {
+		pruneCtx, stopPruning = context.WithTimeout(ctx, o.maxPrune)
+		defer stopPruning()
+	}
 	go func() {
 		start := time.Now()
-		_, err := retention.Run(ctx, srv.Store.(usher.Pruner), []usher.RetentionRule{rule}, retention.Options{
+		_, err := retention.Run(pruneCtx, srv.Store.(usher.Pruner), []usher.RetentionRule{rule}, retention.Options{
 			BatchSize: o.batch, Actor: "bench/prune",
-			Between: func(ctx context.Context) error {
-				err := w.Pause(ctx)
-				batchStart = time.Now()
-				return err
+			Between: func(ctx context.Context, held, took time.Duration) error {
+				batchTimes = append(batchTimes, held)
+				return pacer.Wait(ctx, held, took)
 			},
 			Progress: func(_ usher.RetentionRule, b usher.PruneResult) {
-				batchTimes = append(batchTimes, time.Since(batchStart))
-				pruned.Add(int64(b.Pruned))
+				if n := pruned.Add(int64(b.Pruned)); n/100_000 != (n-int64(b.Pruned))/100_000 {
+					logf("pruned %d rows in %s, WAL peak %d MiB", n, time.Since(start).Round(time.Second), wal.peak()>>20)
+				}
 				batches.Add(1)
 			},
 		})
 		m.pruneTook = time.Since(start)
 		m.batchP50, m.batchMax = load.Percentile(batchTimes, 50), load.Percentile(batchTimes, 100)
 		stopSending()
+		if pruneCtx.Err() != nil && ctx.Err() == nil {
+			err = nil // -max-prune: what went is reported
+		}
 		pruneDone <- err
 	}()
 	m.during, err = load.SendFrom(sendCtx, srv.Target(), o.senders, next)
@@ -222,19 +253,23 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		return m, fmt.Errorf("pruning: %w", err)
 	}
 	m.pruned, m.batches = pruned.Load(), batches.Load()
+	m.walPeakPruning = wal.peak()
 	logf("pruned %d rows in %d batches in %s; %d payloads acknowledged meanwhile, p99 %.1f ms", m.pruned, m.batches, m.pruneTook.Round(time.Millisecond),
 		m.during.Payloads, load.Millis(load.Percentile(m.during.Latencies, 99)))
-	if m.pruned != int64(o.versions) {
+	if m.pruned != int64(o.versions) && o.maxPrune == 0 {
 		return m, fmt.Errorf("pruned %d rows of %d superseded versions", m.pruned, o.versions)
 	}
-	if err := srv.CatchUp(ctx); err != nil {
-		return m, err
+	if o.catchUpAfter {
+		if err := srv.CatchUp(ctx); err != nil {
+			return m, err
+		}
 	}
 	after := o.after
 	if after <= 0 {
 		after = m.pruneTook
 	}
 	m.aft, err = push("after", after)
+	m.walPeak = max(m.walPeakPruning, wal.peak(), wal.overall())
 	return m, err
 }
 

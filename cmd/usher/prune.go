@@ -27,9 +27,13 @@ Examples:
   usher prune --audit --institution myvenue
 `
 
-// pruneMaxPause bounds how long the server's pruner waits between two
-// batches while pushes are busy: pushes come first, pruning still ends.
-const pruneMaxPause = 200 * time.Millisecond
+// pruneMinWait and pruneMaxWait bound the server's pruner's wait between
+// two batches while pushes are busy (retention.Pacer, pruning.busy_share):
+// at least a gap pushes can use, at most a stall of the pruning.
+const (
+	pruneMinWait = 5 * time.Millisecond
+	pruneMaxWait = time.Second
+)
 
 // runPrune serves `usher prune`.
 func runPrune(ctx context.Context, e env, args []string) error {

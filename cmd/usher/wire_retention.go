@@ -10,9 +10,10 @@ import (
 )
 
 // wireRetention runs the background pruner when any institution has a
-// retention setting (pruning.interval, pruning.batch_size): batches of
-// batch_size rows, each its own short transaction, pausing between them
-// while pushes are busy (ingest's Busy) so pushes come first.
+// retention setting (pruning.interval, pruning.batch_size,
+// pruning.busy_share): batches of batch_size rows, each its own short
+// transaction, spaced while pushes are busy (ingest's Busy) so that they
+// take busy_share of the time and pushes come first.
 func wireRetention(ctx context.Context, a *app, busy func() bool) {
 	rules := a.cfg.RetentionRules()
 	p, ok := a.store.(usher.Pruner)
@@ -22,13 +23,14 @@ func wireRetention(ctx context.Context, a *app, busy func() bool) {
 	m := metrics.NewRetention(a.registry)
 	w := &retention.Worker{
 		Pruner: p, Rules: rules, Interval: a.cfg.Pruning.Interval, BatchSize: a.cfg.Pruning.BatchSize,
-		Busy: busy, MaxPause: pruneMaxPause,
+		Pacer: &retention.Pacer{Share: a.cfg.PruneBusyShare(), MinWait: pruneMinWait, MaxWait: pruneMaxWait, Busy: busy},
 		Pruned: func(r usher.RetentionRule, n int) {
 			m.Pruned.WithLabelValues(r.Institution, string(r.Stream), string(r.Kind)).Add(float64(n))
 		},
 		Logger: a.logger.With("worker", "retention"),
 	}
-	a.logger.Info("retention on", "rules", len(rules), "interval", a.cfg.Pruning.Interval, "batch_size", a.cfg.Pruning.BatchSize)
+	a.logger.Info("retention on", "rules", len(rules), "interval", a.cfg.Pruning.Interval, "batch_size", a.cfg.Pruning.BatchSize,
+		"busy_share", w.Pacer.Share)
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { w.Run(runCtx) })

@@ -18,7 +18,26 @@ const (
 	// maxPruneBatchSize is the store's bound on one batch
 	// (store.MaxPruneBatch).
 	maxPruneBatchSize = 5000
+	// DefaultPruneBusyShareSQLite and DefaultPruneBusySharePostgres are
+	// pruning.busy_share's defaults (percent). On SQLite a batch holds the
+	// single writer every push needs; on PostgreSQL it holds no lock a
+	// push needs, and only shares the machine (docs/performance.md).
+	DefaultPruneBusyShareSQLite   = 10
+	DefaultPruneBusySharePostgres = 50
 )
+
+// PruneBusyShare is pruning.busy_share as a fraction, its default (0)
+// being the database engine's.
+func (c Config) PruneBusyShare() float64 {
+	share := c.Pruning.BusyShare
+	if share == 0 {
+		share = DefaultPruneBusyShareSQLite
+		if !strings.HasPrefix(c.Database, "sqlite:") {
+			share = DefaultPruneBusySharePostgres
+		}
+	}
+	return float64(share) / 100
+}
 
 // Retention says how long an institution's stored rows are kept, stream
 // by stream. A setting left out (or 0) keeps them forever, as usher
@@ -59,6 +78,14 @@ type Pruning struct {
 	// 500, SQLite's push p99 under full load rose by 101 %, with 100 by 19 %
 	// (docs/performance.md); PostgreSQL venues may set 500 for the rate.
 	BatchSize int `yaml:"batch_size"`
+	// BusyShare is the percentage of the time (1–100) pruning batches may
+	// hold the database while pushes are busy (retention.Pacer): after a
+	// batch that held it for d the pruner waits d*(100-BusyShare)/BusyShare
+	// less the time the batch queued for it (within 5 ms and 1 s), and
+	// not at all while pushes are quiet; 100 never waits. Default 10 on
+	// SQLite, 50 on PostgreSQL (0: the engine's default,
+	// Config.PruneBusyShare).
+	BusyShare int `yaml:"busy_share"`
 }
 
 // Age is a retention time: a Go duration (720h, 90m) or whole days (90d).
@@ -152,6 +179,10 @@ func (c Config) validateRetention() error {
 	}
 	if p.BatchSize < 1 || p.BatchSize > maxPruneBatchSize {
 		return fmt.Errorf("pruning.batch_size must be 1 to %d (0 for the default %d), got %d", maxPruneBatchSize, DefaultPruneBatchSize, p.BatchSize)
+	}
+	if p.BusyShare < 0 || p.BusyShare > 100 {
+		return fmt.Errorf("pruning.busy_share must be a percentage, 1 to 100 (0 for the default %d on SQLite, %d on PostgreSQL), got %d",
+			DefaultPruneBusyShareSQLite, DefaultPruneBusySharePostgres, p.BusyShare)
 	}
 	return nil
 }

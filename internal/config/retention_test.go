@@ -40,6 +40,17 @@ func TestRetention(t *testing.T) {
 	if cfg.Pruning != (Pruning{Interval: 10 * time.Minute, BatchSize: 200}) {
 		t.Fatalf("pruning = %+v", cfg.Pruning)
 	}
+	// The share's default is the engine's: on PostgreSQL a batch holds no
+	// lock a push needs.
+	if cfg.PruneBusyShare() != 0.1 {
+		t.Fatalf("SQLite's busy share = %v, want 0.1", cfg.PruneBusyShare())
+	}
+	if cfg, err := load("database: postgres://db/usher\n"); err != nil || cfg.PruneBusyShare() != 0.5 {
+		t.Fatalf("PostgreSQL: busy share %v, %v; want 0.5", cfg.PruneBusyShare(), err)
+	}
+	if cfg, err := load("pruning:\n  busy_share: 100\n"); err != nil || cfg.PruneBusyShare() != 1 {
+		t.Fatalf("busy_share 100: %v, %v", cfg.PruneBusyShare(), err)
+	}
 	if y := cfg.YAML(); !strings.Contains(y, "superseded_versions: 90d") || !strings.Contains(y, "quarantined: 30d") {
 		t.Errorf("usher config prints:\n%s", y)
 	}
@@ -51,6 +62,8 @@ func TestRetention(t *testing.T) {
 		venue + "      contacts: {superseded_versions: 3 months}\n": "not a retention time such as 90d or 720h",
 		"pruning:\n  batch_size: 9000\n":                            "pruning.batch_size must be 1 to 5000",
 		"pruning:\n  interval: -1s\n":                               "pruning.interval",
+		"pruning:\n  busy_share: 101\n":                             "pruning.busy_share must be a percentage",
+		"pruning:\n  busy_share: -5\n":                              "pruning.busy_share must be a percentage",
 	} {
 		if _, err := load(body); err == nil || !strings.Contains(err.Error(), wants) {
 			t.Errorf("%q: err = %v, want one containing %q", body, err, wants)

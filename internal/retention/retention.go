@@ -23,10 +23,12 @@ type Options struct {
 	Actor string
 	// Now is the clock the cutoffs are taken from (time.Now when nil).
 	Now func() time.Time
-	// Between is called between two batches; a pruner running beside
-	// pushes waits there while they are busy. It returns ctx's error to
-	// stop.
-	Between func(ctx context.Context) error
+	// Between is called between two batches with how long the batch
+	// just done held the database (PruneResult.Held; its whole time when
+	// the Pruner does not say) and took in all, for Pacer.Wait: a pruner
+	// running beside pushes waits there while they are busy. It returns
+	// ctx's error to stop.
+	Between func(ctx context.Context, held, took time.Duration) error
 	// Progress is called after each batch.
 	Progress func(rule usher.RetentionRule, batch usher.PruneResult)
 }
@@ -48,7 +50,12 @@ func Run(ctx context.Context, p usher.Pruner, rules []usher.RetentionRule, o Opt
 			batch = p.CountPrunable
 		}
 		for after := (usher.PruneCursor{}); ; {
+			began := time.Now()
 			b, err := batch(ctx, rule, run.Cutoff, after, o.BatchSize)
+			took, held := time.Since(began), b.Held
+			if held <= 0 {
+				held = took
+			}
 			if err != nil {
 				return runs, err
 			}
@@ -60,7 +67,7 @@ func Run(ctx context.Context, p usher.Pruner, rules []usher.RetentionRule, o Opt
 				break
 			}
 			if o.Between != nil {
-				if err := o.Between(ctx); err != nil {
+				if err := o.Between(ctx, held, took); err != nil {
 					return runs, err
 				}
 			}
@@ -82,10 +89,9 @@ type Worker struct {
 	Rules     []usher.RetentionRule
 	Interval  time.Duration
 	BatchSize int
-	// Busy says pushes are waiting for one another; the worker then
-	// pauses between batches (up to MaxPause each) so pushes come first.
-	Busy     func() bool
-	MaxPause time.Duration
+	// Pacer spaces the batches while pushes are busy (its Busy: pushes
+	// waiting for one another) so pushes come first; nil never waits.
+	Pacer *Pacer
 	// Pruned, when set, is told the rows each batch removed.
 	Pruned func(rule usher.RetentionRule, n int)
 	Logger *slog.Logger
@@ -111,7 +117,7 @@ func (w *Worker) Once(ctx context.Context) {
 	runs, err := Run(ctx, w.Pruner, w.Rules, Options{
 		BatchSize: w.BatchSize,
 		Actor:     "usher serve (retention)",
-		Between:   w.Pause,
+		Between:   w.pause,
 		Progress: func(rule usher.RetentionRule, b usher.PruneResult) {
 			if w.Pruned != nil && b.Pruned > 0 {
 				w.Pruned(rule, b.Pruned)
@@ -129,19 +135,10 @@ func (w *Worker) Once(ctx context.Context) {
 	}
 }
 
-// Pause waits while pushes are busy, up to MaxPause: what the worker
-// does between two batches.
-func (w *Worker) Pause(ctx context.Context) error {
-	if w.Busy == nil || w.MaxPause <= 0 {
+// pause is what the worker does between two batches: the pacer's wait.
+func (w *Worker) pause(ctx context.Context, held, took time.Duration) error {
+	if w.Pacer == nil {
 		return ctx.Err()
 	}
-	deadline := time.Now().Add(w.MaxPause)
-	for w.Busy() && time.Now().Before(deadline) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return ctx.Err()
+	return w.Pacer.Wait(ctx, held, took)
 }

@@ -38,10 +38,11 @@ func TestWorkerPrunesAndAudits(t *testing.T) {
 	pruned := map[usher.RetentionKind]int{}
 	busy, pauses := true, 0
 	w := &retention.Worker{Pruner: st, Rules: rules, Interval: time.Hour, BatchSize: 2,
-		Busy:     func() bool { pauses++; b := busy; busy = !busy; return b },
-		MaxPause: time.Second,
-		Pruned:   func(r usher.RetentionRule, n int) { pruned[r.Kind] += n },
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Pacer: &retention.Pacer{Share: 0.1, MaxWait: time.Second,
+			Busy:  func() bool { pauses++; b := busy; busy = !busy; return b },
+			Sleep: func(context.Context, time.Duration) error { return nil }},
+		Pruned: func(r usher.RetentionRule, n int) { pruned[r.Kind] += n },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	w.Once(ctx)
 	if pruned[usher.RetainChecks] != 9 || pruned[usher.RetainSuperseded] != 3 {
 		t.Fatalf("pruned = %v, want the 9 matched checks and the 3 superseded contact versions", pruned)

@@ -24,7 +24,10 @@ func (s *Store) PruneBatch(ctx context.Context, rule usher.RetentionRule, cutoff
 		return usher.PruneResult{}, err
 	}
 	var res usher.PruneResult
+	var held time.Duration
 	err := s.d.InTx(ctx, "prune", func(ctx context.Context, x driver.Executor) error {
+		began := time.Now()
+		defer func() { held = time.Since(began) }()
 		rows, err := prunableRows(ctx, x, rule, cutoff, after, limit)
 		if err != nil {
 			return err
@@ -46,6 +49,7 @@ func (s *Store) PruneBatch(ctx context.Context, rule usher.RetentionRule, cutoff
 	if err != nil {
 		return usher.PruneResult{}, unavailable("prune", err)
 	}
+	res.Held = held
 	return res, nil
 }
 

@@ -36,9 +36,11 @@ type groupWriter struct {
 	db     *sql.DB
 	syncer *syncer // nil: COMMIT is durable by itself
 	jobs   chan *writeJob
-	quit   chan struct{}
-	done   chan struct{}
-	close  sync.Once
+	// solo carries work run between two groups, writes waiting (between).
+	solo  chan func()
+	quit  chan struct{}
+	done  chan struct{}
+	close sync.Once
 	// crowdedAt is when a group last carried more than one write (Unix
 	// nanoseconds): writes were queueing for the writer.
 	crowdedAt atomic.Int64
@@ -76,7 +78,7 @@ type writeJob struct {
 // newGroupWriter starts the writer on db; sync, when not nil, makes
 // committed transactions durable (see groupWriter).
 func newGroupWriter(db *sql.DB, sync func() error) *groupWriter {
-	w := &groupWriter{db: db, jobs: make(chan *writeJob), quit: make(chan struct{}), done: make(chan struct{})}
+	w := &groupWriter{db: db, jobs: make(chan *writeJob), solo: make(chan func()), quit: make(chan struct{}), done: make(chan struct{})}
 	w.progressAt.Store(time.Now().UnixNano())
 	if sync != nil {
 		w.syncer = startSyncer(sync)
@@ -107,6 +109,21 @@ func (w *groupWriter) do(ctx context.Context, fn func(context.Context, *sql.Tx) 
 	return <-job.result
 }
 
+// between runs fn on the writer's goroutine between two groups: no write
+// transaction of the writer is open while it runs, and writes wait until
+// it returns. It returns false, without running fn, once the writer has
+// stopped. The checkpointer resets the WAL this way (checkpoint.go).
+func (w *groupWriter) between(fn func()) bool {
+	ran := make(chan struct{})
+	select {
+	case w.solo <- func() { defer close(ran); fn() }:
+	case <-w.quit:
+		return false
+	}
+	<-ran
+	return true
+}
+
 // stop lets the writer finish the group in progress and waits for it.
 func (w *groupWriter) stop() {
 	w.close.Do(func() { close(w.quit) })
@@ -127,6 +144,9 @@ func (w *groupWriter) loop() {
 		case job := <-w.jobs:
 			w.commit(w.gather(job))
 			continue
+		case fn := <-w.solo:
+			fn()
+			continue
 		default:
 		}
 		w.progressAt.Store(time.Now().UnixNano()) // idle: nothing waits
@@ -135,6 +155,8 @@ func (w *groupWriter) loop() {
 			return
 		case job := <-w.jobs:
 			w.commit(w.gather(job))
+		case fn := <-w.solo:
+			fn()
 		}
 	}
 }

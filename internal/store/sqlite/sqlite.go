@@ -47,6 +47,9 @@ type Store struct {
 	saturatedAfter atomic.Int64
 }
 
+// busyTimeout is how long a connection waits for a lock before failing.
+const busyTimeout = 10 * time.Second
+
 // DefaultSaturatedAfter is how long writes may wait with none committing
 // before the store reports itself unready: longer than busy_timeout, so a
 // store is unready only when pushes already fail.
@@ -65,6 +68,12 @@ func (s *Store) SetWriterSaturatedAfter(d time.Duration) {
 // Open opens (creating if needed) the database file at path and applies
 // pending migrations. now is the clock used for received times.
 func Open(ctx context.Context, path string, now func() time.Time) (*Store, error) {
+	return open(ctx, path, now, checkpointer{})
+}
+
+// open is Open with the checkpointer's every and maxWAL (tests set them
+// smaller; zero is the default).
+func open(ctx context.Context, path string, now func() time.Time, ck checkpointer) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: empty path")
 	}
@@ -103,7 +112,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	s.checkpoints = startCheckpointer(checkpoints, wal, s.writer.crowdedSince)
+	s.checkpoints = startCheckpointer(&checkpointer{db: checkpoints, walPath: wal, crowded: s.writer.crowdedSince, between: s.writer.between,
+		every: ck.every, maxWAL: ck.maxWAL, resetWAL: ck.resetWAL})
 	return s, nil
 }
 
@@ -120,10 +130,13 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 //   - _txlock=immediate takes the write lock at BEGIN, so a transaction
 //     never fails half-way trying to upgrade a read lock;
 //   - wal_autocheckpoint(0) leaves checkpoints to the checkpointer, off
-//     the writer's commits (checkpoint.go).
+//     the writer's commits (checkpoint.go);
+//   - journal_size_limit cuts the WAL file down when SQLite restarts the
+//     WAL (checkpoint.go, walSizeLimit).
 func dsn(path string, readOnly bool) string {
 	v := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "temp_store(MEMORY)", "wal_autocheckpoint(0)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "foreign_keys(1)",
+		"temp_store(MEMORY)", "wal_autocheckpoint(0)", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)} {
 		v.Add("_pragma", p)
 	}
 	if readOnly {
