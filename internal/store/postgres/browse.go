@@ -29,14 +29,8 @@ func (c conn) BrowseList(ctx context.Context, r driver.BrowseRange, m *driver.Br
 // into the query as literals (the store checked them).
 func (c conn) BrowseListIndexed(ctx context.Context, r driver.BrowseRange, m *driver.BrowseMatch, ix driver.PathIndex, limit int) ([]driver.BrowseRow, error) {
 	q := strings.NewReplacer("/*stream*/", quote(ix.Stream), "/*hash*/", pathHash("d.body", ix),
-		"/*path*/", quote("{"+strings.Join(ix.Keys, ",")+"}")+"::text[]").Replace(queries.Get("BrowseListIndexed"))
-	rows, err := c.q.Query(ctx, q, browseArgs(r, m.Value, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (x driver.BrowseRow, err error) {
-		return x, scanBrowseRow(r, &x)
-	})
+		"/*path*/", pathKeys(ix)).Replace(queries.Get("BrowseListIndexed"))
+	return allSQL(ctx, c.q, q, scanBrowseRow, browseArgs(r, m.Value, limit)...)
 }
 
 func (c conn) BrowseQuarantined(ctx context.Context, r driver.BrowseRange, limit int) ([]driver.BrowseRow, error) {

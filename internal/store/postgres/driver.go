@@ -34,7 +34,13 @@ func (s *Store) InTx(ctx context.Context, op string, fn func(context.Context, dr
 
 // all runs the query called name and scans every row into a T.
 func all[T any](ctx context.Context, q querier, name string, scan func(pgx.Row, *T) error, args ...any) ([]T, error) {
-	rows, err := q.Query(ctx, queries.Get(name), args...)
+	return allSQL(ctx, q, queries.Get(name), scan, args...)
+}
+
+// allSQL is all for a statement built at run time (the document
+// browser's indexed listing writes its path into the query).
+func allSQL[T any](ctx context.Context, q querier, query string, scan func(pgx.Row, *T) error, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

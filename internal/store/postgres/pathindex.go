@@ -45,7 +45,7 @@ func (s *Store) EnsurePathIndex(ctx context.Context, ix driver.PathIndex) error 
 		case err == nil && valid:
 			return nil
 		case err == nil:
-			if _, err := c.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+pgx.Identifier{ix.Name}.Sanitize()); err != nil {
+			if _, err := c.Exec(ctx, dropIndex(ix.Name)); err != nil {
 				return fmt.Errorf("drop invalid index %s: %w", ix.Name, err)
 			}
 		case !errors.Is(err, pgx.ErrNoRows):
@@ -59,9 +59,15 @@ func (s *Store) EnsurePathIndex(ctx context.Context, ix driver.PathIndex) error 
 // DropPathIndex drops the index called name concurrently, in its turn.
 func (s *Store) DropPathIndex(ctx context.Context, name string) error {
 	return s.pathIndexTurn(ctx, func(c *pgxpool.Conn) error {
-		_, err := c.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+pgx.Identifier{name}.Sanitize())
+		_, err := c.Exec(ctx, dropIndex(name))
 		return err
 	})
+}
+
+// dropIndex is the statement dropping the index called name, if it
+// exists, without blocking pushes.
+func dropIndex(name string) string {
+	return "DROP INDEX CONCURRENTLY IF EXISTS " + pgx.Identifier{name}.Sanitize()
 }
 
 // pathIndexTurn runs fn on one connection holding pathIndexLock, waiting
@@ -99,7 +105,12 @@ func createPathIndex(ix driver.PathIndex) string {
 
 // pathHash is the indexed expression over the body column called body.
 func pathHash(body string, ix driver.PathIndex) string {
-	return fmt.Sprintf("jsonb_hash_extended(%s #> %s::text[], 0)", body, quote("{"+strings.Join(ix.Keys, ",")+"}"))
+	return fmt.Sprintf("jsonb_hash_extended(%s #> %s, 0)", body, pathKeys(ix))
+}
+
+// pathKeys is ix's path as the text[] literal #> takes: '{a,b,0}'::text[].
+func pathKeys(ix driver.PathIndex) string {
+	return quote("{"+strings.Join(ix.Keys, ",")+"}") + "::text[]"
 }
 
 // quote writes s as an SQL string literal. The store passes only checked

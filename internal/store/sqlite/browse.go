@@ -43,20 +43,7 @@ func (c conn) BrowseListIndexed(ctx context.Context, r driver.BrowseRange, m *dr
 	}
 	q := strings.NewReplacer("/*stream*/", quote(ix.Stream), "/*value*/", pathValue("d.body", ix.JSONPath),
 		"/*path*/", quote(ix.JSONPath)).Replace(queries.Get("BrowseListIndexed"))
-	rows, err := c.q.QueryContext(ctx, q, browseArgs(r, value, m.Type, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []driver.BrowseRow
-	for rows.Next() {
-		var x driver.BrowseRow
-		if err := scanBrowseRow(rows, &x); err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return allSQL(ctx, c.q, q, scanBrowseRow, browseArgs(r, value, m.Type, limit)...)
 }
 
 func (c conn) BrowseQuarantined(ctx context.Context, r driver.BrowseRange, limit int) ([]driver.BrowseRow, error) {

@@ -38,7 +38,13 @@ func (s *Store) InTx(ctx context.Context, op string, fn func(context.Context, dr
 // are read in full before the caller writes, since SQLite's single
 // writer connection cannot write while a result set is open.
 func all[T any](ctx context.Context, q queryer, name string, scan func(*sql.Rows, *T) error, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, queries.Get(name), args...)
+	return allSQL(ctx, q, queries.Get(name), scan, args...)
+}
+
+// allSQL is all for a statement built at run time (the document
+// browser's indexed listing writes its path into the query).
+func allSQL[T any](ctx context.Context, q queryer, query string, scan func(*sql.Rows, *T) error, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
