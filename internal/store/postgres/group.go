@@ -196,10 +196,7 @@ func (g *groupSaver) storeTogether(group []*pendingSave) error {
 
 // uniqueViolation says err is PostgreSQL refusing a row a unique index
 // holds already.
-func uniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
+func uniqueViolation(err error) bool { return sqlState(err) == uniqueViolationCode }
 
 // refusedByDatabase says err is the database refusing a statement (or a
 // document refused before any was sent), which may be one payload's fault,

@@ -111,14 +111,23 @@ func withRetries(op string, transaction func() error) error {
 }
 
 func retryable(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505", "40001", "40P01": // unique violation, serialization failure, deadlock
-			return true
-		}
+	switch sqlState(err) {
+	case uniqueViolationCode, "40001", "40P01": // unique violation, serialization failure, deadlock
+		return true
 	}
 	return false
+}
+
+// uniqueViolationCode is the SQLSTATE of a row a unique index holds already.
+const uniqueViolationCode = "23505"
+
+// sqlState is the SQLSTATE of the PostgreSQL error in err, "" if none.
+func sqlState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
 }
 
 // unavailable wraps a database failure as EUNAVAILABLE: the caller answers
