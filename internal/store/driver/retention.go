@@ -46,7 +46,9 @@ type PrunableRow struct {
 	NextAt *time.Time
 	// Head: the version is its document's current one.
 	Head bool
-	// Pending: the projector has not applied the row yet.
+	// Pending: the projector may not have applied the row yet. A driver
+	// may answer true for a row already applied (a bound, not a lookup),
+	// never false for one that is not.
 	Pending bool
 	// Applied: the order version the sales rollups hold.
 	Applied bool

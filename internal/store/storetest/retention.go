@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -93,6 +94,31 @@ func RunRetention(t *testing.T, open OpenFunc) {
 		if len(rows) != 1 || rows[0].Orders != 1 {
 			t.Fatalf("sales after pruning = %+v, want the one order", rows)
 		}
+	})
+
+	onStore(t, open, "QueuedContactVersionsStay", func(t *testing.T, s usher.Store) {
+		// Versions 1 are applied; versions 2 arrive in one payload, the
+		// second contact first, and wait in the queue with versions 3.
+		// Only versions 1 may go, whichever place a queued version has
+		// in its payload.
+		versionOf := func(name string, day int) []usher.Document {
+			at := fmt.Sprintf("2022-11-%02dT05:53:22.530+00:00", day)
+			return []usher.Document{contact(t, "myvenue", "2", "B"+name, at), contact(t, "myvenue", "1", "A"+name, at)}
+		}
+		save(t, s, versionOf("1", 1))
+		for _, v := range [][]usher.Document{versionOf("2", 2), versionOf("3", 3)} {
+			if _, err := s.SaveDocuments(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := pruneAll(t, s, contacts, later(), 500); got.Pruned != 2 || got.KeptProjection != 2 || got.KeptCurrent != 2 {
+			t.Fatalf("prune with versions 2 and 3 queued = %+v, want versions 1 pruned, 2 kept for the projector, 3 current", got)
+		}
+		project(t, s, 1000)
+		if got := pruneAll(t, s, contacts, later(), 500); got.Pruned != 2 || got.KeptCurrent != 2 {
+			t.Fatalf("prune after projecting = %+v, want versions 2 pruned", got)
+		}
+		versions(t, s, allVersions, 2)
 	})
 
 	onStore(t, open, "ReportsKeepTheirFigures", func(t *testing.T, s usher.Store) {

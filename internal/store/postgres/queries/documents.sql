@@ -107,6 +107,8 @@ WITH ins AS (
 		OR excluded.upstream_updated_at >= document_heads.upstream_updated_at
 	RETURNING document_id, version
 ), queued AS (
+	-- ids ascending: pruning takes an entry's first id as its least
+	-- (migration 012).
 	INSERT INTO analytics_pending (institution, kind, ids)
 	SELECT institution, stream, array_agg(id ORDER BY id) FROM ins WHERE stream = 'contacts' GROUP BY institution, stream
 	UNION ALL

@@ -1,12 +1,17 @@
 -- Statements of retention (driver.RetentionVerbs): rows older than a time,
 -- with the facts internal/store decides on, read in (received time, id)
 -- order after a cursor through the index led by the institution and its
--- time, and deleted by id. The analytics queue holds arrays of ids: its
--- entries of the institution are unnested once per statement and hashed.
+-- time, and deleted by id. The analytics queue holds arrays of ids: for
+-- ticket checks its entries of the institution are unnested once per
+-- statement and hashed.
 
 -- name: PrunableVersions
+-- A version counts as pending from the least id the stream's queue holds
+-- (migration 012 says why that bounds them): one index lookup, however
+-- long the queue. It may keep a version the projector has applied, until
+-- the queue moves past it; never the other way.
 WITH pending AS MATERIALIZED (
-    SELECT DISTINCT unnest(ids) AS id FROM analytics_pending WHERE kind = $2 AND institution = $1
+    SELECT min(ids[1]) AS id FROM analytics_pending WHERE kind = $2 AND institution = $1 AND kind <> 'checks'
 )
 SELECT d.id, d.received_at,
        (SELECT n.received_at FROM documents n
@@ -14,7 +19,7 @@ SELECT d.id, d.received_at,
         ORDER BY n.version LIMIT 1) AS next_at,
        EXISTS (SELECT 1 FROM document_heads h
                WHERE h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id AND h.document_id = d.id) AS head,
-       d.id IN (SELECT id FROM pending) AS pending,
+       coalesce(d.id >= (SELECT id FROM pending), false) AS pending,
        EXISTS (SELECT 1 FROM analytics_applied_orders a
                WHERE a.institution = d.institution AND a.order_id = d.external_id AND a.document_id = d.id) AS applied
 FROM documents d

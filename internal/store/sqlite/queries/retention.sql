@@ -4,8 +4,9 @@
 -- time, and deleted by id. A page is two seeks merged, the rest of the
 -- cursor's time (the index ends with the rowid) and the times after it:
 -- a row-value comparison would walk every row of the cursor's time, and
--- a bulk load gives thousands the same. The IN subqueries over the
--- analytics queue are built once per statement. Times are TEXT
+-- a bulk load gives thousands the same. Whether a version is queued for
+-- the projector is one probe of analytics_pending_ref (migration 010);
+-- the IN subquery of the queued checks is built once per statement. Times are TEXT
 -- (TimeFormat), so text order is time order.
 
 -- name: PrunableVersions
@@ -15,7 +16,8 @@ SELECT d.id, d.received_at,
         ORDER BY n.version LIMIT 1) AS next_at,
        EXISTS (SELECT 1 FROM document_heads h
                WHERE h.institution = d.institution AND h.stream = d.stream AND h.external_id = d.external_id AND h.document_id = d.id) AS head,
-       d.id IN (SELECT ref FROM analytics_pending WHERE kind = ?2 AND institution = ?1) AS pending,
+       EXISTS (SELECT 1 FROM analytics_pending p INDEXED BY analytics_pending_ref
+               WHERE p.ref = d.id AND p.kind IN ('contacts', 'orders') AND p.kind = ?2 AND p.institution = ?1) AS pending,
        EXISTS (SELECT 1 FROM analytics_applied_orders a
                WHERE a.institution = d.institution AND a.order_id = d.external_id AND a.document_id = d.id) AS applied
 FROM (SELECT id, received_at FROM documents INDEXED BY documents_received
