@@ -99,4 +99,8 @@ type PathIndexer interface {
 	// builds the missing ones, each serving the document browser once
 	// built. It takes as long as the builds take.
 	IndexPaths(ctx context.Context, paths []IndexedPath, log *slog.Logger) error
+	// RecheckPathIndexes reads which of those indexes are valid in the
+	// database now (another replica may have dropped or built one): the
+	// browser reads only those. Called after IndexPaths, periodically.
+	RecheckPathIndexes(ctx context.Context) error
 }

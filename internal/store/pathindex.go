@@ -26,6 +26,7 @@ const pathIndexVersion = "1"
 type pathIndexes struct {
 	mu    sync.RWMutex
 	ready map[string]driver.PathIndex // by pathKey
+	want  map[string]driver.PathIndex // configured, by index name
 }
 
 func pathKey(stream usher.Stream, path string) string { return string(stream) + "\x00" + path }
@@ -92,7 +93,7 @@ func (s *Store) IndexPaths(ctx context.Context, paths []usher.IndexedPath, log *
 		return fmt.Errorf("store: list path indexes: %w", err)
 	}
 	s.paths.mu.Lock()
-	s.paths.ready = map[string]driver.PathIndex{}
+	s.paths.ready, s.paths.want = map[string]driver.PathIndex{}, want
 	s.paths.mu.Unlock()
 	valid := map[string]bool{}
 	var errs []error
@@ -128,4 +129,29 @@ func (s *Store) IndexPaths(ctx context.Context, paths []usher.IndexedPath, log *
 		s.setPathIndexReady(pathKey(usher.Stream(ix.Stream), ix.JSONPath), &ix)
 	}
 	return errors.Join(errs...)
+}
+
+// RecheckPathIndexes makes the indexes the listing reads those that the
+// last IndexPaths configured and that are valid in the database now.
+// Another replica on the database may have dropped one (its list was
+// shorter) or built one; without a recheck a dropped index's filter would
+// no longer be bounded by the scan. Call it after IndexPaths has returned.
+func (s *Store) RecheckPathIndexes(ctx context.Context) error {
+	s.paths.mu.RLock()
+	want := s.paths.want
+	s.paths.mu.RUnlock()
+	have, err := s.d.PathIndexes(ctx)
+	if err != nil {
+		return fmt.Errorf("store: list path indexes: %w", err)
+	}
+	ready := map[string]driver.PathIndex{}
+	for _, h := range have {
+		if ix, ok := want[h.Name]; ok && h.Valid {
+			ready[pathKey(usher.Stream(ix.Stream), ix.JSONPath)] = ix
+		}
+	}
+	s.paths.mu.Lock()
+	s.paths.ready = ready
+	s.paths.mu.Unlock()
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -112,5 +113,66 @@ func TestInvalidPathIndexIsRebuilt(t *testing.T) {
 	}
 	if _, ok := s.pathIndexFor(usher.StreamContacts, "$.tier"); !ok {
 		t.Error("the rebuilt index does not serve the listing")
+	}
+}
+
+// TestRecheckFollowsAnotherReplica: a replica reads through an index only
+// while the database holds it valid; another replica's drop and build are
+// seen at the next recheck.
+func TestRecheckFollowsAnotherReplica(t *testing.T) {
+	ctx := context.Background()
+	tier := []usher.IndexedPath{{Stream: usher.StreamContacts, Path: "$.tier"}}
+	for _, engine := range testdb.Engines {
+		t.Run(engine, func(t *testing.T) {
+			dsn := testdb.DSN(t, engine)
+			open := func() *Store {
+				s, err := Open(ctx, dsn, time.Now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			a, b := open(), open()
+			saveTiers(t, a)
+			indexed := func(s *Store) bool { _, ok := s.pathIndexFor(usher.StreamContacts, "$.tier"); return ok }
+			recheck := func(s *Store) {
+				if err := s.RecheckPathIndexes(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := a.IndexPaths(ctx, tier, quiet); err != nil {
+				t.Fatal(err)
+			}
+			recheck(a)
+			if !indexed(a) {
+				t.Fatal("the replica that built the index does not read through it")
+			}
+			if err := b.IndexPaths(ctx, nil, quiet); err != nil { // b's list is shorter: it drops the index
+				t.Fatal(err)
+			}
+			if recheck(a); indexed(a) {
+				t.Fatal("after another replica dropped the index, the recheck still reads through it")
+			}
+			list := usher.BrowseFilter{Institution: "v", Stream: usher.StreamContacts, Path: "$.tier", Equals: "gold"}
+			if p, err := a.ListDocuments(ctx, list); err != nil || len(p.Documents) != 3 {
+				t.Fatalf("listing without the index: %d documents, %v; want 3", len(p.Documents), err)
+			}
+			if err := b.IndexPaths(ctx, tier, quiet); err != nil {
+				t.Fatal(err)
+			}
+			if recheck(a); !indexed(a) {
+				t.Fatal("after another replica built the index, the recheck does not read through it")
+			}
+			if p, err := a.ListDocuments(ctx, list); err != nil || len(p.Documents) != 3 {
+				t.Fatalf("listing through the index: %d documents, %v; want 3", len(p.Documents), err)
+			}
+			if err := a.IndexPaths(ctx, nil, quiet); err != nil { // a no longer lists it
+				t.Fatal(err)
+			}
+			if recheck(a); indexed(a) {
+				t.Fatal("an index no longer configured is read after a recheck")
+			}
+		})
 	}
 }
