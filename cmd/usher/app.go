@@ -16,6 +16,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/config"
+	"github.com/usher-hub/usher/internal/documents"
 	"github.com/usher-hub/usher/internal/httpapi"
 	"github.com/usher-hub/usher/internal/ingest"
 	"github.com/usher-hub/usher/internal/metrics"
@@ -125,6 +126,8 @@ type app struct {
 	metricsHandler http.Handler
 	// mailbox, set by the demo, shows its mail catcher on the dashboard.
 	mailbox web.Mailbox
+	// arrayKeys names the lists diffs match by key (the schemas in force).
+	arrayKeys documents.ArrayKeys
 }
 
 // newApp opens the store and wires every face onto one handler.
@@ -146,7 +149,8 @@ func newApp(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ..
 	if s, ok := st.(interface{ SetWriterSaturatedAfter(time.Duration) }); ok { // SQLite's single writer
 		s.SetWriterSaturatedAfter(cfg.Ingest.SaturatedAfter())
 	}
-	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpapi.NewAPIKeys(cfg.DomainAPIKeys())}
+	a := &app{cfg: cfg, logger: logger, store: st, registry: reg, apiKeys: httpapi.NewAPIKeys(cfg.DomainAPIKeys()),
+		arrayKeys: arrayKeysOf(validator)}
 	for _, o := range opts {
 		o(a)
 	}

@@ -38,7 +38,7 @@ func wireDashboard(a *app) error {
 		Logger:     a.logger.With("face", "dashboard"),
 		SignInHint: signInHint(a.cfg), Mailbox: a.mailbox,
 		Locale: a.cfg.Analytics.Locale, Zone: zone, Load: wireLoad(a),
-		Documents: documentBrowser(a.store),
+		Documents: documentBrowser(a.store), ArrayKeys: a.arrayKeys,
 	})
 	if err != nil {
 		return err

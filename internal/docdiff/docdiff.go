@@ -1,8 +1,11 @@
 // Package docdiff compares two JSON documents structurally: which values
 // were added, removed or replaced, each named by its JSON path ($.email,
 // $.orderDetailsData.items[1].qty). Objects are compared key by key,
-// arrays position by position, numbers by value (100 and 1e2 are equal),
-// so a version that only reorders keys or respaces has no change.
+// arrays position by position, or element by element where Keys names
+// the member that identifies an element
+// ($.orderDetailsData.operationDatas[?(@.operationId==7)].quantity),
+// numbers by value (100 and 1e2 are equal), so a version that only
+// reorders keys or respaces has no change.
 package docdiff
 
 import (
@@ -34,6 +37,11 @@ type Change struct {
 	Op   Op     `json:"op"`
 	From any    `json:"from,omitempty"`
 	To   any    `json:"to,omitempty"`
+	// InA and InB are where the change is in a and in b by position
+	// ($.items[3]): Path names an element of a keyed array by its key,
+	// which may sit at another position in each document. InA is empty
+	// for an add, InB for a remove.
+	InA, InB string `json:"-"`
 }
 
 // MarshalJSON writes from and to when the op has them, null included
@@ -81,7 +89,20 @@ var ErrNotJSON = errors.New("not a JSON document")
 // Diff returns the changes that turn a into b, in path order (keys sorted,
 // array positions ascending). A subtree added or removed whole is one
 // change at its root; a value whose type changed is one replace.
-func Diff(a, b []byte) ([]Change, error) {
+func Diff(a, b []byte) ([]Change, error) { return DiffKeyed(a, b, nil) }
+
+// Keys names, for arrays of objects, the member that identifies an
+// element, by the array's path with every position written [*]:
+// {"$.orderDetailsData.operationDatas": "operationId"}.
+type Keys map[string]string
+
+// DiffKeyed is Diff comparing the arrays keys names element by element:
+// an element is matched with the element of the other document holding
+// the same key, wherever it is, and named by its key. An array is
+// compared by position after all when an element is not an object, or
+// lacks the key, or holds a key that is not a string or number, or
+// repeats one.
+func DiffKeyed(a, b []byte, keys Keys) ([]Change, error) {
 	va, err := Decode(a)
 	if err != nil {
 		return nil, fmt.Errorf("first document: %w", err)
@@ -90,9 +111,9 @@ func Diff(a, b []byte) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("second document: %w", err)
 	}
-	var out []Change
-	walk(&out, "$", va, vb)
-	return out, nil
+	d := differ{keys: keys}
+	d.walk(at{"$", "$", "$", "$"}, va, vb)
+	return d.out, nil
 }
 
 // Decode reads one JSON value with numbers kept as json.Number.
@@ -109,24 +130,54 @@ func Decode(raw []byte) (any, error) {
 	return v, nil
 }
 
-func walk(out *[]Change, path string, a, b any) {
+// differ collects the changes of one diff.
+type differ struct {
+	keys Keys
+	out  []Change
+}
+
+// at is where the walk is: the path changes are named by, the positional
+// paths in a and in b, and the pattern (positions as [*]) keys are read by.
+type at struct{ path, inA, inB, pattern string }
+
+func (w at) member(k string) at {
+	step := Key(k)
+	return at{w.path + step, w.inA + step, w.inB + step, w.pattern + step}
+}
+
+func (w at) index(i int) at {
+	step := "[" + strconv.Itoa(i) + "]"
+	return at{w.path + step, w.inA + step, w.inB + step, w.pattern + "[*]"}
+}
+
+func (d *differ) add(w at, v any) {
+	d.out = append(d.out, Change{Path: w.path, Op: Add, To: v, InB: w.inB})
+}
+
+func (d *differ) remove(w at, v any) {
+	d.out = append(d.out, Change{Path: w.path, Op: Remove, From: v, InA: w.inA})
+}
+
+func (d *differ) walk(w at, a, b any) {
 	switch a := a.(type) {
 	case map[string]any:
 		if b, ok := b.(map[string]any); ok {
-			walkObject(out, path, a, b)
+			d.walkObject(w, a, b)
 			return
 		}
 	case []any:
 		if b, ok := b.([]any); ok {
+			if key, ok := d.keys[w.pattern]; ok && d.walkKeyed(w, key, a, b) {
+				return
+			}
 			for i := range max(len(a), len(b)) {
-				p := path + "[" + strconv.Itoa(i) + "]"
 				switch {
 				case i >= len(a):
-					*out = append(*out, Change{Path: p, Op: Add, To: b[i]})
+					d.add(w.index(i), b[i])
 				case i >= len(b):
-					*out = append(*out, Change{Path: p, Op: Remove, From: a[i]})
+					d.remove(w.index(i), a[i])
 				default:
-					walk(out, p, a[i], b[i])
+					d.walk(w.index(i), a[i], b[i])
 				}
 			}
 			return
@@ -136,10 +187,10 @@ func walk(out *[]Change, path string, a, b any) {
 			return
 		}
 	}
-	*out = append(*out, Change{Path: path, Op: Replace, From: a, To: b})
+	d.out = append(d.out, Change{Path: w.path, Op: Replace, From: a, To: b, InA: w.inA, InB: w.inB})
 }
 
-func walkObject(out *[]Change, path string, a, b map[string]any) {
+func (d *differ) walkObject(w at, a, b map[string]any) {
 	keys := make([]string, 0, len(a)+len(b))
 	for k := range a {
 		keys = append(keys, k)
@@ -151,18 +202,124 @@ func walkObject(out *[]Change, path string, a, b map[string]any) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		p := path + Key(k)
 		va, inA := a[k]
 		vb, inB := b[k]
 		switch {
 		case !inA:
-			*out = append(*out, Change{Path: p, Op: Add, To: vb})
+			d.add(w.member(k), vb)
 		case !inB:
-			*out = append(*out, Change{Path: p, Op: Remove, From: va})
+			d.remove(w.member(k), va)
 		default:
-			walk(out, p, va, vb)
+			d.walk(w.member(k), va, vb)
 		}
 	}
+}
+
+// walkKeyed compares a and b element by element, matched by key, in the
+// order of their keys (numbers by value, before strings), so that the
+// diff from b to a is the diff from a to b reversed. It reports false,
+// having done nothing, when an element of either cannot be keyed.
+func (d *differ) walkKeyed(w at, key string, a, b []any) bool {
+	ka, okA := keyed(a, key)
+	kb, okB := keyed(b, key)
+	if !okA || !okB {
+		return false
+	}
+	ids := make([]elementKey, 0, len(ka)+len(kb))
+	for id := range ka {
+		ids = append(ids, id)
+	}
+	for id := range kb {
+		if _, ok := ka[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, compareKeys)
+	for _, id := range ids {
+		ia, inA := ka[id]
+		ib, inB := kb[id]
+		e := at{path: w.path + "[?(@" + Key(key) + "==" + id.literal + ")]", pattern: w.pattern + "[*]"}
+		if inA {
+			e.inA = w.inA + "[" + strconv.Itoa(ia) + "]"
+		}
+		if inB {
+			e.inB = w.inB + "[" + strconv.Itoa(ib) + "]"
+		}
+		switch {
+		case !inA:
+			d.add(e, b[ib])
+		case !inB:
+			d.remove(e, a[ia])
+		default:
+			d.walk(e, a[ia], b[ib])
+		}
+	}
+	return true
+}
+
+// elementKey is an array element's key: a number by value, or a string.
+type elementKey struct {
+	number  bool
+	literal string // as the path writes it: 7 (for 7, 7.0 and 7e0 alike), "A-1"
+}
+
+// keyed indexes elements by their key, false unless every element is an
+// object whose key is a string or a number, each once.
+func keyed(elements []any, key string) (map[elementKey]int, bool) {
+	out := make(map[elementKey]int, len(elements))
+	for i, e := range elements {
+		obj, ok := e.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		var k elementKey
+		switch v := obj[key].(type) {
+		case json.Number:
+			f, ok := new(big.Float).SetPrec(256).SetString(string(v))
+			if !ok {
+				return nil, false
+			}
+			k = elementKey{number: true, literal: canonicalNumber(f)}
+		case string:
+			q, _ := json.Marshal(v)
+			k = elementKey{literal: string(q)}
+		default:
+			return nil, false
+		}
+		if _, dup := out[k]; dup {
+			return nil, false
+		}
+		out[k] = i
+	}
+	return out, true
+}
+
+func compareKeys(x, y elementKey) int {
+	switch {
+	case x.number != y.number:
+		if x.number {
+			return -1
+		}
+		return 1
+	case x.number:
+		fx, _ := new(big.Float).SetPrec(256).SetString(x.literal)
+		fy, _ := new(big.Float).SetPrec(256).SetString(y.literal)
+		return fx.Cmp(fy)
+	}
+	return strings.Compare(x.literal, y.literal)
+}
+
+// canonicalNumber writes equal numbers alike: whole ones below 2^64
+// without a fraction or exponent (10000702652), others in the shortest
+// form (1e400 stays short).
+func canonicalNumber(f *big.Float) string {
+	switch {
+	case f.Sign() == 0:
+		return "0"
+	case f.IsInt() && f.MantExp(nil) <= 64:
+		return f.Text('f', 0)
+	}
+	return f.Text('g', -1)
 }
 
 // scalarEqual compares two scalars (or a scalar with a container, which

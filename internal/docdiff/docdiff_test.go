@@ -42,6 +42,50 @@ func TestDiff(t *testing.T) {
 	}
 }
 
+func TestDiffKeyed(t *testing.T) {
+	keys := Keys{"$.ops": "id", "$.ops[*].moves": "mid", "$.tags": "id"}
+	for _, c := range []struct {
+		name, a, b, want string
+		inA, inB         []string
+	}{
+		{"reordered elements are the same", `{"ops":[{"id":1,"q":1},{"id":2,"q":2}]}`, `{"ops":[{"id":2,"q":2},{"id":1.0,"q":1}]}`, `[]`, nil, nil},
+		{"a change is named by its key", `{"ops":[{"id":1,"q":1},{"id":2,"q":2}]}`, `{"ops":[{"id":2,"q":3},{"id":1,"q":1}]}`,
+			`[{"path":"$.ops[?(@.id==2)].q","op":"replace","from":2,"to":3}]`, []string{"$.ops[1].q"}, []string{"$.ops[0].q"}},
+		{"added and removed elements", `{"ops":[{"id":1},{"id":"B"}]}`, `{"ops":[{"id":"A"},{"id":1}]}`,
+			`[{"path":"$.ops[?(@.id==\"A\")]","op":"add","to":{"id":"A"}},{"path":"$.ops[?(@.id==\"B\")]","op":"remove","from":{"id":"B"}}]`,
+			[]string{"", "$.ops[1]"}, []string{"$.ops[0]", ""}},
+		{"nested keyed arrays", `{"ops":[{"id":7,"moves":[{"mid":1,"s":"OK"},{"mid":2,"s":"OK"}]}]}`, `{"ops":[{"id":7,"moves":[{"mid":2,"s":"NO"},{"mid":1,"s":"OK"}]}]}`,
+			`[{"path":"$.ops[?(@.id==7)].moves[?(@.mid==2)].s","op":"replace","from":"OK","to":"NO"}]`, []string{"$.ops[0].moves[1].s"}, []string{"$.ops[0].moves[0].s"}},
+		{"a repeated key falls back to positions", `{"ops":[{"id":1,"q":1},{"id":1,"q":2}]}`, `{"ops":[{"id":1,"q":2},{"id":1,"q":1}]}`,
+			`[{"path":"$.ops[0].q","op":"replace","from":1,"to":2},{"path":"$.ops[1].q","op":"replace","from":2,"to":1}]`, []string{"$.ops[0].q", "$.ops[1].q"}, []string{"$.ops[0].q", "$.ops[1].q"}},
+		{"an element without its key falls back", `{"tags":[{"id":1},{"x":1}]}`, `{"tags":[{"x":1},{"id":1}]}`,
+			`[{"path":"$.tags[0].id","op":"remove","from":1},{"path":"$.tags[0].x","op":"add","to":1},{"path":"$.tags[1].id","op":"add","to":1},{"path":"$.tags[1].x","op":"remove","from":1}]`, nil, nil},
+		{"scalars fall back", `{"tags":[1,2]}`, `{"tags":[2,1]}`, `[{"path":"$.tags[0]","op":"replace","from":1,"to":2},{"path":"$.tags[1]","op":"replace","from":2,"to":1}]`, nil, nil},
+		{"an array not named is positional", `{"other":[{"id":1},{"id":2}]}`, `{"other":[{"id":2},{"id":1}]}`,
+			`[{"path":"$.other[0].id","op":"replace","from":1,"to":2},{"path":"$.other[1].id","op":"replace","from":2,"to":1}]`, nil, nil},
+	} {
+		got, err := DiffKeyed([]byte(c.a), []byte(c.b), keys)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got == nil {
+			got = []Change{}
+		}
+		out, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, out, c.want)
+		}
+		for i := range c.inA {
+			if got[i].InA != c.inA[i] || got[i].InB != c.inB[i] {
+				t.Errorf("%s: change %d is at %q in a and %q in b, want %q and %q", c.name, i, got[i].InA, got[i].InB, c.inA[i], c.inB[i])
+			}
+		}
+	}
+}
+
 func TestDiffRefusesWhatIsNotJSON(t *testing.T) {
 	for _, c := range [][2]string{{`{`, `{}`}, {`{}`, `{} {}`}, {``, `1`}, {`1`, `nul`}} {
 		if _, err := Diff([]byte(c[0]), []byte(c[1])); !errors.Is(err, ErrNotJSON) {
@@ -60,39 +104,50 @@ func FuzzDiff(f *testing.F) {
 	f.Add([]byte(`[null,true,"x",{"a b":[]}]`), []byte(`[false,{"":0}]`))
 	f.Add([]byte(`1e400`), []byte(`1E400`))
 	f.Add([]byte(`"\u00e9\ud800"`), []byte(`{}`))
+	f.Add([]byte(`[{"id":1,"q":[{"id":"x"}]},{"id":2}]`), []byte(`[{"id":2.0},{"id":1,"q":[{"id":"y"},{"id":"x"}]}]`))
+	f.Add([]byte(`{"items":[{"id":1e400},{"id":-0}]}`), []byte(`{"items":[{"id":0},{"id":1E400}]}`))
+	keys := Keys{"$": "id", "$[*].q": "id", "$.items": "id"}
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		ab, errA := Diff(a, b)
-		ba, errB := Diff(b, a)
-		if (errA == nil) != (errB == nil) {
-			t.Fatalf("Diff(a,b) err %v, Diff(b,a) err %v", errA, errB)
-		}
-		if errA != nil {
-			return
-		}
-		for _, doc := range [][]byte{a, b} {
-			if self, err := Diff(doc, doc); err != nil || len(self) != 0 {
-				t.Fatalf("Diff(%q, itself) = %v, %v", doc, self, err)
-			}
-			v, _ := Decode(doc)
-			again, err := json.Marshal(v)
-			if err != nil {
-				continue // a number json cannot write back, such as 1e400
-			}
-			if d, err := Diff(doc, again); err != nil || len(d) != 0 {
-				t.Fatalf("Diff(%q, re-encoded %q) = %v, %v", doc, again, d, err)
-			}
-		}
-		if len(ab) != len(ba) {
-			t.Fatalf("%d changes one way, %d the other", len(ab), len(ba))
-		}
-		for i := range ab {
-			x, y := ab[i], ba[i]
-			reversed := map[Op]Op{Add: Remove, Remove: Add, Replace: Replace}[x.Op]
-			if x.Path != y.Path || y.Op != reversed || fmt.Sprint(x.From) != fmt.Sprint(y.To) || fmt.Sprint(x.To) != fmt.Sprint(y.From) {
-				t.Fatalf("change %d: %+v one way, %+v the other", i, x, y)
-			}
+		for _, keys := range []Keys{nil, keys} {
+			checkDiff(t, a, b, keys)
 		}
 	})
+}
+
+// checkDiff is FuzzDiff's check of a and b, with keys.
+func checkDiff(t *testing.T, a, b []byte, keys Keys) {
+	ab, errA := DiffKeyed(a, b, keys)
+	ba, errB := DiffKeyed(b, a, keys)
+	if (errA == nil) != (errB == nil) {
+		t.Fatalf("Diff(a,b) err %v, Diff(b,a) err %v", errA, errB)
+	}
+	if errA != nil {
+		return
+	}
+	for _, doc := range [][]byte{a, b} {
+		if self, err := DiffKeyed(doc, doc, keys); err != nil || len(self) != 0 {
+			t.Fatalf("Diff(%q, itself) = %v, %v", doc, self, err)
+		}
+		v, _ := Decode(doc)
+		again, err := json.Marshal(v)
+		if err != nil {
+			continue // a number json cannot write back, such as 1e400
+		}
+		if d, err := DiffKeyed(doc, again, keys); err != nil || len(d) != 0 {
+			t.Fatalf("Diff(%q, re-encoded %q) = %v, %v", doc, again, d, err)
+		}
+	}
+	if len(ab) != len(ba) {
+		t.Fatalf("%d changes one way, %d the other", len(ab), len(ba))
+	}
+	for i := range ab {
+		x, y := ab[i], ba[i]
+		reversed := map[Op]Op{Add: Remove, Remove: Add, Replace: Replace}[x.Op]
+		if x.Path != y.Path || y.Op != reversed || fmt.Sprint(x.From) != fmt.Sprint(y.To) || fmt.Sprint(x.To) != fmt.Sprint(y.From) ||
+			x.InA != y.InB || x.InB != y.InA {
+			t.Fatalf("change %d: %+v one way, %+v the other", i, x, y)
+		}
+	}
 }
 
 // tenKB returns an order of about 10 kB with n lines, its state and every

@@ -28,6 +28,18 @@ type Handler struct {
 	store        usher.DocumentBrowser
 	institutions map[string]bool
 	logger       *slog.Logger
+	keys         ArrayKeys
+}
+
+// ArrayKeys returns the lists of an institution's stream whose elements
+// a diff matches by key (the schema in force marks them); nil compares
+// every list by position.
+type ArrayKeys func(institution string, stream usher.Stream) docdiff.Keys
+
+// WithArrayKeys makes diffs match the elements of the lists keys names.
+func (h *Handler) WithArrayKeys(keys ArrayKeys) *Handler {
+	h.keys = keys
+	return h
 }
 
 // NewHandler returns the API over store for the configured institutions.
@@ -248,16 +260,25 @@ func (h *Handler) diff(r *http.Request, v url.Values) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	changes, err := Diff(r.Context(), h.store, r.PathValue("institution"), usher.Stream(r.PathValue("stream")), r.PathValue("external_id"), from, to)
+	inst, stream := r.PathValue("institution"), usher.Stream(r.PathValue("stream"))
+	changes, err := Diff(r.Context(), h.store, h.keys.For(inst, stream), inst, stream, r.PathValue("external_id"), from, to)
 	if err != nil {
 		return result{}, err
 	}
 	return result{v: DiffBody{From: from, To: to, Changes: changes}}, nil
 }
 
+// For is k's keys for an institution's stream, none when k is nil.
+func (k ArrayKeys) For(inst string, stream usher.Stream) docdiff.Keys {
+	if k == nil {
+		return nil
+	}
+	return k(inst, stream)
+}
+
 // Diff returns the changes from version from to version to of one
-// document; never nil.
-func Diff(ctx context.Context, b usher.DocumentBrowser, inst string, stream usher.Stream, id string, from, to int) ([]docdiff.Change, error) {
+// document, the lists keys names matched by key; never nil.
+func Diff(ctx context.Context, b usher.DocumentBrowser, keys docdiff.Keys, inst string, stream usher.Stream, id string, from, to int) ([]docdiff.Change, error) {
 	a, err := b.DocumentBody(ctx, inst, stream, id, from)
 	if err != nil {
 		return nil, err
@@ -266,7 +287,7 @@ func Diff(ctx context.Context, b usher.DocumentBrowser, inst string, stream ushe
 	if err != nil {
 		return nil, err
 	}
-	changes, err := docdiff.Diff(a, c)
+	changes, err := docdiff.DiffKeyed(a, c, keys)
 	if err != nil {
 		// Stored versions are JSON: this is a bug, not a bad request.
 		return nil, &usher.Error{Code: usher.EINTERNAL, Message: "a stored version is not JSON", Err: err}

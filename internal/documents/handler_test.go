@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/docdiff"
 	"github.com/usher-hub/usher/internal/httpapi"
+	"github.com/usher-hub/usher/internal/schema"
 	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -166,4 +168,53 @@ func FuzzDocumentsAPI(f *testing.F) {
 			t.Fatalf("GET %q ? %q: 200 with a body that is not JSON: %q", path, query, w.Body)
 		}
 	})
+}
+
+// TestDiffMatchesKeyedElements: with the keys of the built-in order
+// schema, an order whose operations come back in another order and one
+// changed quantity diffs to that quantity, named by its operation's id;
+// without keys, by position, every field of both operations.
+func TestDiffMatchesKeyedElements(t *testing.T) {
+	st, err := store.Open(context.Background(), testdb.SQLite(t), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, ops := range []string{`[{"operationId":1,"quantity":1},{"operationId":2,"quantity":2}]`, `[{"operationId":2,"quantity":3},{"operationId":1,"quantity":1}]`} {
+		raw := `{"orderDetailsData":{"orderId":43,"operationDatas":` + ops + `}}`
+		h, err := usher.HashJSON([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SaveDocuments(context.Background(), []usher.Document{{Institution: "myvenue", Stream: usher.StreamOrders,
+			ExternalID: "43", Hash: h, Raw: json.RawMessage(raw)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := schema.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemaKeys := func(inst string, stream usher.Stream) docdiff.Keys {
+		return reg.ArrayKeys(inst, usher.DocTypeOf(stream))
+	}
+	apiKeys := httpapi.NewAPIKeys([]usher.APIKey{{Name: "venue", Secret: venueKey, Institutions: []string{"myvenue"}}})
+	for _, c := range []struct {
+		keys ArrayKeys
+		want string
+	}{
+		{schemaKeys, `{"from":1,"to":2,"changes":[{"path":"$.orderDetailsData.operationDatas[?(@.operationId==2)].quantity","op":"replace","from":2,"to":3}]}`},
+		{nil, `{"from":1,"to":2,"changes":[` +
+			`{"path":"$.orderDetailsData.operationDatas[0].operationId","op":"replace","from":1,"to":2},` +
+			`{"path":"$.orderDetailsData.operationDatas[0].quantity","op":"replace","from":1,"to":3},` +
+			`{"path":"$.orderDetailsData.operationDatas[1].operationId","op":"replace","from":2,"to":1},` +
+			`{"path":"$.orderDetailsData.operationDatas[1].quantity","op":"replace","from":2,"to":1}]}`},
+	} {
+		mux := http.NewServeMux()
+		NewHandler(st, []string{"myvenue"}, slog.New(slog.NewTextHandler(io.Discard, nil))).WithArrayKeys(c.keys).Mount(mux, apiKeys)
+		w := get(mux, venueKey, "/api/v1/documents/myvenue/orders/43/diff?from=1&to=2")
+		if got := strings.TrimSpace(w.Body.String()); w.Code != 200 || got != c.want {
+			t.Errorf("diff: %d\n got %s\nwant %s", w.Code, got, c.want)
+		}
+	}
 }

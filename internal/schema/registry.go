@@ -108,6 +108,15 @@ func (r *Registry) Lookup(institution, docType string) (*Schema, bool) {
 	return s, ok
 }
 
+// ArrayKeys returns the keyed lists (Schema.ArrayKeys) of the schema in
+// force for institution's docType; none when there is no such schema.
+func (r *Registry) ArrayKeys(institution, docType string) map[string]string {
+	if s, ok := r.Lookup(institution, docType); ok {
+		return s.ArrayKeys()
+	}
+	return nil
+}
+
 // Validate checks raw against the schema in force; see usher.Validator.
 // Unknown fields are not violations; they go to the drift reporter.
 func (r *Registry) Validate(institution, docType string, raw []byte) []usher.Violation {

@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -28,7 +29,11 @@ func TestBuiltinsCoverEveryDocumentType(t *testing.T) {
 		t.Fatalf("built-in types = %s, want %s", got, strings.Join(want, " "))
 	}
 	for _, typ := range want {
-		if v := r.SchemaVersion("myvenue", typ); !strings.HasPrefix(v, "1 (built-in/"+typ+".yaml, sha256:") {
+		declared := map[string]string{usher.DocS360Order: "2"}[typ]
+		if declared == "" {
+			declared = "1"
+		}
+		if v := r.SchemaVersion("myvenue", typ); !strings.HasPrefix(v, declared+" (built-in/"+typ+".yaml, sha256:") {
 			t.Errorf("version of %s = %q", typ, v)
 		}
 	}
@@ -161,6 +166,9 @@ func TestLoadRejectsBadOverrides(t *testing.T) {
 		{"two-item list", "x.yaml", "type: x\nversion: 1\ndocument:\n  a: [int, string]\n", "exactly one item"},
 		{"unknown top-level key", "x.yaml", "type: x\nversion: 1\nfields:\n  a: int\n", "field fields not found"},
 		{"duplicate field", "x.yaml", "type: x\nversion: 1\ndocument:\n  a: int\n  a?: string\n", `field "a" is listed twice`},
+		{"key outside a list", "x.yaml", "type: x\nversion: 1\ndocument:\n  a: int, key\n", `field "a" is marked key, which names what identifies an element of a list: $ is not`},
+		{"two keys", "x.yaml", "type: x\nversion: 1\ndocument:\n  l:\n    - a: int, key\n      b: string, key\n", `fields "a" and "b" are both marked key`},
+		{"key on a bool", "x.yaml", "type: x\nversion: 1\ndocument:\n  l:\n    - a: bool, key\n", "modifier key applies to int, string and enum fields, not bool"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,4 +259,35 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+func TestArrayKeys(t *testing.T) {
+	r, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.ArrayKeys("myvenue", usher.DocS360Order)
+	want := map[string]string{
+		"$.orderDetailsData.operationDatas":                                 "operationId",
+		"$.orderDetailsData.operationDatas[*].movementDatas":                "movementId",
+		"$.orderDetailsData.operationDatas[*].movementDatas[*].ticketDatas": "ticketId",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("order keys = %v, want %v", got, want)
+	}
+	if got := r.ArrayKeys("myvenue", usher.DocS360Contact); len(got) != 0 {
+		t.Fatalf("contact keys = %v, want none", got)
+	}
+	if got := r.ArrayKeys("myvenue", "no.such.type"); got != nil {
+		t.Fatalf("keys of an unknown type = %v, want none", got)
+	}
+	// An override's keys replace the built-in ones for its institution.
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "venue-a", "s360.order.yaml"), "type: s360.order\nversion: 9\ndocument:\n  lines:\n    - sku: string, key\n      qty: int\n")
+	if r, err = Load(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.ArrayKeys("venue-a", usher.DocS360Order); fmt.Sprint(got) != "map[$.lines:sku]" {
+		t.Fatalf("override keys = %v", got)
+	}
 }

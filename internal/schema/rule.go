@@ -43,10 +43,13 @@ type rule struct {
 	kind     kind
 	nullable bool // null is accepted
 	empty    bool // "" is accepted (strings and string-like types)
-	enum     []string
-	fields   []field           // kindObject, in schema order
-	byName   map[string]*field // kindObject
-	items    *rule             // kindList
+	// key: the field identifies its object among the elements of the list
+	// holding it; diffs match elements by it (ArrayKeys).
+	key    bool
+	enum   []string
+	fields []field           // kindObject, in schema order
+	byName map[string]*field // kindObject
+	items  *rule             // kindList
 }
 
 // field is one named member of an object rule.
@@ -99,6 +102,14 @@ func compileObject(n *yaml.Node, path string) (*rule, error) {
 		if err != nil {
 			return nil, err
 		}
+		if sub.key {
+			if !strings.HasSuffix(path, "[*]") {
+				return nil, nodeErr(value, path, "field %q is marked key, which names what identifies an element of a list: %s is not a list's element", name, path)
+			}
+			if k := r.keyField(); k != "" {
+				return nil, nodeErr(value, path, "fields %q and %q are both marked key: an element has one", k, name)
+			}
+		}
 		r.fields = append(r.fields, field{name: name, optional: optional, rule: sub})
 		r.byName[name] = &r.fields[len(r.fields)-1]
 	}
@@ -129,10 +140,15 @@ func compileScalar(s string) (*rule, error) {
 			r.empty = true
 		case "null":
 			r.nullable = true
+		case "key":
+			if r.kind != kindInt && r.kind != kindString && r.kind != kindEnum {
+				return nil, fmt.Errorf("modifier key applies to int, string and enum fields, not %s", parts[0])
+			}
+			r.key = true
 		case "optional":
 			return nil, fmt.Errorf(`write an optional field with "?" after its name, not as a modifier`)
 		default:
-			return nil, fmt.Errorf("unknown modifier %q: use empty or null", mod)
+			return nil, fmt.Errorf("unknown modifier %q: use empty, null or key", mod)
 		}
 	}
 	return r, nil
@@ -196,4 +212,30 @@ func typeList() string {
 
 func nodeErr(n *yaml.Node, path, format string, args ...any) error {
 	return fmt.Errorf("line %d: %s: %s", n.Line, path, fmt.Sprintf(format, args...))
+}
+
+// keyField is the name of the object's field marked key, or "".
+func (r *rule) keyField() string {
+	for _, f := range r.fields {
+		if f.rule.key {
+			return f.name
+		}
+	}
+	return ""
+}
+
+// arrayKeys adds to keys, for each list under r (at path) whose elements
+// have a key field, the list's path and the field's name.
+func (r *rule) arrayKeys(path string, keys map[string]string) {
+	switch r.kind {
+	case kindList:
+		if k := r.items.keyField(); k != "" {
+			keys[path] = k
+		}
+		r.items.arrayKeys(path+"[*]", keys)
+	case kindObject:
+		for _, f := range r.fields {
+			f.rule.arrayKeys(childPath(path, f.name), keys)
+		}
+	}
 }

@@ -60,6 +60,16 @@ func Parse(source string, data []byte) (*Schema, error) {
 	return &Schema{Type: f.Type, Declared: f.Version.Value, Source: source, Digest: hex.EncodeToString(sum[:4]), root: root}, nil
 }
 
+// ArrayKeys names, for each list whose elements' schema marks a field
+// key, the field, by the list's path with every position written [*]:
+// {"$.orderDetailsData.operationDatas": "operationId"}. Diffs of two
+// versions match such elements by their key (docdiff.Keys).
+func (s *Schema) ArrayKeys() map[string]string {
+	keys := map[string]string{}
+	s.root.arrayKeys("$", keys)
+	return keys
+}
+
 // Version identifies the schema in quarantine records and reports, such
 // as "1 (built-in, sha256:3f2a9c1b)".
 func (s *Schema) Version() string {

@@ -228,18 +228,20 @@ func (h *Handler) diffView(r *http.Request, d *documentData) error {
 	if err != nil {
 		return err
 	}
-	changes, err := docdiff.Diff(a, b)
+	changes, err := docdiff.DiffKeyed(a, b, h.arrayKeys.For(d.Institution, stream))
 	if err != nil {
 		return &usher.Error{Code: usher.EINTERNAL, Message: "a stored version is not JSON", Err: err}
 	}
 	left, right := map[string]string{}, map[string]string{}
 	for _, c := range changes {
 		cv := changeView{Path: c.Path, Op: string(c.Op)}
+		// Lines are named by position; a keyed element may sit at
+		// another position in each version.
 		if c.Op != docdiff.Add {
-			cv.From, left[c.Path] = compact(c.From), string(c.Op)
+			cv.From, left[c.InA] = compact(c.From), string(c.Op)
 		}
 		if c.Op != docdiff.Remove {
-			cv.To, right[c.Path] = compact(c.To), string(c.Op)
+			cv.To, right[c.InB] = compact(c.To), string(c.Op)
 		}
 		d.Changes = append(d.Changes, cv)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
+	"github.com/usher-hub/usher/internal/documents"
 	"github.com/usher-hub/usher/internal/httpapi"
 )
 
@@ -56,6 +57,9 @@ type Options struct {
 	// Documents, when set, serves the Documents page (/dashboard/documents):
 	// stored versions, a document's timeline and diffs.
 	Documents usher.DocumentBrowser
+	// ArrayKeys names the lists a diff matches by key (the schemas'
+	// keys); nil compares lists by position.
+	ArrayKeys documents.ArrayKeys
 }
 
 // MinTTL is the shortest login the dashboard accepts: a shorter one
@@ -73,6 +77,7 @@ type Handler struct {
 	pages        map[string]*template.Template
 	signInHint   string
 	loc          Locale
+	arrayKeys    documents.ArrayKeys
 	mailbox      Mailbox
 	loadSource   LoadSource
 	documents    usher.DocumentBrowser
@@ -96,7 +101,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{svc: o.Analytics, keys: o.Keys, institutions: slices.Clone(o.Institutions), quarantine: o.Quarantine,
 		sessions: &sessions{secret: o.Secret, ttl: o.TTL, now: o.Now}, logger: o.Logger, pages: pages, mux: http.NewServeMux(),
-		signInHint: o.SignInHint, mailbox: o.Mailbox, loadSource: o.Load, documents: o.Documents, loc: loc}
+		signInHint: o.SignInHint, mailbox: o.Mailbox, loadSource: o.Load, documents: o.Documents, arrayKeys: o.ArrayKeys, loc: loc}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
 		return nil, err
