@@ -16,6 +16,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	fx "github.com/usher-hub/usher/internal/analytics/analyticstest"
+	"github.com/usher-hub/usher/internal/docdiff"
 	"github.com/usher-hub/usher/internal/store"
 	"github.com/usher-hub/usher/internal/testdb"
 )
@@ -121,6 +122,84 @@ func TestDocumentsPages(t *testing.T) {
 	res = e.get(t, c, "/dashboard/health")
 	if !strings.Contains(res.body, `href="/dashboard/documents?institution=myvenue&amp;stream=orders&amp;external_id=10000000099"`) {
 		t.Errorf("health page without a link to the quarantined order's versions:\n%s", res.body)
+	}
+}
+
+func TestOverviewLinksOrdersToTheirDocuments(t *testing.T) {
+	e := newEnv(t, "sqlite", withDocuments(t, "sqlite"))
+	c := e.browser(t)
+	e.login(t, c, venueKey)
+	today := time.Now().UTC().Format(time.DateOnly)
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+
+	res := e.get(t, c, "/dashboard/?institution=myvenue&from="+today+"&to="+today)
+	if res.status != 200 || strings.Count(res.body, `<tr class="order">`) != 6 || strings.Contains(res.body, "20000000001") ||
+		!strings.Contains(res.body, `<a href="/dashboard/documents/myvenue/orders/`+orderID+`">`+orderID+`</a>`) ||
+		!strings.Contains(res.body, `<a href="/dashboard/documents/myvenue/orders/`+orderID+`?version=3">3</a> <span class="badge">current</span>`) {
+		t.Fatalf("overview for today without its six order versions, each linked:\n%s", res.body)
+	}
+	all := `href="/dashboard/documents?from=` + today + `&amp;institution=myvenue&amp;stream=orders&amp;to=` + tomorrow + `"`
+	if !strings.Contains(res.body, all) {
+		t.Fatalf("overview without %s", all)
+	}
+	res = e.get(t, c, "/dashboard/documents?from="+today+"&institution=myvenue&stream=orders&to="+tomorrow)
+	if res.status != 200 || strings.Count(res.body, `class="document"`) != 6 {
+		t.Fatalf("every order received today: %d\n%s", res.status, res.body)
+	}
+
+	res = e.get(t, c, "/dashboard/?institution=myvenue&from=2020-01-01&to=2020-01-31")
+	if res.status != 200 || strings.Contains(res.body, `<tr class="order">`) || !strings.Contains(res.body, "No order received in this range.") {
+		t.Fatalf("overview of January 2020 lists orders received today:\n%s", res.body)
+	}
+	bare := newEnv(t, "sqlite")
+	bc := bare.browser(t)
+	bare.login(t, bc, venueKey)
+	if res := bare.get(t, bc, "/dashboard/"); res.status != 200 || strings.Contains(res.body, "Latest orders received") {
+		t.Fatalf("an overview without a document browser: %d, or offers orders:\n%s", res.status, res.body)
+	}
+}
+
+// TestDiffHighlightsKeyedElementsWhereTheySit: operations keyed by id
+// come back in another order with one quantity changed: the change is
+// named by the operation's id and highlighted at its position in each
+// version.
+func TestDiffHighlightsKeyedElementsWhereTheySit(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, testdb.DSN(t, "sqlite"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, ops := range []string{`[{"operationId":1,"quantity":1},{"operationId":2,"quantity":2}]`, `[{"operationId":2,"quantity":3},{"operationId":1,"quantity":1}]`} {
+		raw := `{"orderDetailsData":{"orderId":44,"operationDatas":` + ops + `}}`
+		h, err := usher.HashJSON([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SaveDocuments(ctx, []usher.Document{{Institution: fx.Institution, Stream: usher.StreamOrders, ExternalID: "44", Hash: h, Raw: json.RawMessage(raw)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t, "sqlite", func(o *Options) {
+		o.Documents = st
+		o.ArrayKeys = func(string, usher.Stream) docdiff.Keys {
+			return docdiff.Keys{"$.orderDetailsData.operationDatas": "operationId"}
+		}
+	})
+	c := e.browser(t)
+	e.login(t, c, venueKey)
+	res := e.get(t, c, "/dashboard/documents/myvenue/orders/44?from=1&to=2")
+	for _, want := range []string{
+		`<tr class="change replace" data-path="$.orderDetailsData.operationDatas[?(@.operationId==2)].quantity">`,
+		`<span class="line changed replace" data-path="$.orderDetailsData.operationDatas[1].quantity">`,
+		`<span class="line changed replace" data-path="$.orderDetailsData.operationDatas[0].quantity">`,
+	} {
+		if res.status != 200 || !strings.Contains(res.body, want) {
+			t.Errorf("keyed diff without %s:\n%s", want, res.body)
+		}
+	}
+	if n := strings.Count(res.body, "line changed"); n != 2 {
+		t.Errorf("keyed diff: %d changed lines, want 2 (the quantity, on each side)", n)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/analytics"
+	"github.com/usher-hub/usher/internal/documents"
 )
 
 // overviewData is the overview page: every report of one institution over
@@ -21,7 +23,15 @@ type overviewData struct {
 	Contacts   contactsView
 	// CSV links each chart to the export of the report it draws.
 	CSV map[string]string
+	// Orders are the latest order versions received in the range, each a
+	// link to its document; OrdersURL lists them all on the Documents
+	// page. Empty without a document browser.
+	Orders    []documents.Summary
+	OrdersURL string
 }
+
+// overviewOrders is how many of the latest orders the Sales card lists.
+const overviewOrders = 10
 
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	pd, q, err := h.filter(r, overviewParams)
@@ -89,6 +99,9 @@ func (h *Handler) buildOverview(ctx context.Context, pd pageData, q usher.Report
 		return d, err
 	}
 	d.Contacts = newContactsView(contacts)
+	if err := h.latestOrders(ctx, &d); err != nil {
+		return d, err
+	}
 	for _, c := range []*Chart{&d.Sales.Revenue, &d.Sales.Volume, &d.Attendance.Flow, &d.Attendance.Hours, &d.Gates.FailRate,
 		&d.ByProduct.Chart, &d.ByAudience.Chart, &d.Contacts.New, &d.Contacts.Updated} {
 		c.Locale = h.loc
@@ -108,4 +121,34 @@ func exportLink(q usher.ReportQuery, report analytics.Report, table string) stri
 		v.Set("table", table)
 	}
 	return "/dashboard/export/" + url.PathEscape(q.Institution) + "/" + string(report) + "?" + v.Encode()
+}
+
+// latestOrders links the Sales card to the orders behind it: the latest
+// order versions received from the range's first day to the end of its
+// last (days as the Documents page reads them, in UTC), and the whole
+// list on the Documents page.
+func (h *Handler) latestOrders(ctx context.Context, d *overviewData) error {
+	if h.documents == nil {
+		return nil
+	}
+	from, err := time.Parse(time.DateOnly, d.From)
+	if err != nil {
+		return err
+	}
+	to, err := time.Parse(time.DateOnly, d.To)
+	if err != nil {
+		return err
+	}
+	to = to.AddDate(0, 0, 1)
+	page, err := h.documents.ListDocuments(ctx, usher.BrowseFilter{Institution: d.Institution, Stream: usher.StreamOrders,
+		From: from, To: to, Limit: overviewOrders})
+	if err != nil {
+		return err
+	}
+	for _, doc := range page.Documents {
+		d.Orders = append(d.Orders, documents.NewSummary(doc))
+	}
+	d.OrdersURL = "/dashboard/documents?" + url.Values{"institution": {d.Institution}, "stream": {string(usher.StreamOrders)},
+		"from": {d.From}, "to": {to.Format(time.DateOnly)}}.Encode()
+	return nil
 }
