@@ -15,9 +15,13 @@
 // (retention.Pacer, pruning.busy_share)); then as long again without
 // pruning. Senders are closed-loop: each sends its next payload once the
 // last is acknowledged. On SQLite the WAL file's largest size is sampled
-// throughout.
+// throughout. With -alternate the pushes after the run before go on in
+// windows, the pruner running in every other one (alternate.go), and the
+// windows with pruning are compared with those without: both see the
+// database as it grows.
 //
 //	go run ./bench/prune -engine sqlite,postgres -versions 1000000
+//	go run ./bench/prune -engine sqlite -versions 1000000 -alternate 30s
 //	go run ./bench/prune -engine sqlite -versions 200000 -baseline 20s -batch 100
 //
 // See docs/performance.md and docs/operations.md#retention.
@@ -70,6 +74,7 @@ type options struct {
 	maxWait       time.Duration
 	maxPrune      time.Duration
 	catchUpAfter  bool
+	alternate     time.Duration
 	postgres, dir string
 	seed          uint64
 }
@@ -91,6 +96,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.DurationVar(&o.minWait, "min-wait", 5*time.Millisecond, "shortest wait between two batches while pushes are busy")
 	fs.DurationVar(&o.maxWait, "max-wait", time.Second, "longest wait between two batches while pushes are busy")
 	fs.DurationVar(&o.maxPrune, "max-prune", 0, "stop pruning after this long and report what went (0: prune everything)")
+	fs.DurationVar(&o.alternate, "alternate", 0, "push in windows this long, pruning in every other one, and compare the windows' p99s (0: before, while and after)")
 	fs.BoolVar(&o.catchUpAfter, "catch-up-after", true, "let the projector catch up before the run after pruning (minutes after a long one: it waits while pushes are busy)")
 	fs.StringVar(&o.postgres, "postgres", getenv("TEST_DATABASE_URL"), "PostgreSQL URL allowed to create databases; env TEST_DATABASE_URL")
 	fs.StringVar(&o.dir, "dir", "", "directory for SQLite files")
@@ -119,6 +125,10 @@ type measurement struct {
 	// walPeak is the SQLite WAL file's largest size seen while pruning,
 	// and over the whole measurement.
 	walPeakPruning, walPeak int64
+	// off holds the pushes of the windows without pruning (-alternate),
+	// windows counts those with.
+	off     load.Result
+	windows int
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -151,6 +161,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			m.pruneTook.Round(time.Second), float64(m.pruned)/m.pruneTook.Seconds(), m.before.Payloads, m.during.Payloads, m.aft.Payloads,
 			p(m.before), p(m.during), p(m.aft), 100*(p(m.during)/base-1), load.Millis(m.batchP50), load.Millis(m.batchMax),
 			float64(m.walPeakPruning)/(1<<20), float64(m.walPeak)/(1<<20))
+	}
+	if o.alternate > 0 {
+		printAlternate(stdout, o, ms)
 	}
 	fmt.Fprintf(stdout, "\nLoad average at the end: %s\n", load.LoadAverage())
 	return nil
@@ -209,13 +222,13 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 	cfg.Database, cfg.Pruning.BusyShare = dsn, o.share
 	m.share = cfg.PruneBusyShare()
 	pacer := &retention.Pacer{Share: m.share, MinWait: o.minWait, MaxWait: o.maxWait, Busy: srv.Busy}
+	g := newGate(o.alternate == 0)
 	var pruned, batches atomic.Int64
 	var batchTimes []time.Duration
 	wal.reset()
 	pruneDone := make(chan error, 1)
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
-	next := payloads(sendCtx, gen, o.size, o.maxPayloads)
 	pruneCtx, stopPruning := context.WithCancel(ctx)
 	defer stopPruning()
 	if o.maxPrune > 0 {
@@ -228,7 +241,10 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 			BatchSize: o.batch, Actor: "bench/prune",
 			Between: func(ctx context.Context, held, took time.Duration) error {
 				batchTimes = append(batchTimes, held)
-				return pacer.Wait(ctx, held, took)
+				if err := pacer.Wait(ctx, held, took); err != nil {
+					return err
+				}
+				return g.wait(ctx)
 			},
 			Progress: func(_ usher.RetentionRule, b usher.PruneResult) {
 				if n := pruned.Add(int64(b.Pruned)); n/100_000 != (n-int64(b.Pruned))/100_000 {
@@ -245,7 +261,11 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		}
 		pruneDone <- err
 	}()
-	m.during, err = load.SendFrom(sendCtx, srv.Target(), o.senders, next)
+	if o.alternate > 0 {
+		err = m.alternate(ctx, sendCtx, o, srv.Target(), gen, g)
+	} else {
+		m.during, err = load.SendFrom(sendCtx, srv.Target(), o.senders, payloads(sendCtx, gen, o.size, o.maxPayloads))
+	}
 	if err != nil && sendCtx.Err() == nil {
 		return m, err
 	}
@@ -258,6 +278,12 @@ func measure(ctx context.Context, o options, dbs *load.Databases, engine string,
 		m.during.Payloads, load.Millis(load.Percentile(m.during.Latencies, 99)))
 	if m.pruned != int64(o.versions) && o.maxPrune == 0 {
 		return m, fmt.Errorf("pruned %d rows of %d superseded versions", m.pruned, o.versions)
+	}
+	if o.alternate > 0 {
+		m.aft = m.off
+		logf("windows without pruning: %d payloads, p99 %.1f ms", m.off.Payloads, load.Millis(load.Percentile(m.off.Latencies, 99)))
+		m.walPeak = max(m.walPeakPruning, wal.overall())
+		return m, nil
 	}
 	if o.catchUpAfter {
 		if err := srv.CatchUp(ctx); err != nil {
