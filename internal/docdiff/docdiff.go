@@ -191,28 +191,39 @@ func (d *differ) walk(w at, a, b any) {
 }
 
 func (d *differ) walkObject(w at, a, b map[string]any) {
-	keys := make([]string, 0, len(a)+len(b))
-	for k := range a {
-		keys = append(keys, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
+	keys := union(a, b)
 	slices.Sort(keys)
 	for _, k := range keys {
 		va, inA := a[k]
 		vb, inB := b[k]
-		switch {
-		case !inA:
-			d.add(w.member(k), vb)
-		case !inB:
-			d.remove(w.member(k), va)
-		default:
-			d.walk(w.member(k), va, vb)
+		d.pair(w.member(k), va, inA, vb, inB)
+	}
+}
+
+// pair compares what a and b hold at w, where either may hold nothing.
+func (d *differ) pair(w at, va any, inA bool, vb any, inB bool) {
+	switch {
+	case !inA:
+		d.add(w, vb)
+	case !inB:
+		d.remove(w, va)
+	default:
+		d.walk(w, va, vb)
+	}
+}
+
+// union lists the keys of a, then those of b that a lacks.
+func union[K comparable, V any](a, b map[K]V) []K {
+	out := make([]K, 0, len(a)+len(b))
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
 		}
 	}
+	return out
 }
 
 // walkKeyed compares a and b element by element, matched by key, in the
@@ -225,34 +236,20 @@ func (d *differ) walkKeyed(w at, key string, a, b []any) bool {
 	if !okA || !okB {
 		return false
 	}
-	ids := make([]elementKey, 0, len(ka)+len(kb))
-	for id := range ka {
-		ids = append(ids, id)
-	}
-	for id := range kb {
-		if _, ok := ka[id]; !ok {
-			ids = append(ids, id)
-		}
-	}
+	ids := union(ka, kb)
 	slices.SortFunc(ids, compareKeys)
 	for _, id := range ids {
 		ia, inA := ka[id]
 		ib, inB := kb[id]
 		e := at{path: w.path + "[?(@" + Key(key) + "==" + id.literal + ")]", pattern: w.pattern + "[*]"}
+		var va, vb any
 		if inA {
-			e.inA = w.inA + "[" + strconv.Itoa(ia) + "]"
+			e.inA, va = w.inA+"["+strconv.Itoa(ia)+"]", a[ia]
 		}
 		if inB {
-			e.inB = w.inB + "[" + strconv.Itoa(ib) + "]"
+			e.inB, vb = w.inB+"["+strconv.Itoa(ib)+"]", b[ib]
 		}
-		switch {
-		case !inA:
-			d.add(e, b[ib])
-		case !inB:
-			d.remove(e, a[ia])
-		default:
-			d.walk(e, a[ia], b[ib])
-		}
+		d.pair(e, va, inA, vb, inB)
 	}
 	return true
 }

@@ -26,19 +26,7 @@ func TestDiff(t *testing.T) {
 		{"top-level scalar", `1`, `"1"`, `[{"path":"$","op":"replace","from":1,"to":"1"}]`},
 	} {
 		got, err := Diff([]byte(c.a), []byte(c.b))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if got == nil {
-			got = []Change{}
-		}
-		out, err := json.Marshal(got)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(out) != c.want {
-			t.Errorf("%s:\n got %s\nwant %s", c.name, out, c.want)
-		}
+		wantChanges(t, c.name, got, err, c.want)
 	}
 }
 
@@ -65,24 +53,30 @@ func TestDiffKeyed(t *testing.T) {
 			`[{"path":"$.other[0].id","op":"replace","from":1,"to":2},{"path":"$.other[1].id","op":"replace","from":2,"to":1}]`, nil, nil},
 	} {
 		got, err := DiffKeyed([]byte(c.a), []byte(c.b), keys)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if got == nil {
-			got = []Change{}
-		}
-		out, err := json.Marshal(got)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(out) != c.want {
-			t.Errorf("%s:\n got %s\nwant %s", c.name, out, c.want)
-		}
-		for i := range c.inA {
+		wantChanges(t, c.name, got, err, c.want)
+		for i := range min(len(got), len(c.inA)) {
 			if got[i].InA != c.inA[i] || got[i].InB != c.inB[i] {
 				t.Errorf("%s: change %d is at %q in a and %q in b, want %q and %q", c.name, i, got[i].InA, got[i].InB, c.inA[i], c.inB[i])
 			}
 		}
+	}
+}
+
+// wantChanges fails t unless got, as JSON, is want.
+func wantChanges(t *testing.T, name string, got []Change, err error, want string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if got == nil {
+		got = []Change{}
+	}
+	out, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != want {
+		t.Errorf("%s:\n got %s\nwant %s", name, out, want)
 	}
 }
 
