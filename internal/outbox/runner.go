@@ -11,6 +11,7 @@ import (
 
 	"github.com/usher-hub/usher"
 	"github.com/usher-hub/usher/internal/metrics"
+	"github.com/usher-hub/usher/internal/wait"
 )
 
 // Handler runs one attempt of a job of its kind and returns what the
@@ -323,7 +324,7 @@ func (r *Runner) record(ctx context.Context, j usher.Job, f usher.JobFinish) str
 		if err = r.store.FinishJob(ctx, f); err == nil || usher.ErrorCode(err) == usher.ECONFLICT {
 			break
 		}
-		if sleepCtx(ctx, time.Duration(try+1)*100*time.Millisecond) != nil {
+		if wait.Sleep(ctx, time.Duration(try+1)*100*time.Millisecond) != nil {
 			break
 		}
 	}
@@ -350,16 +351,5 @@ func (r *Runner) log(j usher.Job, f usher.JobFinish, outcome string) {
 		r.logger.Debug("outbox: attempt postponed", append(attrs, "reason", f.Error, "until", f.RunAt)...)
 	default:
 		r.logger.Debug("outbox: job done", attrs...)
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

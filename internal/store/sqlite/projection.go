@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/wait"
 )
 
 // checkSlice, contactSlice and orderSlice bound the checks, contact
@@ -227,7 +228,7 @@ func (s *Store) RebuildAnalyticsSteps(ctx context.Context, institution string, s
 		} else {
 			busy = 0
 		}
-		if err := pause(ctx, time.Since(start)); err != nil {
+		if err := wait.Sleep(ctx, time.Since(start)); err != nil {
 			return err
 		}
 	}
@@ -236,18 +237,6 @@ func (s *Store) RebuildAnalyticsSteps(ctx context.Context, institution string, s
 // maxBusyRetries is how many slices of a rebuild in a row may find the
 // lock held past busy_timeout (10 s each) before the rebuild gives up.
 const maxBusyRetries = 6
-
-// pause waits d, or until ctx is done.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // rebuildAtOnce recomputes institution's projections in one write
 // transaction, set-wise from the views the projector uses. It was

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usher-hub/usher"
+	"github.com/usher-hub/usher/internal/wait"
 )
 
 // DefaultRateLimit is S-360's documented budget: 180 calls a minute per
@@ -32,7 +33,7 @@ type Limiter struct {
 
 // NewLimiter returns a limiter for bucket, spending limit less headroom.
 func NewLimiter(store usher.RateLimitStore, bucket string, limit usher.RateLimit, headroom float64, now func() time.Time) *Limiter {
-	return &Limiter{store: store, bucket: bucket, limit: limit, plan: limit.Plan(headroom), now: now, sleep: sleepCtx}
+	return &Limiter{store: store, bucket: bucket, limit: limit, plan: limit.Plan(headroom), now: now, sleep: wait.Sleep}
 }
 
 // Wait takes one call slot and returns when the call may start. If no
@@ -103,20 +104,6 @@ func (l *Limiter) Headroom(ctx context.Context) (Headroom, error) {
 		h.BlockedUntil = &st.BlockedUntil
 	}
 	return h, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Budget hands each call the limiter it spends: S-360 has published two
